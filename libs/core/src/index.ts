@@ -1,0 +1,4 @@
+export * from './outcome.js';
+export * from './transactions.js';
+export * from './principal.js';
+export * from './error-codes.js';
