@@ -11,6 +11,8 @@ export type AuditFormatErrorReason =
   | 'missing-attribute'
   /** A value outside its DICOM enumeration (e.g. EventOutcomeIndicator="3"). */
   | 'invalid-value'
+  /** An element the schema allows once appears again (e.g. two EventID). */
+  | 'duplicate-element'
   /** A model handed to the serializer breaks the schema's structure. */
   | 'invalid-model';
 

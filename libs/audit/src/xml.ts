@@ -2,9 +2,13 @@
  * DICOM PS3.15 A.5.1 AuditMessage XML, both ways. The element order is the schema's
  * (dicom2017c.xsd `xs:sequence`s); DICOM defines the document without a namespace.
  */
+import { attr, elements, parseXml, text, XmlError } from '@mesh/xml';
+import type { XmlLimits } from '@mesh/xml';
 import { AuditFormatError } from './errors.js';
 import type {
   ActiveParticipant,
+  AuditForm,
+  EventActionCode,
   AuditMessage,
   AuditSourceIdentification,
   AuditSourceTypeCode,
@@ -206,4 +210,339 @@ export function toAuditXml(message: AuditMessage, options: ToAuditXmlOptions = {
     message.participantObjects.map(participantObjectXml).join('');
   const decl = options.declaration === false ? '' : '<?xml version="1.0" encoding="UTF-8"?>';
   return `${decl}<AuditMessage>${body}</AuditMessage>`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Parsing
+
+/**
+ * Audit messages are shallow (AuditMessage/ParticipantObjectIdentification/
+ * ParticipantObjectDescription/SOPClass/Instance is the deepest path, 5) and small; the
+ * defaults are tighter than the generic parser's so a syslog peer cannot make the audit
+ * repository build a huge DOM.
+ */
+export const AUDIT_XML_LIMITS: Partial<XmlLimits> = Object.freeze({
+  maxBytes: 4 * 1024 * 1024,
+  maxDepth: 16,
+  maxElements: 100_000,
+});
+
+export interface ParseAuditXmlOptions {
+  /** Overrides of {@link AUDIT_XML_LIMITS}. */
+  readonly limits?: Partial<XmlLimits>;
+}
+
+/** A parsed message and the vocabulary it was written in. */
+export interface ParsedAuditMessage {
+  readonly message: AuditMessage;
+  /**
+   * 'dicom' for the DICOM PS3.15 (2017+) form with `csd-code`; 'rfc3881' when any coded
+   * value used RFC 3881's `code` attribute (the form IHE used before DICOM CP-1301).
+   */
+  readonly form: AuditForm;
+}
+
+/** Per-parse state: where we are, and whether any RFC 3881 construct was seen. */
+interface Cursor {
+  rfc3881: boolean;
+}
+
+function fail(
+  reason: 'missing-element' | 'missing-attribute' | 'invalid-value' | 'duplicate-element',
+  path: string,
+  message: string,
+): never {
+  throw new AuditFormatError(reason, message, path);
+}
+
+/** Child elements by local name. DICOM defines no namespace; a namespaced copy is read the same. */
+function kids(parent: Element, name: string): Element[] {
+  return elements(parent).filter((e) => e.localName === name);
+}
+
+function one(parent: Element, name: string, path: string): Element | undefined {
+  const found = kids(parent, name);
+  if (found.length > 1) fail('duplicate-element', `${path}/${name}`, `${name} may appear only once`);
+  return found[0];
+}
+
+function required(parent: Element, name: string, path: string): Element {
+  return one(parent, name, path) ?? fail('missing-element', `${path}/${name}`, `${name} is required`);
+}
+
+function reqAttr(e: Element, name: string, path: string): string {
+  return attr(e, name) ?? fail('missing-attribute', `${path}@${name}`, `attribute ${name} is required`);
+}
+
+/** Reads an enumerated integer attribute (xs:token whitespace is collapsed first). */
+function enumAttr<T extends number>(
+  e: Element,
+  name: string,
+  path: string,
+  allowed: readonly T[],
+): T | undefined {
+  const raw = attr(e, name);
+  if (raw === undefined) return undefined;
+  const n = Number(raw.trim());
+  if (!allowed.includes(n as T))
+    fail('invalid-value', `${path}@${name}`, `${name} must be one of ${allowed.join(', ')}`);
+  return n as T;
+}
+
+function intAttr(e: Element, name: string, path: string, min: number, max: number): number | undefined {
+  const raw = attr(e, name)?.trim();
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max)
+    fail('invalid-value', `${path}@${name}`, `${name} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+function boolValue(raw: string | undefined, path: string): boolean {
+  switch (raw?.trim() ?? '') {
+    case 'true':
+    case '1':
+      return true;
+    case 'false':
+    case '0':
+      return false;
+  }
+  return fail('invalid-value', path, 'must be an xs:boolean (true, false, 1, 0)');
+}
+
+/** xs:dateTime lexical form (XML Schema Part 2 3.2.7); the offset is optional there. */
+const XS_DATE_TIME = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
+
+/**
+ * A coded value in either form. RFC 3881 wrote `code` (and `codeSystem`, an OID) and put
+ * the display text in `displayName`; DICOM 2017 writes `csd-code` and carries that text in
+ * `originalText`. Mapping RFC 3881's displayName to originalText (when originalText is
+ * absent) gives both forms of the same EV(...) triple the same model.
+ */
+function parseCoded(e: Element, path: string, cur: Cursor, systemRequired = true): Coded {
+  const dicomCode = attr(e, 'csd-code');
+  let code = dicomCode;
+  if (code === undefined) {
+    code = attr(e, 'code');
+    if (code === undefined) fail('missing-attribute', `${path}@csd-code`, 'attribute csd-code is required');
+    cur.rfc3881 = true;
+  }
+  const system = attr(e, 'codeSystemName') ?? (dicomCode === undefined ? attr(e, 'codeSystem') : undefined);
+  if (system === undefined && systemRequired)
+    fail('missing-attribute', `${path}@codeSystemName`, 'attribute codeSystemName is required');
+  let originalText = attr(e, 'originalText');
+  let displayName = attr(e, 'displayName');
+  if (dicomCode === undefined && originalText === undefined && displayName !== undefined) {
+    originalText = displayName;
+    displayName = undefined;
+  }
+  return {
+    csdCode: code,
+    codeSystemName: system ?? '',
+    ...(originalText !== undefined && { originalText }),
+    ...(displayName !== undefined && { displayName }),
+  };
+}
+
+function parseEventIdentification(root: Element, cur: Cursor): EventIdentification {
+  const path = 'AuditMessage/EventIdentification';
+  const e = required(root, 'EventIdentification', 'AuditMessage');
+  const eventDateTime = reqAttr(e, 'EventDateTime', path).trim();
+  if (!XS_DATE_TIME.test(eventDateTime))
+    fail('invalid-value', `${path}@EventDateTime`, 'EventDateTime must be an xs:dateTime');
+  const outcome =
+    enumAttr(e, 'EventOutcomeIndicator', path, [0, 4, 8, 12] as const) ??
+    fail('missing-attribute', `${path}@EventOutcomeIndicator`, 'attribute EventOutcomeIndicator is required');
+  const action = attr(e, 'EventActionCode')?.trim();
+  if (action !== undefined && !['C', 'R', 'U', 'D', 'E'].includes(action))
+    fail('invalid-value', `${path}@EventActionCode`, 'EventActionCode must be one of C, R, U, D, E');
+  const description = one(e, 'EventOutcomeDescription', path);
+  const purposes = kids(e, 'PurposeOfUse').map((p, i) =>
+    parseCoded(p, `${path}/PurposeOfUse[${i + 1}]`, cur),
+  );
+  return {
+    eventId: parseCoded(required(e, 'EventID', path), `${path}/EventID`, cur),
+    ...(action !== undefined && { eventActionCode: action as EventActionCode }),
+    eventDateTime,
+    eventOutcomeIndicator: outcome,
+    eventTypeCodes: kids(e, 'EventTypeCode').map((t, i) =>
+      parseCoded(t, `${path}/EventTypeCode[${i + 1}]`, cur),
+    ),
+    ...(description && { eventOutcomeDescription: text(description) ?? '' }),
+    ...(purposes.length > 0 && { purposesOfUse: purposes }),
+  };
+}
+
+function parseActiveParticipant(e: Element, i: number, cur: Cursor): ActiveParticipant {
+  const path = `AuditMessage/ActiveParticipant[${i + 1}]`;
+  const alternativeUserId = attr(e, 'AlternativeUserID');
+  const userName = attr(e, 'UserName');
+  const napId = attr(e, 'NetworkAccessPointID');
+  const napType = enumAttr(e, 'NetworkAccessPointTypeCode', path, [1, 2, 3, 4, 5] as const);
+  const media = one(e, 'MediaIdentifier', path);
+  const mediaPath = `${path}/MediaIdentifier`;
+  return {
+    userId: reqAttr(e, 'UserID', path),
+    ...(alternativeUserId !== undefined && { alternativeUserId }),
+    ...(userName !== undefined && { userName }),
+    // RFC 3881 made UserIsRequestor optional with default true; DICOM requires it.
+    userIsRequestor: boolValue(
+      attr(e, 'UserIsRequestor') ?? (cur.rfc3881 ? 'true' : reqAttr(e, 'UserIsRequestor', path)),
+      `${path}@UserIsRequestor`,
+    ),
+    roleIdCodes: kids(e, 'RoleIDCode').map((r, j) => parseCoded(r, `${path}/RoleIDCode[${j + 1}]`, cur)),
+    ...(napId !== undefined && { networkAccessPointId: napId }),
+    ...(napType !== undefined && { networkAccessPointTypeCode: napType }),
+    ...(media && {
+      mediaType: parseCoded(required(media, 'MediaType', mediaPath), `${mediaPath}/MediaType`, cur),
+    }),
+  };
+}
+
+function parseAuditSource(root: Element, cur: Cursor): AuditSourceIdentification {
+  const path = 'AuditMessage/AuditSourceIdentification';
+  const e = required(root, 'AuditSourceIdentification', 'AuditMessage');
+  const site = attr(e, 'AuditEnterpriseSiteID');
+  const types = kids(e, 'AuditSourceTypeCode').map((t, i): AuditSourceTypeCode => {
+    const c = parseCoded(t, `${path}/AuditSourceTypeCode[${i + 1}]`, cur, false);
+    // A bare PS3.15 A.5.1 audit source type ("1".."9") carries no code system.
+    const { codeSystemName, ...rest } = c;
+    return codeSystemName === '' ? rest : c;
+  });
+  return {
+    auditSourceId: reqAttr(e, 'AuditSourceID', path),
+    ...(site !== undefined && { auditEnterpriseSiteId: site }),
+    ...(types.length > 0 && { auditSourceTypeCodes: types }),
+  };
+}
+
+/** The DICOM object description elements, whether wrapped (DICOM 2017) or inline (older form). */
+function parseDescription(e: Element, path: string): ParticipantObjectDescription | undefined {
+  const mpps = kids(e, 'MPPS');
+  const acc = kids(e, 'Accession');
+  const sop = kids(e, 'SOPClass');
+  const study = one(e, 'ParticipantObjectContainsStudy', path);
+  const enc = one(e, 'Encrypted', path);
+  const anon = one(e, 'Anonymized', path);
+  if (mpps.length + acc.length + sop.length === 0 && !study && !enc && !anon) return undefined;
+  return {
+    mppsUids: mpps.map((m, i) => reqAttr(m, 'UID', `${path}/MPPS[${i + 1}]`)),
+    accessionNumbers: acc.map((a, i) => reqAttr(a, 'Number', `${path}/Accession[${i + 1}]`)),
+    sopClasses: sop.map((s, i) => {
+      const p = `${path}/SOPClass[${i + 1}]`;
+      const uid = attr(s, 'UID');
+      return {
+        ...(uid !== undefined && { uid }),
+        numberOfInstances:
+          intAttr(s, 'NumberOfInstances', p, 0, Number.MAX_SAFE_INTEGER) ??
+          fail('missing-attribute', `${p}@NumberOfInstances`, 'attribute NumberOfInstances is required'),
+        instanceUids: kids(s, 'Instance').map((n, j) => reqAttr(n, 'UID', `${p}/Instance[${j + 1}]`)),
+      };
+    }),
+    ...(study && {
+      studyUids: kids(study, 'StudyIDs').map((s, i) =>
+        reqAttr(s, 'UID', `${path}/ParticipantObjectContainsStudy/StudyIDs[${i + 1}]`),
+      ),
+    }),
+    ...(enc && { encrypted: boolValue(text(enc), `${path}/Encrypted`) }),
+    ...(anon && { anonymized: boolValue(text(anon), `${path}/Anonymized`) }),
+  };
+}
+
+function parseParticipantObject(e: Element, i: number, cur: Cursor): ParticipantObjectIdentification {
+  const path = `AuditMessage/ParticipantObjectIdentification[${i + 1}]`;
+  const id = attr(e, 'ParticipantObjectID');
+  const typeCode = enumAttr(e, 'ParticipantObjectTypeCode', path, [1, 2, 3, 4] as const);
+  const role = intAttr(e, 'ParticipantObjectTypeCodeRole', path, 1, 24);
+  const lifeCycle = intAttr(e, 'ParticipantObjectDataLifeCycle', path, 1, 15);
+  const sensitivity = attr(e, 'ParticipantObjectSensitivity');
+  const name = one(e, 'ParticipantObjectName', path);
+  const query = one(e, 'ParticipantObjectQuery', path);
+  if (name && query)
+    fail(
+      'duplicate-element',
+      `${path}/ParticipantObjectQuery`,
+      'ParticipantObjectName and ParticipantObjectQuery are a choice: only one may appear',
+    );
+  const descriptions: ParticipantObjectDescription[] = [];
+  kids(e, 'ParticipantObjectDescription').forEach((d, j) => {
+    // RFC 3881 / pre-2017 DICOM: a free-text description, which DICOM 2017 has no place for.
+    const parsed = parseDescription(d, `${path}/ParticipantObjectDescription[${j + 1}]`);
+    if (parsed) descriptions.push(parsed);
+  });
+  // Pre-2017 DICOM put MPPS, Accession, SOPClass ... directly in the object.
+  const inline = parseDescription(e, path);
+  if (inline) {
+    cur.rfc3881 = true;
+    descriptions.push(inline);
+  }
+  return {
+    ...(id !== undefined && { participantObjectId: id }),
+    ...(typeCode !== undefined && { participantObjectTypeCode: typeCode }),
+    ...(role !== undefined && { participantObjectTypeCodeRole: role }),
+    ...(lifeCycle !== undefined && { participantObjectDataLifeCycle: lifeCycle }),
+    participantObjectIdTypeCode: parseCoded(
+      required(e, 'ParticipantObjectIDTypeCode', path),
+      `${path}/ParticipantObjectIDTypeCode`,
+      cur,
+    ),
+    ...(sensitivity !== undefined && { participantObjectSensitivity: sensitivity }),
+    ...(name && { participantObjectName: text(name) ?? '' }),
+    // xs:base64Binary allows whitespace (line breaks); the model holds it without.
+    ...(query && { participantObjectQuery: (text(query) ?? '').replace(/\s+/g, '') }),
+    participantObjectDetails: kids(e, 'ParticipantObjectDetail').map((d, j) => {
+      const p = `${path}/ParticipantObjectDetail[${j + 1}]`;
+      return { type: reqAttr(d, 'type', p), value: reqAttr(d, 'value', p).replace(/\s+/g, '') };
+    }),
+    ...(descriptions.length > 0 && { participantObjectDescriptions: descriptions }),
+  };
+}
+
+/**
+ * Parses an audit message in the DICOM PS3.15 form or the older RFC 3881 form and says
+ * which. Uses the hardened parser (no DOCTYPE, size/depth limits). Throws
+ * {@link AuditFormatError}: 'malformed-xml' (with the XmlError as `cause`) for refused or
+ * broken XML, 'not-audit-message' when the root is not AuditMessage, and
+ * missing/invalid/duplicate reasons with the failing `path` otherwise.
+ */
+export function parseAuditXmlWithForm(
+  input: string | Uint8Array,
+  options: ParseAuditXmlOptions = {},
+): ParsedAuditMessage {
+  let doc: Document;
+  try {
+    doc = parseXml(input, { ...AUDIT_XML_LIMITS, ...options.limits });
+  } catch (e) {
+    if (e instanceof XmlError)
+      throw new AuditFormatError('malformed-xml', `not usable XML (${e.reason}): ${e.message}`, undefined, {
+        cause: e,
+      });
+    throw e;
+  }
+  const root = doc.documentElement;
+  if (!root || root.localName !== 'AuditMessage')
+    throw new AuditFormatError(
+      'not-audit-message',
+      `root element is ${root?.localName ?? 'absent'}, not AuditMessage`,
+      '/',
+    );
+  const cur: Cursor = { rfc3881: false };
+  const eventIdentification = parseEventIdentification(root, cur);
+  const participants = kids(root, 'ActiveParticipant');
+  if (participants.length === 0)
+    fail('missing-element', 'AuditMessage/ActiveParticipant', 'at least one ActiveParticipant is required');
+  const message: AuditMessage = {
+    eventIdentification,
+    activeParticipants: participants.map((p, i) => parseActiveParticipant(p, i, cur)),
+    auditSourceIdentification: parseAuditSource(root, cur),
+    participantObjects: kids(root, 'ParticipantObjectIdentification').map((o, i) =>
+      parseParticipantObject(o, i, cur),
+    ),
+  };
+  return { message, form: cur.rfc3881 ? 'rfc3881' : 'dicom' };
+}
+
+/** Parses an audit message (DICOM PS3.15 or RFC 3881 form); see {@link parseAuditXmlWithForm}. */
+export function parseAuditXml(input: string | Uint8Array, options: ParseAuditXmlOptions = {}): AuditMessage {
+  return parseAuditXmlWithForm(input, options).message;
 }
