@@ -1,0 +1,111 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runDbContract, uniqueSchema } from './db.contract.js';
+import { DbUnavailableError, migrate, openDb } from './index.js';
+
+// ADR 0003: the same contract on both adapters. PGlite always; PostgreSQL when DATABASE_URL
+// is set (CI sets it, see .github workflow / HOUSE_STYLE "Tests").
+const url = process.env.DATABASE_URL;
+
+runDbContract('pglite', (schema) => openDb({ schema }), { kind: 'pglite' });
+runDbContract('pg', (schema) => openDb({ schema, url: url ?? 'postgres://unset', poolSize: 4 }), {
+  kind: 'pg',
+  ...(url === undefined ? { skip: 'DATABASE_URL not set; CI sets it to the PostgreSQL service' } : {}),
+});
+
+describe('openDb', () => {
+  it('rejects schema names that are not plain lower-case identifiers', async () => {
+    for (const schema of [
+      'Registry',
+      'a-b',
+      '1abc',
+      'a"; DROP SCHEMA public; --',
+      'pg_catalog',
+      '',
+      'x'.repeat(64),
+    ]) {
+      await expect(openDb({ schema })).rejects.toThrow(/Invalid schema name/);
+    }
+  });
+
+  it('rejects a url that is not a postgres connection string', async () => {
+    await expect(openDb({ schema: 'ok', url: 'mysql://x' })).rejects.toThrow(/postgres/);
+  });
+
+  it('reports an unreachable server as DbUnavailableError with the driver error as cause', async () => {
+    const db = await openDb({
+      schema: 'ok',
+      url: 'postgres://postgres@127.0.0.1:1/test',
+      connectTimeoutMs: 2000,
+    });
+    try {
+      const err = await db.ping().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DbUnavailableError);
+      expect((err as Error).cause).toMatchObject({ code: 'ECONNREFUSED' });
+      await expect(db.transaction(() => Promise.resolve(1))).rejects.toBeInstanceOf(DbUnavailableError);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe('PGlite host', () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+
+  it('shares one instance between handles of the process and closes it with the last handle', async () => {
+    const a = await openDb({ schema: uniqueSchema() });
+    const b = await openDb({ schema: uniqueSchema() });
+    await migrate(a, [
+      { version: 1, name: 'items', sql: 'CREATE TABLE items (n int); INSERT INTO items VALUES (7);' },
+    ]);
+    // Same database: b can name a's table explicitly (isolation is by search_path, not by instance).
+    expect((await b.query(`SELECT n FROM "${a.schema}".items`)).rows).toEqual([{ n: 7 }]);
+    await a.close();
+    await expect(b.ping()).resolves.toBeUndefined();
+    await b.close();
+    // A new handle after the last close gets a fresh in-memory instance.
+    const c = await openDb({ schema: a.schema });
+    await expect(c.query('SELECT * FROM items')).rejects.toThrow(/items/);
+    await c.close();
+  });
+
+  it('persists under a data directory across close and reopen', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mesh-db-'));
+    dirs.push(dir);
+    const schema = uniqueSchema();
+    const first = await openDb({ schema, dataDir: dir });
+    await migrate(first, [{ version: 1, name: 'items', sql: 'CREATE TABLE items (n int);' }]);
+    await first.query('INSERT INTO items VALUES ($1)', [42]);
+    await first.close();
+    const again = await openDb({ schema, dataDir: dir });
+    try {
+      expect((await again.query('SELECT n FROM items')).rows).toEqual([{ n: 42 }]);
+      expect(
+        (await migrate(again, [{ version: 1, name: 'items', sql: 'CREATE TABLE items (n int);' }])).applied,
+      ).toEqual([]);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('refuses, instead of deadlocking, a Db call made inside its own transaction', async () => {
+    const db = await openDb({ schema: uniqueSchema() });
+    try {
+      await expect(db.transaction(() => db.query('SELECT 1'))).rejects.toThrow(/inside a transaction/);
+      // Once the transaction is over, work started from its async context runs normally.
+      let later: Promise<unknown> | undefined;
+      await db.transaction(() => {
+        later = new Promise((r) => setTimeout(r, 5)).then(() => db.query('SELECT 1'));
+        return Promise.resolve();
+      });
+      await expect(later).resolves.toMatchObject({ rowCount: 1 });
+    } finally {
+      await db.close();
+    }
+  });
+});
