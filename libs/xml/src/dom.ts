@@ -36,6 +36,11 @@ export function text(el: Element | undefined): string | undefined {
   return s;
 }
 
+/** Text content of the first child element with this namespace and local name, or undefined when absent. */
+export function childText(parent: Node, ns: string | null, localName: string): string | undefined {
+  return text(child(parent, ns, localName));
+}
+
 /** Attribute value, or undefined when absent (DOM getAttribute returns '' or null). */
 export function attr(el: Element, name: string): string | undefined {
   return el.hasAttribute(name) ? (el.getAttribute(name) ?? undefined) : undefined;
