@@ -5,3 +5,5 @@
 export * from './model.js';
 export * from './errors.js';
 export * from './xml.js';
+export * from './codes.js';
+export * from './builders.js';
