@@ -94,7 +94,7 @@ function eventIdentificationXml(e: EventIdentification): string {
   let inner = coded('EventID', e.eventId);
   for (const t of e.eventTypeCodes) inner += coded('EventTypeCode', t);
   if (e.eventOutcomeDescription !== undefined)
-    inner += `<EventOutcomeDescription>${escText(e.eventOutcomeDescription)}</EventOutcomeDescription>`;
+    inner += el('EventOutcomeDescription', [], escText(e.eventOutcomeDescription));
   for (const p of e.purposesOfUse ?? []) inner += coded('PurposeOfUse', p);
   return el(
     'EventIdentification',
@@ -168,9 +168,9 @@ function participantObjectXml(o: ParticipantObjectIdentification, i: number): st
     );
   let inner = coded('ParticipantObjectIDTypeCode', o.participantObjectIdTypeCode);
   if (o.participantObjectName !== undefined)
-    inner += `<ParticipantObjectName>${escText(o.participantObjectName)}</ParticipantObjectName>`;
+    inner += el('ParticipantObjectName', [], escText(o.participantObjectName));
   if (o.participantObjectQuery !== undefined)
-    inner += `<ParticipantObjectQuery>${escText(o.participantObjectQuery)}</ParticipantObjectQuery>`;
+    inner += el('ParticipantObjectQuery', [], escText(o.participantObjectQuery));
   for (const d of o.participantObjectDetails)
     inner += el('ParticipantObjectDetail', [
       ['type', d.type],
