@@ -1,7 +1,11 @@
 /**
- * The closed set of registry/repository error codes (ITI TF-3 4.2.4.1, Table 4.2.4.1-2
- * "Error Codes", plus the ebRS 3.0 exceptions the TF uses for ITI-57/ITI-62 and the codes
- * XCA adds). docs/errors.md lists exactly these codes; a test keeps the two in sync.
+ * The closed set of registry/repository error codes the mesh returns in ebRS
+ * RegistryError/@errorCode: ITI TF-3 4.2.4.1 Table 4.2.4.1-2 "Error Codes" (which the
+ * Metadata Update and XCA sections extend), plus the ebRS 3.0 exception ITI-62 names
+ * (ITI TF-2 3.62.4.1.3). Codes of that table for transactions the mesh does not play are left
+ * out (UnknownRecipient and UnavailableRecipient, ITI-80 only; XDSSqlError, retired with XDS.a),
+ * as are Restricted Metadata Update codes (ITI-92, not played).
+ * docs/errors.md lists exactly these codes; error-codes.test.ts keeps the two in sync.
  */
 
 export interface ErrorCodeSpec {
@@ -17,15 +21,93 @@ export interface ErrorCodeSpec {
 }
 
 const T = 'ITI TF-3 Table 4.2.4.1-2';
+/** Codes the XDS Metadata Update option adds to the table, for ITI-57. */
+const MU = 'ITI TF-3 Table 4.2.4.1-2; ITI TF-2 3.57.4.1.3';
 
 const codes = [
+  {
+    code: 'DocumentQueued',
+    severity: 'Warning',
+    tf: T,
+    transactions: ['ITI-41'],
+    description:
+      'The recipient queued the submission, for example for a manual process matching it to a patient.',
+  },
+  {
+    code: 'InvalidDocumentContent',
+    severity: 'Error',
+    tf: T,
+    transactions: ['ITI-41'],
+    description:
+      'A document does not match its metadata (e.g. formatCode) or fails other requirements on its content; codeContext gives the uniqueId of the document, one RegistryError per document.',
+  },
+  {
+    code: 'PartialAppendContentNotProcessed',
+    severity: 'Warning',
+    tf: T,
+    transactions: ['ITI-41'],
+    description: 'A Document Recipient did not process the Append semantics of the submission.',
+  },
+  {
+    code: 'PartialFolderContentNotProcessed',
+    severity: 'Warning',
+    tf: T,
+    transactions: ['ITI-41'],
+    description: 'A Document Recipient did not process the Folder semantics of the submission.',
+  },
+  {
+    code: 'PartialRelationshipContentNotProcessed',
+    severity: 'Warning',
+    tf: T,
+    transactions: ['ITI-41'],
+    description:
+      'A Document Recipient did not process the relationship Association semantics of the submission.',
+  },
+  {
+    code: 'PartialReplaceContentNotProcessed',
+    severity: 'Warning',
+    tf: T,
+    transactions: ['ITI-41'],
+    description: 'A Document Recipient did not process the Replace semantics of the submission.',
+  },
+  {
+    code: 'PartialTransformNotProcessed',
+    severity: 'Warning',
+    tf: T,
+    transactions: ['ITI-41'],
+    description: 'A Document Recipient did not process the Transform semantics of the submission.',
+  },
+  {
+    code: 'PartialTransformReplaceNotProcessed',
+    severity: 'Warning',
+    tf: T,
+    transactions: ['ITI-41'],
+    description:
+      'A Document Recipient did not process the Transform-and-Replace semantics of the submission.',
+  },
+  {
+    code: 'UnresolvedReferenceException',
+    severity: 'Error',
+    tf: `${T}; ITI TF-2 3.62.4.1.3`,
+    transactions: ['ITI-42', 'ITI-57', 'ITI-62'],
+    description:
+      'The recipient cannot resolve an entryUUID reference in the request (for ITI-62: an object to delete does not exist).',
+  },
+  {
+    code: 'ReferencesExistException',
+    severity: 'Error',
+    tf: 'ITI TF-2 3.62.4.1.3 (ebRS 3.0)',
+    transactions: ['ITI-62'],
+    description:
+      'An object to delete is the sourceObject or targetObject of an Association that is not itself being deleted.',
+  },
   {
     code: 'XDSDocumentUniqueIdError',
     severity: 'Error',
     tf: T,
     transactions: ['ITI-43', 'ITI-39', 'ITI-86'],
     description:
-      'The document associated with the uniqueId is not available (unknown uniqueId or document removed).',
+      'The document with this uniqueId is not available: unknown, no longer available, or the requestor is not authorized to access it.',
   },
   {
     code: 'XDSDuplicateUniqueIdInRegistry',
@@ -33,43 +115,51 @@ const codes = [
     tf: T,
     transactions: ['ITI-42', 'ITI-41', 'ITI-57'],
     description:
-      'A UniqueId value received was already registered for another object; the submission is rejected.',
+      'The uniqueId of a SubmissionSet or Folder is already registered; codeContext says which and gives the value. Never used for a DocumentEntry (see XDSNonIdenticalHash/Size).',
   },
   {
     code: 'XDSExtraMetadataNotSaved',
     severity: 'Warning',
     tf: T,
-    transactions: ['ITI-42', 'ITI-41', 'ITI-57'],
-    description:
-      'The submission carried extra metadata (slots not defined by XDS) that the registry did not save.',
+    transactions: ['ITI-42', 'ITI-41'],
+    description: 'The submission carried extra metadata that the recipient did not save.',
   },
   {
     code: 'XDSMissingDocument',
     severity: 'Error',
     tf: T,
     transactions: ['ITI-41'],
-    description: 'A DocumentEntry has no corresponding document in the submission.',
+    description: 'A DocumentEntry in the metadata has no matching Document element.',
   },
   {
     code: 'XDSMissingDocumentMetadata',
     severity: 'Error',
     tf: T,
     transactions: ['ITI-41'],
-    description: 'A document in the submission has no corresponding DocumentEntry.',
+    description: 'A Document element has no matching DocumentEntry.',
+  },
+  {
+    code: 'XDSMissingHomeCommunityId',
+    severity: 'Error',
+    tf: T,
+    transactions: ['ITI-18', 'ITI-38', 'ITI-39', 'ITI-43'],
+    description: 'A homeCommunityId is required and was not specified.',
   },
   {
     code: 'XDSNonIdenticalHash',
     severity: 'Error',
     tf: T,
     transactions: ['ITI-42', 'ITI-41'],
-    description: 'The uniqueId is already registered for a document with a different hash.',
+    description:
+      'The document is a duplicate (its uniqueId is already registered) but the hash differs; codeContext gives the uniqueId.',
   },
   {
     code: 'XDSNonIdenticalSize',
     severity: 'Error',
     tf: T,
     transactions: ['ITI-42', 'ITI-41'],
-    description: 'The uniqueId is already registered for a document with a different size.',
+    description:
+      'The document is a duplicate (its uniqueId is already registered) but the size differs; codeContext gives the uniqueId.',
   },
   {
     code: 'XDSPatientIdDoesNotMatch',
@@ -77,93 +167,106 @@ const codes = [
     tf: T,
     transactions: ['ITI-42', 'ITI-41', 'ITI-57'],
     description:
-      'The patient id of an object differs from the SubmissionSet patient id, or from the target of an association.',
+      'A patient id that is required to match does not; codeContext gives the patient id and the nature of the conflict.',
   },
   {
     code: 'XDSRegistryBusy',
     severity: 'Error',
     tf: T,
-    transactions: ['ITI-42', 'ITI-18', 'ITI-57', 'ITI-62'],
-    description: 'Too much activity: the registry cannot take the request now; the caller may retry.',
-  },
-  {
-    code: 'XDSRegistryDuplicateUniqueIdInMessage',
-    severity: 'Error',
-    tf: T,
-    transactions: ['ITI-42', 'ITI-41', 'ITI-57'],
-    description: 'A uniqueId appears more than once in the submission.',
-  },
-  {
-    code: 'XDSRegistryError',
-    severity: 'Error',
-    tf: T,
-    transactions: ['ITI-42', 'ITI-18', 'ITI-57', 'ITI-62'],
-    description: 'Internal registry error; the default when no other code applies.',
-  },
-  {
-    code: 'XDSRegistryMetadataError',
-    severity: 'Error',
-    tf: T,
-    transactions: ['ITI-42', 'ITI-18', 'ITI-57', 'ITI-62'],
-    description:
-      'Error detected in the metadata: missing or malformed attribute, invalid code, wrong cardinality.',
-  },
-  {
-    code: 'XDSRegistryNotAvailable',
-    severity: 'Error',
-    tf: T,
-    transactions: ['ITI-41'],
-    description: 'The repository could not reach the registry.',
-  },
-  {
-    code: 'XDSRegistryOutOfResources',
-    severity: 'Error',
-    tf: T,
-    transactions: ['ITI-42', 'ITI-18'],
-    description: 'Resources are low within the registry.',
+    transactions: ['ITI-42', 'ITI-41', 'ITI-18', 'ITI-57', 'ITI-62'],
+    description: 'Too much activity in the Document Registry; the request may be retried later.',
   },
   {
     code: 'XDSRepositoryBusy',
     severity: 'Error',
     tf: T,
     transactions: ['ITI-41', 'ITI-43', 'ITI-86'],
-    description: 'Too much activity: the repository cannot take the request now; the caller may retry.',
+    description: 'Too much activity in the Document Repository; the request may be retried later.',
+  },
+  {
+    code: 'XDSRegistryDeprecatedDocumentError',
+    severity: 'Error',
+    tf: T,
+    transactions: ['ITI-42', 'ITI-41', 'ITI-57'],
+    description: 'The submission was rejected because an Association references a Deprecated document.',
+  },
+  {
+    code: 'XDSRegistryDuplicateUniqueIdInMessage',
+    severity: 'Error',
+    tf: T,
+    transactions: ['ITI-42', 'ITI-41', 'ITI-57'],
+    description:
+      'The Document Registry found a uniqueId used more than once in the submission; codeContext gives it.',
   },
   {
     code: 'XDSRepositoryDuplicateUniqueIdInMessage',
     severity: 'Error',
     tf: T,
     transactions: ['ITI-41'],
-    description: 'A document uniqueId appears more than once in the submission to the repository.',
+    description:
+      'The Document Repository found a uniqueId used more than once in the submission; codeContext gives it.',
+  },
+  {
+    code: 'XDSRegistryError',
+    severity: 'Error',
+    tf: T,
+    transactions: ['ITI-42', 'ITI-41', 'ITI-18', 'ITI-38', 'ITI-57', 'ITI-62'],
+    description:
+      'Internal Document Registry error; codeContext carries implementation-specific details. The default when no other code applies.',
   },
   {
     code: 'XDSRepositoryError',
     severity: 'Error',
     tf: T,
-    transactions: ['ITI-41', 'ITI-43', 'ITI-86'],
-    description: 'Internal repository error; the default when no other code applies.',
+    transactions: ['ITI-41', 'ITI-43', 'ITI-39', 'ITI-86'],
+    description:
+      'Internal Document Repository error; codeContext carries implementation-specific details. The default when no other code applies.',
+  },
+  {
+    code: 'XDSRegistryMetadataError',
+    severity: 'Error',
+    tf: T,
+    transactions: ['ITI-42', 'ITI-41', 'ITI-18', 'ITI-57', 'ITI-62'],
+    description:
+      'The Document Registry detected an error in the metadata; codeContext gives the nature of the problem.',
   },
   {
     code: 'XDSRepositoryMetadataError',
     severity: 'Error',
     tf: T,
-    transactions: ['ITI-41', 'ITI-43'],
+    transactions: ['ITI-41'],
     description:
-      'Error detected by the repository in the metadata (e.g. hash or size not matching the document).',
+      'The Document Repository (or a Document Recipient) detected an error in the metadata; codeContext gives the nature of the problem.',
+  },
+  {
+    code: 'XDSRegistryNotAvailable',
+    severity: 'Error',
+    tf: T,
+    transactions: ['ITI-41'],
+    description: 'The Document Repository was unable to access the Document Registry.',
+  },
+  {
+    code: 'XDSRegistryOutOfResources',
+    severity: 'Error',
+    tf: T,
+    transactions: ['ITI-42', 'ITI-41', 'ITI-18', 'ITI-57', 'ITI-62'],
+    description:
+      'Document Registry resources are currently unavailable to respond to the request; it may be retried later.',
   },
   {
     code: 'XDSRepositoryOutOfResources',
     severity: 'Error',
     tf: T,
-    transactions: ['ITI-41', 'ITI-43'],
-    description: 'Resources are low within the repository.',
+    transactions: ['ITI-41', 'ITI-43', 'ITI-86'],
+    description:
+      'Document Repository resources are currently unavailable to respond to the request; it may be retried later.',
   },
   {
     code: 'XDSResultNotSinglePatient',
     severity: 'Error',
     tf: T,
     transactions: ['ITI-18', 'ITI-38'],
-    description: 'The query would return objects of more than one patient.',
+    description: 'The request would have returned content for more than one patient.',
   },
   {
     code: 'XDSStoredQueryMissingParam',
@@ -177,155 +280,82 @@ const codes = [
     severity: 'Error',
     tf: T,
     transactions: ['ITI-18', 'ITI-38'],
-    description: 'A parameter that accepts one value was given several, or a parameter conflict.',
+    description: 'A parameter that accepts a single value was coded with several values.',
   },
   {
     code: 'XDSTooManyResults',
     severity: 'Error',
     tf: T,
     transactions: ['ITI-18', 'ITI-38'],
-    description: 'The query would return more results than the registry allows.',
-  },
-  {
-    code: 'XDSUnknownPatientId',
-    severity: 'Error',
-    tf: T,
-    transactions: ['ITI-42', 'ITI-41', 'ITI-57'],
     description:
-      'The patient id is not known to the registry (not of the affinity domain, or not fed by the PIX).',
+      'The request is too broad or its response too large; it should be narrowed to reduce the number of results.',
   },
   {
-    code: 'XDSUnknownRepositoryId',
+    code: 'XDSUnavailableCommunity',
     severity: 'Error',
     tf: T,
-    transactions: ['ITI-43', 'ITI-39', 'ITI-86'],
-    description: 'The repositoryUniqueId is not known to the responder.',
-  },
-  {
-    code: 'XDSUnknownStoredQuery',
-    severity: 'Error',
-    tf: T,
-    transactions: ['ITI-18', 'ITI-38'],
-    description: 'The stored query id is not known to the registry.',
+    transactions: ['ITI-18', 'ITI-38', 'ITI-39', 'ITI-43'],
+    description: 'A community that would have been contacted was not available.',
   },
   {
     code: 'XDSUnknownCommunity',
     severity: 'Error',
     tf: T,
     transactions: ['ITI-18', 'ITI-38', 'ITI-39', 'ITI-43'],
-    description: 'The homeCommunityId is not known.',
+    description: 'A homeCommunityId value is not recognized.',
   },
   {
-    code: 'XDSMissingHomeCommunityId',
+    code: 'XDSUnknownPatientId',
     severity: 'Error',
     tf: T,
-    transactions: ['ITI-18', 'ITI-38', 'ITI-39'],
-    description: 'A request that needs a homeCommunityId has none.',
+    transactions: ['ITI-42', 'ITI-41', 'ITI-18', 'ITI-38', 'ITI-57'],
+    description:
+      'The patient id in the request is not known to the receiving actor; codeContext gives the patient id.',
   },
   {
-    code: 'XDSUnavailableCommunity',
+    code: 'XDSUnknownRepositoryId',
     severity: 'Error',
     tf: T,
-    transactions: ['ITI-18', 'ITI-38', 'ITI-39'],
-    description: 'The community could not be reached.',
+    transactions: ['ITI-43', 'ITI-39', 'ITI-86'],
+    description:
+      'The repositoryUniqueId cannot be resolved to a Document Repository, or does not match this repository.',
   },
   {
-    code: 'XDSMetadataVersionError',
+    code: 'XDSUnknownStoredQuery',
     severity: 'Error',
     tf: T,
-    transactions: ['ITI-57'],
-    description: 'The version number in the update does not follow the latest version in the registry.',
-  },
-  {
-    code: 'XDSMetadataUpdateOperationError',
-    severity: 'Error',
-    tf: T,
-    transactions: ['ITI-57'],
-    description: 'The metadata update is not allowed (unsupported operation, wrong status transition).',
+    transactions: ['ITI-18', 'ITI-38'],
+    description: 'The stored query id in the request is not recognized.',
   },
   {
     code: 'XDSMetadataUpdateError',
     severity: 'Error',
-    tf: T,
+    tf: MU,
     transactions: ['ITI-57'],
-    description: 'General metadata update error.',
+    description:
+      'General metadata update error, used only when no more specific code applies; codeContext gives the id of the object in error.',
   },
   {
-    code: 'XDSMetadataIdentifierError',
+    code: 'XDSMetadataUpdateOperationError',
     severity: 'Error',
-    tf: T,
+    tf: MU,
     transactions: ['ITI-57'],
-    description: 'The logicalId or entryUUID of an updated object is not consistent with the registry.',
+    description: 'The Document Registry cannot decode the requested metadata update.',
+  },
+  {
+    code: 'XDSMetadataVersionError',
+    severity: 'Error',
+    tf: MU,
+    transactions: ['ITI-57'],
+    description:
+      'The version number in the update does not match the existing object (e.g. simultaneous updates).',
   },
   {
     code: 'XDSPatientIDReconciliationError',
     severity: 'Error',
-    tf: T,
+    tf: MU,
     transactions: ['ITI-57'],
-    description: 'Patient id reconciliation failed in an update.',
-  },
-  {
-    code: 'XDSReplaceFailed',
-    severity: 'Error',
-    tf: T,
-    transactions: ['ITI-42', 'ITI-41'],
-    description: 'The document to be replaced was not found or is not the latest Approved version.',
-  },
-  {
-    code: 'PartialFolderContentNotProcessed',
-    severity: 'Warning',
-    tf: T,
-    transactions: ['ITI-42', 'ITI-41'],
-    description: 'Some folder content was not processed.',
-  },
-  {
-    code: 'PartialAppendContentNotProcessed',
-    severity: 'Warning',
-    tf: T,
-    transactions: ['ITI-42', 'ITI-41'],
-    description: 'Some append content was not processed.',
-  },
-  {
-    code: 'PartialReplaceContentNotProcessed',
-    severity: 'Warning',
-    tf: T,
-    transactions: ['ITI-42', 'ITI-41'],
-    description: 'Some replace content was not processed.',
-  },
-  {
-    code: 'PartialTransformContentNotProcessed',
-    severity: 'Warning',
-    tf: T,
-    transactions: ['ITI-42', 'ITI-41'],
-    description: 'Some transform content was not processed.',
-  },
-  {
-    code: 'PartialTransformReplaceContentNotProcessed',
-    severity: 'Warning',
-    tf: T,
-    transactions: ['ITI-42', 'ITI-41'],
-    description: 'Some transform-and-replace content was not processed.',
-  },
-  {
-    code: 'InvalidDocumentContent',
-    severity: 'Error',
-    tf: T,
-    transactions: ['ITI-41'],
-    description: 'The document content does not match the metadata or the format it claims.',
-  },
-  {
-    code: 'UnresolvedReferenceException',
-    severity: 'Error',
-    tf: 'ebRS 3.0 (ITI TF-2 3.62.4.1.3)',
-    transactions: ['ITI-62', 'ITI-57'],
-    description: 'An object referenced by the request does not exist in the registry.',
-  },
-  {
-    code: 'ReferencesExistException',
-    severity: 'Error',
-    tf: 'ebRS 3.0 (ITI TF-2 3.62.4.1.3)',
-    transactions: ['ITI-62'],
-    description: 'The objects to delete are still referenced by associations not in the request.',
+    description: 'The update changes a patient id that must stay the same.',
   },
 ] as const satisfies readonly ErrorCodeSpec[];
 

@@ -6,13 +6,7 @@
 import type { TransactionId } from './transactions.js';
 
 export type ServiceName =
-  | 'registry'
-  | 'repository'
-  | 'mpi'
-  | 'hpd'
-  | 'audit-repository'
-  | 'ncp-gateway'
-  | 'terminology';
+  'registry' | 'repository' | 'mpi' | 'hpd' | 'audit-repository' | 'ncp-gateway' | 'terminology';
 
 /** A SOAP endpoint: a fixed path and the transactions dispatched on it. */
 export interface SoapEndpointSpec {
@@ -71,7 +65,9 @@ export const MESH_SERVICES: readonly ServiceSpec[] = Object.freeze([
       { path: '/pdq', transactions: ['ITI-47'] },
     ],
     api: '/api/mpi',
-    listeners: [{ kind: 'mllp', defaultPort: 2575, env: 'MLLP_PORT', transactions: ['ITI-8', 'ITI-9', 'ITI-21'] }],
+    listeners: [
+      { kind: 'mllp', defaultPort: 2575, env: 'MLLP_PORT', transactions: ['ITI-8', 'ITI-9', 'ITI-21'] },
+    ],
     schema: 'mpi',
     defaultPort: 8083,
   },

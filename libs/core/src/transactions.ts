@@ -58,10 +58,11 @@ export interface TransactionSpec {
   readonly tf: string;
 }
 
-const v3 = (req: string, resp: string): SoapActionPair => ({
+/** An HL7v3 interaction: actions are urn:hl7-org:v3:<interaction id> (ITI TF-2 Appendix V). */
+const v3 = (req: string, resp: string, message = req): SoapActionPair => ({
   request: `urn:hl7-org:v3:${req}`,
   response: `urn:hl7-org:v3:${resp}`,
-  message: req,
+  message,
 });
 
 /** Every transaction the mesh knows, keyed by id. Frozen data; no behaviour. */
@@ -247,7 +248,8 @@ export const TRANSACTIONS: Readonly<Record<TransactionId, TransactionSpec>> = Ob
     soapActions: [
       v3('PRPA_IN201305UV02', 'PRPA_IN201306UV02'),
       v3('QUQI_IN000003UV01', 'PRPA_IN201306UV02'),
-      v3('QUQI_IN000003UV01_Cancel', 'MCCI_IN000002UV01'),
+      // Query cancel (ITI TF-2 3.47.4.3): its own action, but the message is still QUQI_IN000003UV01.
+      v3('QUQI_IN000003UV01_Cancel', 'MCCI_IN000002UV01', 'QUQI_IN000003UV01'),
     ],
     mtom: 'none',
     tf: 'ITI TF-2 3.47',
@@ -301,10 +303,17 @@ export const TRANSACTIONS: Readonly<Record<TransactionId, TransactionSpec>> = Ob
     initiator: 'Provider Information Consumer',
     responder: 'Provider Information Directory',
     transport: 'soap',
+    // HPD (ITI TF-2 3.58.5): the WSDL's wsaw:Action values come first. The IHE-published WSDL
+    // binding also declares soapAction urn:ihe:iti:hpd:2010:...Request, which deployed
+    // consumers send; the Directory accepts it and answers with the TF response action.
     soapActions: [
       {
+        request: 'urn:ihe:iti:2010:ProviderInformationQuery',
+        response: 'urn:ihe:iti:2010:ProviderInformationQueryResponse',
+      },
+      {
         request: 'urn:ihe:iti:hpd:2010:ProviderInformationQueryRequest',
-        response: 'urn:ihe:iti:hpd:2010:ProviderInformationQueryResponse',
+        response: 'urn:ihe:iti:2010:ProviderInformationQueryResponse',
       },
     ],
     mtom: 'none',
@@ -316,10 +325,15 @@ export const TRANSACTIONS: Readonly<Record<TransactionId, TransactionSpec>> = Ob
     initiator: 'Provider Information Source',
     responder: 'Provider Information Directory',
     transport: 'soap',
+    // As ITI-58: the wsaw:Action first, the published binding's soapAction as an accepted alias.
     soapActions: [
       {
+        request: 'urn:ihe:iti:2010:ProviderInformationFeed',
+        response: 'urn:ihe:iti:2010:ProviderInformationFeedResponse',
+      },
+      {
         request: 'urn:ihe:iti:hpd:2010:ProviderInformationFeedRequest',
-        response: 'urn:ihe:iti:hpd:2010:ProviderInformationFeedResponse',
+        response: 'urn:ihe:iti:2010:ProviderInformationFeedResponse',
       },
     ],
     mtom: 'none',
