@@ -3,7 +3,7 @@
  * PGlite always and for PostgreSQL when DATABASE_URL is set.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DbUnavailableError,
   MigrationError,
@@ -47,13 +47,20 @@ export function runDbContract(
         return db;
       }
 
+      let admin: Db | undefined;
+
+      // Opening first, in a hook, keeps PGlite's start-up (initdb in WASM, seconds on a busy
+      // machine) out of the first test's time budget; the handle also drops the schemas at the end.
+      beforeAll(async () => {
+        admin = await open(uniqueSchema());
+      }, 120_000);
+
       afterAll(async () => {
-        const admin = handles.find((h) => h !== undefined);
         if (admin !== undefined) {
-          for (const s of schemas)
-            await admin.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`).catch(() => undefined);
+          for (const s of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
         }
         for (const h of handles) await h.close();
+        await admin?.close();
       });
 
       it('runs parameterised queries and reports rowCount like pg', async () => {

@@ -51,6 +51,7 @@ describe('openDb', () => {
   });
 });
 
+// Each test here starts its own PGlite instance(s): seconds each on a loaded machine.
 describe('PGlite host', () => {
   const dirs: string[] = [];
   afterAll(async () => {
@@ -72,7 +73,7 @@ describe('PGlite host', () => {
     const c = await openDb({ schema: a.schema });
     await expect(c.query('SELECT * FROM items')).rejects.toThrow(/items/);
     await c.close();
-  });
+  }, 120_000);
 
   it('persists under a data directory across close and reopen', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mesh-db-'));
@@ -91,7 +92,7 @@ describe('PGlite host', () => {
     } finally {
       await again.close();
     }
-  });
+  }, 120_000);
 
   it('refuses, instead of deadlocking, a Db call made inside its own transaction', async () => {
     const db = await openDb({ schema: uniqueSchema() });
@@ -107,5 +108,5 @@ describe('PGlite host', () => {
     } finally {
       await db.close();
     }
-  });
+  }, 120_000);
 });
