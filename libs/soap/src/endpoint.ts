@@ -116,8 +116,12 @@ export interface SoapEndpointOptions {
 
 /** Fastify plugin serving one SOAP endpoint. */
 export const soapEndpoint: FastifyPluginAsync<SoapEndpointOptions> = (app, opts) => {
-  register(app, opts);
-  return Promise.resolve();
+  try {
+    register(app, opts);
+    return Promise.resolve();
+  } catch (e) {
+    return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+  }
 };
 
 function register(app: FastifyInstance, opts: SoapEndpointOptions): void {
@@ -140,8 +144,12 @@ function register(app: FastifyInstance, opts: SoapEndpointOptions): void {
     const abort = new AbortController();
     // 'close' fires once the response is fully sent or the connection is gone: the end of
     // the exchange, when the temp files of unclaimed attachments are deleted.
+    let finished = false;
+    reply.raw.once('finish', () => {
+      finished = true;
+    });
     reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) abort.abort();
+      if (!finished) abort.abort();
       void spool.dispose();
     });
     const ct = request.headers['content-type'];
@@ -255,6 +263,8 @@ function register(app: FastifyInstance, opts: SoapEndpointOptions): void {
         });
         fault = faults.receiver('Internal error while processing the request');
       }
+      // Nothing received is needed to answer a fault: delete the temp files now, not after the reply.
+      await spool.dispose();
       // A fault raised before the body was read to its end: do not keep reading it.
       if (!request.raw.complete) reply.header('connection', 'close');
       return sendFault(reply, fault, version, versions, requestMessageId);
