@@ -129,8 +129,11 @@ export interface Bus {
   /** True while connected and not closed. */
   ready(): boolean;
 
-  /** Drains subscriptions (in-flight handlers finish) and closes. */
-  close(): Promise<void>;
+  /**
+   * Drains subscriptions (in-flight handlers finish, each bounded by `timeoutMs` when given)
+   * and closes. Idempotent.
+   */
+  close(opts?: { timeoutMs?: number }): Promise<void>;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;

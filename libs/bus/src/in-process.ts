@@ -439,9 +439,9 @@ export function createInProcessBus(opts: InProcessBusOptions = {}): Bus {
       return Promise.resolve();
     },
     ready: () => !closed,
-    async close(): Promise<void> {
+    async close(copts: { timeoutMs?: number } = {}): Promise<void> {
       if (closed) return;
-      await Promise.all([...subscriptions].map((s) => s.close()));
+      await Promise.all([...subscriptions].map((s) => s.close(copts)));
       closed = true;
       for (const s of streams.values())
         for (const c of s.consumers.values()) {

@@ -421,9 +421,9 @@ export async function connectNats(opts: NatsBusOptions): Promise<NatsBus> {
     consume,
     ensureStreams,
     ready: () => connected && !closing && !nc.isClosed(),
-    async close(): Promise<void> {
+    async close(copts: { timeoutMs?: number } = {}): Promise<void> {
       if (closing) return;
-      await Promise.all([...subscriptions].map((s) => s.close()));
+      await Promise.all([...subscriptions].map((s) => s.close(copts)));
       closing = true;
       if (!nc.isClosed()) {
         try {
