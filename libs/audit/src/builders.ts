@@ -85,13 +85,21 @@ export interface ParticipantInput extends Party {
   readonly isRequestor: boolean;
 }
 
-function participant(role: Coded, p: ParticipantInput): ActiveParticipant {
+/**
+ * Any active participant: a party with its requestor flag and RoleIDCodes, its network
+ * access point typed by {@link networkAccessPointType}.
+ */
+export function activeParticipant(
+  p: Party,
+  isRequestor: boolean,
+  roleIdCodes: readonly Coded[],
+): ActiveParticipant {
   return {
     userId: p.userId,
     ...(p.altUserId !== undefined && { alternativeUserId: p.altUserId }),
     ...(p.userName !== undefined && { userName: p.userName }),
-    userIsRequestor: p.isRequestor,
-    roleIdCodes: [role],
+    userIsRequestor: isRequestor,
+    roleIdCodes,
     ...(p.networkAccessPoint !== undefined && {
       networkAccessPointId: p.networkAccessPoint,
       networkAccessPointTypeCode: networkAccessPointType(p.networkAccessPoint),
@@ -101,12 +109,12 @@ function participant(role: Coded, p: ParticipantInput): ActiveParticipant {
 
 /** The Source active participant, RoleIDCode EV(110153, DCM, "Source Role ID"). */
 export function sourceParticipant(p: ParticipantInput): ActiveParticipant {
-  return participant(ROLE_ID.source, p);
+  return activeParticipant(p, p.isRequestor, [ROLE_ID.source]);
 }
 
 /** The Destination active participant, RoleIDCode EV(110152, DCM, "Destination Role ID"). */
 export function destinationParticipant(p: ParticipantInput): ActiveParticipant {
-  return participant(ROLE_ID.destination, p);
+  return activeParticipant(p, p.isRequestor, [ROLE_ID.destination]);
 }
 
 /**

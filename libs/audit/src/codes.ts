@@ -155,6 +155,10 @@ export const OBJECT_ID_TYPE = Object.freeze({
     codeSystemName: 'IHE XDS Metadata',
     originalText: 'submission set classificationNode',
   }),
+  /** RFC 3881 5.5.4 "URI": a security alert's subject named by URI (DICOM PS3.15 A.5.3.11). */
+  uri: Object.freeze({ csdCode: '12', codeSystemName: 'RFC-3881', originalText: 'URI' }),
+  /** DICOM "Node ID": a security alert's subject named as a network node (DICOM PS3.15 A.5.3.11). */
+  nodeId: dcm('110182', 'Node ID'),
 } satisfies Record<string, Coded>);
 
 /** ParticipantObjectDetail `type` values fixed by the TF. */
@@ -167,6 +171,8 @@ export const OBJECT_DETAIL_TYPE = Object.freeze({
   homeCommunityIdQuery: 'urn:ihe:iti:xca:2010:homeCommunityId',
   /** ITI TF-2 3.18.5.1: character encoding of the query before base64 (e.g. "UTF-8"). */
   queryEncoding: 'QueryEncoding',
+  /** DICOM PS3.15 A.5.3.11: free-text description of a security alert. */
+  alertDescription: 'Alert Description',
 });
 
 /** The code system of IHE transaction codes in EventTypeCode and query object id types. */

@@ -7,3 +7,4 @@ export * from './errors.js';
 export * from './xml.js';
 export * from './codes.js';
 export * from './builders.js';
+export * from './security-events.js';

@@ -11,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { attr, elements, parseXml, text } from '@mesh/xml';
 import { describe, expect, it } from 'vitest';
 import {
+  applicationActivityAudit,
   auditSource,
+  nodeAuthenticationFailureAudit,
+  userAuthenticationAudit,
   buildTransactionAudit,
   parseAuditXml,
   toAuditXml,
@@ -182,7 +185,7 @@ describe('schema structure (dicom2017c.xsd, checked structurally, not XSD-valida
     expect(schemaProblems(good.replace(/ originalText="Export"| originalText="Import"/, ''))).toHaveLength(1);
   });
 
-  it('a built ITI-41 message conforms, and each of every kind of built message does', () => {
+  it('a built ITI-41 message conforms, and so does every other kind of built message', () => {
     const built = [
       buildTransactionAudit(iti41),
       buildTransactionAudit({
@@ -204,6 +207,28 @@ describe('schema structure (dicom2017c.xsd, checked structurally, not XSD-valida
           storedQueryId: 'urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d',
           query: '<AdhocQueryRequest/>',
         },
+      }),
+      applicationActivityAudit({
+        activity: 'start',
+        eventDateTime: '2026-11-25T21:00:00Z',
+        application: { userId: 'mesh', altUserId: '1' },
+        launchers: [{ userId: 'k8s' }],
+        auditSource: auditSource('mesh'),
+      }),
+      nodeAuthenticationFailureAudit({
+        eventDateTime: '2026-11-25T21:00:00Z',
+        reporter: { userId: 'mesh' },
+        peer: { userId: '10.0.0.9', networkAccessPoint: '10.0.0.9' },
+        subject: { id: '10.0.0.9', kind: 'node' },
+        description: 'handshake failed',
+        auditSource: auditSource('mesh'),
+      }),
+      userAuthenticationAudit({
+        activity: 'logout',
+        eventDateTime: '2026-11-25T21:00:00Z',
+        outcome: 0,
+        user: { userId: 'admin' },
+        auditSource: auditSource('mesh'),
       }),
     ];
     for (const m of built) expect(schemaProblems(toAuditXml(m))).toEqual([]);
