@@ -232,8 +232,7 @@ function checkXml(expect: Expect, obs: Observed, ctx: CheckContext, out: Failure
         if (n !== x.count) out.push({ check, expected: `count ${x.count}`, actual: `count ${n}` });
       }
       if (x.exists !== undefined) {
-        const n = select(x.expr, doc, vars, ns).length;
-        const bool = n > 0 || selectBoolean(x.expr, doc, vars, ns);
+        const bool = selectBoolean(x.expr, doc, vars, ns);
         if (bool !== x.exists)
           out.push({ check, expected: x.exists ? 'exists' : 'absent', actual: bool ? 'exists' : 'absent' });
       }
@@ -252,7 +251,7 @@ function checkXml(expect: Expect, obs: Observed, ctx: CheckContext, out: Failure
   }
 }
 
-/** A boolean-typed expression (`count(//x) > 2`) evaluated as XPath boolean(). */
+/** XPath boolean() of the expression: a non-empty node-set, a true comparison... (XPath 1.0 4.3). */
 function selectBoolean(
   expr: string,
   doc: Document,
