@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { attr, child, childText, children, elements, escapeXml, serialize, text } from './dom.js';
+import {
+  attr,
+  child,
+  childText,
+  children,
+  elements,
+  escapeXml,
+  escapeXmlAttribute,
+  serialize,
+  text,
+} from './dom.js';
 import { NS } from './namespaces.js';
 import { parseXml } from './parse.js';
 
@@ -51,6 +61,23 @@ describe('serialize / escapeXml', () => {
     const again = parseXml(serialize(d));
     expect(again.documentElement.getAttribute('b')).toBe(s);
     expect(text(again.documentElement)).toBe(s);
+  });
+
+  it('escapes CR everywhere, and TAB and LF in attribute values', () => {
+    const s = 'a\tb\nc\r\nd';
+    expect(escapeXml(s)).toBe('a\tb\nc&#xD;\nd');
+    expect(escapeXmlAttribute(s)).toBe('a&#x9;b&#xA;c&#xD;&#xA;d');
+    const d = parseXml(`<a v="${escapeXmlAttribute(s)}" w="${escapeXml(s)}">${escapeXml(s)}</a>`);
+    expect(d.documentElement.getAttribute('v')).toBe(s);
+    expect(d.documentElement.getAttribute('w')).toBe('a b c\r d');
+    expect(text(d.documentElement)).toBe(s);
+  });
+
+  it('keeps CR, LF and TAB from character references through a round trip', () => {
+    const d = parseXml('<a b="x&#10;y&#9;z&#13;">l1&#13;&#10;l2</a>');
+    const again = parseXml(serialize(d));
+    expect(again.documentElement.getAttribute('b')).toBe('x\ny\tz\r');
+    expect(text(again.documentElement)).toBe('l1\r\nl2');
   });
 
   it('serializes a subtree with the namespace declarations it needs', () => {

@@ -46,14 +46,43 @@ export function attr(el: Element, name: string): string | undefined {
   return el.hasAttribute(name) ? (el.getAttribute(name) ?? undefined) : undefined;
 }
 
-/** Serializes a node to XML text. */
+/**
+ * Serializes a node to XML text such that parsing it back gives the same values.
+ *
+ * xmldom escapes CR in attribute values but not in text; a parser turns a literal CR into LF
+ * (XML 1.0 2.11), so a CR that came from `&#13;` would be lost. It is written as `&#xD;`.
+ * Parsed documents hold CR only in text and attribute values (line-end normalization removes
+ * every other), so the replacement touches nothing else in them.
+ */
 export function serialize(node: Node): string {
-  return new XMLSerializer().serializeToString(node as never);
+  const out = new XMLSerializer().serializeToString(node as never);
+  return out.includes('\r') ? out.replace(/\r/g, '&#xD;') : out;
 }
 
-const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const ESC: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+  '\r': '&#xD;',
+  '\n': '&#xA;',
+  '\t': '&#x9;',
+};
 
-/** Escapes text for use in element content or a double-quoted attribute. */
+/**
+ * Escapes text for use in element content or a quoted attribute. CR is written as a
+ * character reference because a parser turns a literal CR into LF (XML 1.0 2.11).
+ */
 export function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ESC[c] ?? c);
+  return s.replace(/[&<>"'\r]/g, (c) => ESC[c] ?? c);
+}
+
+/**
+ * Escapes an attribute value so that it survives attribute-value normalization
+ * (XML 1.0 3.3.3): TAB and LF are written as character references too, where a literal one
+ * would come back as a space.
+ */
+export function escapeXmlAttribute(s: string): string {
+  return s.replace(/[&<>"'\r\n\t]/g, (c) => ESC[c] ?? c);
 }
