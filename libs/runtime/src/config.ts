@@ -1,0 +1,101 @@
+/**
+ * The runtime's configuration: parsed once from the environment by {@link loadRuntimeConfig},
+ * failing fast with every bad key named, frozen, then passed into {@link startMeshProcess}.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { MESH_SERVICES, isServiceName } from '@mesh/core';
+import type { ServiceName } from '@mesh/core';
+import { readEnv } from '@mesh/observability';
+import type { DeepReadonly, EnvSource, TlsServerOptions } from '@mesh/observability';
+
+export type ListenerKind = 'mllp' | 'syslog-tls' | 'syslog-udp';
+
+export interface RuntimeConfig {
+  /** embedded: every service in one process (PGlite, in-process bus); distributed: PostgreSQL and NATS. */
+  readonly mode: 'embedded' | 'distributed';
+  /**
+   * Distributed: the one service this process runs (MESH_SERVICE or --service). Absent in
+   * distributed mode means "supervise": start one child process per service.
+   */
+  readonly service: ServiceName | undefined;
+  readonly host: string;
+  /** HTTP port; 0 picks a free one. */
+  readonly port: number;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly databasePasswordFile: string | undefined;
+  readonly natsUrl: string | undefined;
+  /** NATS credentials: token from NATS_TOKEN(_FILE), or user/password from NATS_USER / NATS_PASSWORD(_FILE). */
+  readonly natsToken: string | undefined;
+  readonly natsUser: string | undefined;
+  readonly natsPassword: string | undefined;
+  /** HTTPS on the HTTP port when TLS_CERT_FILE/TLS_KEY_FILE are set (TLS_CA_FILE, TLS_CLIENT_AUTH for mutual TLS). */
+  readonly tls: TlsServerOptions | undefined;
+  readonly listenerPorts: Readonly<Record<ListenerKind, number>>;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly logPretty: boolean;
+  /** How long graceful shutdown may take before the process exits anyway. */
+  readonly shutdownTimeoutMs: number;
+}
+
+/**
+ * Reads the runtime configuration. `argvService` is the `--service` command-line value,
+ * which wins over MESH_SERVICE. Throws ConfigError naming every bad key.
+ */
+export function loadRuntimeConfig(source: EnvSource, argvService?: string): DeepReadonly<RuntimeConfig> {
+  const env = readEnv(source);
+  const databaseUrl = env.url('DATABASE_URL', { protocols: ['postgres:', 'postgresql:'] });
+  const natsUrl = env.url('NATS_URL', { protocols: ['nats:', 'tls:', 'ws:', 'wss:'] });
+  if ((databaseUrl === undefined) !== (natsUrl === undefined)) {
+    env.problem(
+      databaseUrl === undefined ? 'DATABASE_URL' : 'NATS_URL',
+      'distributed mode needs both DATABASE_URL and NATS_URL; set both or neither',
+    );
+  }
+  const mode = databaseUrl !== undefined && natsUrl !== undefined ? 'distributed' : 'embedded';
+  const serviceRaw = argvService ?? env.str('MESH_SERVICE');
+  let service: ServiceName | undefined;
+  if (serviceRaw !== undefined) {
+    if (!isServiceName(serviceRaw)) {
+      env.problem(
+        argvService === undefined ? 'MESH_SERVICE' : '--service',
+        `unknown service '${serviceRaw}'; one of ${MESH_SERVICES.map((s) => s.name).join(', ')}`,
+      );
+    } else if (mode === 'embedded') {
+      env.problem(
+        argvService === undefined ? 'MESH_SERVICE' : '--service',
+        'one service per process needs distributed mode (DATABASE_URL and NATS_URL)',
+      );
+    } else {
+      service = serviceRaw;
+    }
+  }
+  const defaultPort =
+    service === undefined ? 8080 : (MESH_SERVICES.find((s) => s.name === service)?.defaultPort ?? 8080);
+  const dataDirRaw = env.str('DATA_DIR', { default: './data' });
+  const config: RuntimeConfig = {
+    mode,
+    service,
+    // Embedded mode is a developer's or tester's mesh: loopback unless told otherwise.
+    // A container (distributed) must listen on all interfaces to be reachable.
+    host: env.str('HOST', { default: mode === 'embedded' ? '127.0.0.1' : '0.0.0.0' }),
+    port: env.int('PORT', { default: defaultPort, min: 0, max: 65535 }),
+    dataDir: isAbsolute(dataDirRaw) ? dataDirRaw : resolve(dataDirRaw),
+    databaseUrl,
+    databasePasswordFile: env.str('DATABASE_PASSWORD_FILE'),
+    natsUrl,
+    natsToken: env.secret('NATS_TOKEN'),
+    natsUser: env.str('NATS_USER'),
+    natsPassword: env.secret('NATS_PASSWORD'),
+    tls: env.tlsFromEnv('TLS'),
+    listenerPorts: {
+      mllp: env.int('MLLP_PORT', { default: 2575, min: 0, max: 65535 }),
+      'syslog-tls': env.int('SYSLOG_TLS_PORT', { default: 6514, min: 0, max: 65535 }),
+      'syslog-udp': env.int('SYSLOG_UDP_PORT', { default: 5514, min: 0, max: 65535 }),
+    },
+    logLevel: env.enumOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    logPretty: env.bool('LOG_PRETTY', { default: false }),
+    shutdownTimeoutMs: env.int('SHUTDOWN_TIMEOUT_MS', { default: 25_000, min: 100, max: 600_000 }),
+  };
+  return env.done(config);
+}

@@ -1,0 +1,13 @@
+export type {
+  Clock,
+  ListenerBinding,
+  ServiceContext,
+  ServiceInstance,
+  ServiceLogger,
+  ServiceModule,
+  ServiceModules,
+} from './service.js';
+export { loadRuntimeConfig } from './config.js';
+export type { ListenerKind, RuntimeConfig } from './config.js';
+export { startMeshProcess } from './process.js';
+export type { MeshProcess, ServedEntry, StartOptions } from './process.js';

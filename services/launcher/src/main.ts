@@ -1,0 +1,83 @@
+/**
+ * The mesh launcher: the only module with side effects at import. `npm start` runs it.
+ *
+ * - embedded (default): every service in this process on one HTTP port (PORT, 8080),
+ *   PGlite and files under DATA_DIR (./data), the in-process bus;
+ * - distributed (DATABASE_URL and NATS_URL set): `--service <name>` (or MESH_SERVICE) runs
+ *   that one service on its own port; without it, one child process per service.
+ */
+import { ConfigError } from '@mesh/observability';
+import { loadRuntimeConfig, startMeshProcess } from '@mesh/runtime';
+import { MODULES } from './modules.js';
+import { formatServed } from './report.js';
+import { superviseServices } from './supervisor.js';
+
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  if (i >= 0) return process.argv[i + 1];
+  const eq = process.argv.find((a) => a.startsWith(`${name}=`));
+  return eq?.slice(name.length + 1);
+}
+
+async function main(): Promise<number> {
+  let config;
+  try {
+    config = loadRuntimeConfig(process.env, argValue('--service'));
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (config.mode === 'distributed' && config.service === undefined) {
+    return superviseServices({
+      env: process.env,
+      basePort: config.port,
+      log: (l) => process.stdout.write(`${l}\n`),
+    });
+  }
+  const mesh = await startMeshProcess({ config, modules: MODULES, env: process.env });
+  process.stdout.write(`${formatServed(config.mode, mesh.served)}\n`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        mesh.logger.warn({ signal }, 'second signal: exiting without waiting');
+        resolve(1);
+        return;
+      }
+      stopping = true;
+      mesh.logger.info({ signal }, 'shutting down: draining in-flight work');
+      const deadline = setTimeout(() => {
+        mesh.logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed: exiting');
+        resolve(1);
+      }, config.shutdownTimeoutMs);
+      deadline.unref();
+      mesh.close().then(
+        () => {
+          clearTimeout(deadline);
+          mesh.logger.info('stopped');
+          resolve(0);
+        },
+        (err: unknown) => {
+          mesh.logger.error({ err }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(
+      `mesh failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  },
+);

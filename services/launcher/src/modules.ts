@@ -1,0 +1,8 @@
+/**
+ * The service implementations this build contains. The launcher is the composition root:
+ * the only place that imports services. A service absent here still has its paths served
+ * (every action answers wsa:ActionNotSupported) and is reported as not implemented.
+ */
+import type { ServiceModules } from '@mesh/runtime';
+
+export const MODULES: ServiceModules = Object.freeze({});
