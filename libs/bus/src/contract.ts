@@ -10,7 +10,13 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Bus, EventMeta } from './bus.js';
-import { BusError, BusTimeoutError, NoRespondersError, RemoteHandlerError } from './errors.js';
+import {
+  BusError,
+  BusTimeoutError,
+  NoRespondersError,
+  RemoteHandlerError,
+  StreamNotFoundError,
+} from './errors.js';
 import type { AuditRecordSubmitted, MpiResolveReply } from './subjects.js';
 
 export interface BusFixture {
@@ -223,6 +229,21 @@ export function runBusContract(name: string, make: (subjectPrefix: string) => Pr
       const got = await collect(bus, 'd6', recs.length);
       expect(got.map((g) => g.payload.messageId)).toEqual(recs.map((r) => r.messageId));
       expect(got.map((g) => g.meta.seq)).toEqual(recs.map((_, i) => i + 1));
+    });
+
+    it('refuses to publish or consume before the streams exist (StreamNotFoundError)', async () => {
+      const bare = await make(`n${randomUUID().replace(/-/g, '').slice(0, 12)}.`);
+      try {
+        const rec = record('nostream');
+        await expect(
+          bare.bus.publish('audit.record-submitted', rec, { msgId: rec.messageId, timeoutMs: 2_000 }),
+        ).rejects.toBeInstanceOf(StreamNotFoundError);
+        const sub = bare.bus.consume('audit.record-submitted', { durable: 'd8' }, () => Promise.resolve());
+        await expect(sub.ready).rejects.toBeInstanceOf(StreamNotFoundError);
+        await sub.close();
+      } finally {
+        await bare.cleanup();
+      }
     });
 
     it('carries W3C trace context on requests and events', async () => {

@@ -363,11 +363,20 @@ export function createInProcessBus(opts: InProcessBusOptions = {}): Bus {
     handler: EventHandler<S>,
   ): Subscription {
     assertOpen(subject);
-    const s = streamFor(subject);
     const filter = names.subject(subject);
-    let c = s.consumers.get(copts.durable);
-    if (c && c.filter !== filter)
-      throw new Error(`durable '${copts.durable}' already consumes '${c.subject}', not '${subject}'`);
+    const s = streams.get(names.streamOf(subject));
+    let c = s?.consumers.get(copts.durable);
+    // Set-up failures surface through `ready`, as they do on NATS (consumer creation is async there).
+    const failed = !s
+      ? new StreamNotFoundError(`no stream for '${subject}' (ensureStreams not called)`, { subject })
+      : c && c.filter !== filter
+        ? new Error(`durable '${copts.durable}' already consumes '${c.subject}', not '${subject}'`)
+        : undefined;
+    if (!s || failed) {
+      const ready = Promise.reject(failed ?? new Error('unreachable'));
+      ready.catch(() => undefined);
+      return { ready, close: () => Promise.resolve() };
+    }
     if (!c) {
       c = {
         durable: copts.durable,

@@ -167,6 +167,10 @@ export async function connectNats(opts: NatsBusOptions): Promise<NatsBus> {
       if (err.cause instanceof TimeoutError) return new BusTimeoutError(subject, timeoutMs, err);
     }
     if (err instanceof NatsNoRespondersError) return noResponders();
+    // js.publish reports "no responders" (no stream captures the subject) as JetStreamNotEnabled,
+    // a class the package does not export: recognise it by its cause.
+    if (err instanceof Error && err.cause instanceof RequestError && err.cause.isNoResponders())
+      return noResponders();
     if (err instanceof ClosedConnectionError)
       return new BusUnavailableError('connection closed', { subject, cause: err });
     if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound)
@@ -352,7 +356,16 @@ export async function connectNats(opts: NatsBusOptions): Promise<NatsBus> {
     };
 
     const ready = (async () => {
-      await ensureConsumer(stream, filter, copts);
+      try {
+        await ensureConsumer(stream, filter, copts);
+      } catch (err) {
+        throw mapError(
+          subject,
+          0,
+          err,
+          () => new StreamNotFoundError(`no stream for '${subject}'`, { subject }),
+        );
+      }
       const consumer = await js.consumers.get(stream, copts.durable);
       // A small pull batch: buffered events count against ack wait while earlier ones run.
       messages = await consumer.consume({ max_messages: 16 });
