@@ -85,6 +85,28 @@ describe('toAuditXml', () => {
       () =>
         toAuditXml({
           ...minimal,
+          eventIdentification: { ...minimal.eventIdentification, eventDateTime: 'now' },
+        }),
+      'invalid-model',
+    );
+    formatError(
+      () =>
+        toAuditXml({
+          ...minimal,
+          participantObjects: [
+            {
+              participantObjectIdTypeCode: { csdCode: '2', codeSystemName: 'RFC-3881' },
+              participantObjectTypeCodeRole: 25,
+              participantObjectDetails: [],
+            },
+          ],
+        }),
+      'invalid-model',
+    );
+    formatError(
+      () =>
+        toAuditXml({
+          ...minimal,
           participantObjects: [
             {
               participantObjectIdTypeCode: { csdCode: '2', codeSystemName: 'RFC-3881' },

@@ -21,6 +21,9 @@ import type {
 // ---------------------------------------------------------------------------------------
 // Serialization
 
+/** xs:dateTime lexical form (XML Schema Part 2 3.2.7); the offset is optional there. */
+const XS_DATE_TIME = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
+
 /**
  * Characters XML 1.0 cannot carry at all (C0 controls other than TAB/LF/CR, lone
  * surrogates, U+FFFE/U+FFFF). Audit fields may hold attacker-chosen strings (a UserID from
@@ -91,6 +94,8 @@ function invalid(path: string, message: string): AuditFormatError {
 function eventIdentificationXml(e: EventIdentification): string {
   if (![0, 4, 8, 12].includes(e.eventOutcomeIndicator))
     throw invalid('EventIdentification@EventOutcomeIndicator', 'EventOutcomeIndicator must be 0, 4, 8 or 12');
+  if (!XS_DATE_TIME.test(e.eventDateTime))
+    throw invalid('EventIdentification@EventDateTime', 'EventDateTime must be an xs:dateTime');
   let inner = coded('EventID', e.eventId);
   for (const t of e.eventTypeCodes) inner += coded('EventTypeCode', t);
   if (e.eventOutcomeDescription !== undefined)
@@ -166,6 +171,13 @@ function participantObjectXml(o: ParticipantObjectIdentification, i: number): st
       `ParticipantObjectIdentification[${i + 1}]`,
       'ParticipantObjectName and ParticipantObjectQuery are a schema choice: set at most one',
     );
+  const inRange = (v: number | undefined, max: number): boolean =>
+    v === undefined || (Number.isInteger(v) && v >= 1 && v <= max);
+  if (!inRange(o.participantObjectTypeCodeRole, 24) || !inRange(o.participantObjectDataLifeCycle, 15))
+    throw invalid(
+      `ParticipantObjectIdentification[${i + 1}]`,
+      'ParticipantObjectTypeCodeRole must be 1-24 and ParticipantObjectDataLifeCycle 1-15 (PS3.15 A.5.2)',
+    );
   let inner = coded('ParticipantObjectIDTypeCode', o.participantObjectIdTypeCode);
   if (o.participantObjectName !== undefined)
     inner += el('ParticipantObjectName', [], escText(o.participantObjectName));
@@ -237,7 +249,8 @@ export interface ParsedAuditMessage {
   readonly message: AuditMessage;
   /**
    * 'dicom' for the DICOM PS3.15 (2017+) form with `csd-code`; 'rfc3881' when any coded
-   * value used RFC 3881's `code` attribute (the form IHE used before DICOM CP-1301).
+   * value used RFC 3881's `code` attribute (the form IHE profiles used before DICOM
+   * adopted the schema with `csd-code`).
    */
   readonly form: AuditForm;
 }
@@ -310,9 +323,6 @@ function boolValue(raw: string | undefined, path: string): boolean {
   return fail('invalid-value', path, 'must be an xs:boolean (true, false, 1, 0)');
 }
 
-/** xs:dateTime lexical form (XML Schema Part 2 3.2.7); the offset is optional there. */
-const XS_DATE_TIME = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
-
 /**
  * A coded value in either form. RFC 3881 wrote `code` (and `codeSystem`, an OID) and put
  * the display text in `displayName`; DICOM 2017 writes `csd-code` and carries that text in
@@ -381,6 +391,8 @@ function parseActiveParticipant(e: Element, i: number, cur: Cursor): ActiveParti
   const napType = enumAttr(e, 'NetworkAccessPointTypeCode', path, [1, 2, 3, 4, 5] as const);
   const media = one(e, 'MediaIdentifier', path);
   const mediaPath = `${path}/MediaIdentifier`;
+  // Read the codes first: an RFC 3881 RoleIDCode also decides the UserIsRequestor default.
+  const roleIdCodes = kids(e, 'RoleIDCode').map((r, j) => parseCoded(r, `${path}/RoleIDCode[${j + 1}]`, cur));
   return {
     userId: reqAttr(e, 'UserID', path),
     ...(alternativeUserId !== undefined && { alternativeUserId }),
@@ -390,7 +402,7 @@ function parseActiveParticipant(e: Element, i: number, cur: Cursor): ActiveParti
       attr(e, 'UserIsRequestor') ?? (cur.rfc3881 ? 'true' : reqAttr(e, 'UserIsRequestor', path)),
       `${path}@UserIsRequestor`,
     ),
-    roleIdCodes: kids(e, 'RoleIDCode').map((r, j) => parseCoded(r, `${path}/RoleIDCode[${j + 1}]`, cur)),
+    roleIdCodes,
     ...(napId !== undefined && { networkAccessPointId: napId }),
     ...(napType !== undefined && { networkAccessPointTypeCode: napType }),
     ...(media && {
