@@ -137,6 +137,12 @@ export function createMllpServer(options: MllpServerOptions): MllpServer {
     ? tls.createServer(options.tls ?? {}, (s) => accept(s, true))
     : net.createServer((s) => accept(s, false));
   server.maxConnections = options.maxConnections ?? 1024;
+  /** Every TCP socket, TLS handshake not yet done included, so the close deadline can end them all. */
+  const rawSockets = new Set<net.Socket>();
+  server.on('connection', (s: net.Socket) => {
+    rawSockets.add(s);
+    s.once('close', () => rawSockets.delete(s));
+  });
   if (server instanceof tls.Server) {
     server.on('tlsClientError', (err: Error & { code?: string }, s: tls.TLSSocket) => {
       counters.tlsHandshakeErrors++;
@@ -330,6 +336,7 @@ export function createMllpServer(options: MllpServerOptions): MllpServer {
       const deadline = new Promise<void>((resolve) => {
         timer = setTimeout(() => {
           for (const conn of connections) conn.socket.destroy();
+          for (const s of rawSockets) s.destroy();
           resolve();
         }, timeoutMs);
         timer.unref();
