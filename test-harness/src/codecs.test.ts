@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { NS, parseXml } from '@mesh/xml';
 import { hl7Get, mllpFrame, mllpUnframe, normalizeHl7, parseHl7 } from './hl7.js';
 import { buildMtom, cidToContentId, contentTypeParam, parseMultipart, sha1Hex } from './mtom.js';
+import { buildEnvelope, readFault, soapHttpHeaders } from './soap.js';
 import { buildSyslog, octetCountingFrame, parseOctetCounting } from './syslog.js';
 import { UnknownVariableError, hl7Timestamp, substitute, uuidToOid } from './vars.js';
 
@@ -127,5 +129,64 @@ describe('variables', () => {
       '2.25.329800735698586629295641978511506172918',
     );
     expect(hl7Timestamp(new Date(Date.UTC(2026, 0, 2, 3, 4, 5)))).toBe('20260102030405+0000');
+  });
+});
+
+describe('SOAP envelopes and faults', () => {
+  it('resolves fault QNames where the prefix is declared, including on the Value element', () => {
+    const doc = parseXml(
+      `<env:Envelope xmlns:env="${NS.soap12}"><env:Body><env:Fault><env:Code><env:Value>env:Sender</env:Value>` +
+        `<env:Subcode><env:Value xmlns:p="${NS.wsa}">p:ActionNotSupported</env:Value>` +
+        `<env:Subcode><env:Value xmlns:q="urn:inner">q:Deeper</env:Value></env:Subcode></env:Subcode></env:Code>` +
+        `<env:Reason><env:Text xml:lang="en">one</env:Text><env:Text xml:lang="fr">un</env:Text></env:Reason></env:Fault></env:Body></env:Envelope>`,
+    );
+    expect(readFault(doc)).toEqual({
+      code: { ns: NS.soap12, local: 'Sender', raw: 'env:Sender' },
+      subcodes: [
+        { ns: NS.wsa, local: 'ActionNotSupported', raw: 'p:ActionNotSupported' },
+        { ns: 'urn:inner', local: 'Deeper', raw: 'q:Deeper' },
+      ],
+      reason: 'one / un',
+      envelopeNs: NS.soap12,
+    });
+  });
+
+  it('SOAP 1.1: faultcode is the code, and the subcode when outside the envelope namespace', () => {
+    const f = (code: string): ReturnType<typeof readFault> =>
+      readFault(
+        parseXml(
+          `<s:Envelope xmlns:s="${NS.soap11}" xmlns:wsa="${NS.wsa}"><s:Body><s:Fault><faultcode>${code}</faultcode>` +
+            `<faultstring>x</faultstring></s:Fault></s:Body></s:Envelope>`,
+        ),
+      );
+    expect(f('s:Client')).toMatchObject({ code: { ns: NS.soap11, local: 'Client' }, subcodes: [] });
+    expect(f('wsa:ActionNotSupported')!.subcodes).toEqual([
+      { ns: NS.wsa, local: 'ActionNotSupported', raw: 'wsa:ActionNotSupported' },
+    ]);
+    expect(
+      readFault(parseXml(`<s:Envelope xmlns:s="${NS.soap12}"><s:Body><x/></s:Body></s:Envelope>`)),
+    ).toBeUndefined();
+  });
+
+  it('builds envelopes with or without WS-Addressing', () => {
+    const withWsa = buildEnvelope({
+      version: '1.2',
+      to: 'http://h/p',
+      action: 'urn:a',
+      body: '<b/>',
+      messageId: 'urn:uuid:1',
+    });
+    expect(withWsa).toContain('<wsa:MessageID>urn:uuid:1</wsa:MessageID>');
+    const bare = buildEnvelope({
+      version: '1.1',
+      to: 'http://h/p',
+      action: 'urn:a',
+      body: '<b/>',
+      addressing: false,
+    });
+    expect(bare).toBe(
+      `<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="${NS.soap11}" xmlns:wsa="${NS.wsa}"><s:Body><b/></s:Body></s:Envelope>`,
+    );
+    expect(soapHttpHeaders('1.1')).toEqual({ 'content-type': 'text/xml; charset=UTF-8', soapaction: '""' });
   });
 });
