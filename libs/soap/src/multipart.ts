@@ -116,27 +116,33 @@ export async function parseMultipartRelated(
     let size = 0;
     let mem: Buffer[] = [];
     let file: { path: string; handle: FileHandle } | undefined;
+    // Once spooling, writes are batched (one writev per FILE_BATCH bytes) so that small
+    // pieces cut at chunk seams do not each cost a system call.
+    let pendingBytes = 0;
+    const flush = async (): Promise<void> => {
+      if (!file || mem.length === 0) return;
+      const bufs = mem;
+      mem = [];
+      pendingBytes = 0;
+      await writeAll(file.handle, bufs);
+    };
     return {
       async write(b) {
+        if (b.length === 0) return;
         size += b.length;
         if (size > limits.maxAttachmentBytes)
           throw bad(`Attachment exceeds ${limits.maxAttachmentBytes} bytes`);
         hash.update(b);
-        if (!file && size <= limits.memoryThresholdBytes) {
-          mem.push(b);
-          return;
-        }
-        if (!file) {
-          file = await spool.create();
-          const pending = Buffer.concat(mem);
-          mem = [];
-          await writeAll(file.handle, pending);
-        }
-        await writeAll(file.handle, b);
+        mem.push(b);
+        pendingBytes += b.length;
+        if (!file && size <= limits.memoryThresholdBytes) return;
+        file ??= await spool.create();
+        if (pendingBytes >= FILE_BATCH) await flush();
       },
       async end() {
         const sha1 = hash.digest('hex');
         if (file) {
+          await flush();
           const f = file;
           file = undefined;
           await f.handle.close();
@@ -244,7 +250,20 @@ export async function parseMultipartRelated(
       const b = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
       total += b.length;
       if (total > limits.maxTotalBytes) throw bad(`Message exceeds ${limits.maxTotalBytes} bytes`);
-      buf = buf.length === 0 ? b : Buffer.concat([buf, b]);
+      if (st.state === 'body' && buf.length > 0 && buf.length <= keep && b.length >= keep) {
+        // Hot path inside a part: instead of copying every chunk behind the few bytes kept back,
+        // look for a delimiter straddling the seam in a small buffer; without one, the kept
+        // bytes are part content and the chunk becomes the buffer as is.
+        const i = Buffer.concat([buf, b.subarray(0, keep)]).indexOf(delim);
+        if (i < 0 || i >= buf.length) {
+          await (sink as PartSink).write(buf);
+          buf = b;
+        } else {
+          buf = Buffer.concat([buf, b]);
+        }
+      } else {
+        buf = buf.length === 0 ? b : Buffer.concat([buf, b]);
+      }
       await drain();
     }
   } catch (e) {
@@ -269,11 +288,24 @@ export async function parseMultipartRelated(
   return { root, attachments };
 }
 
-async function writeAll(h: FileHandle, b: Buffer): Promise<void> {
-  let off = 0;
-  while (off < b.length) {
-    const { bytesWritten } = await h.write(b, off, b.length - off);
-    off += bytesWritten;
+/** Bytes gathered before a spool file write. */
+const FILE_BATCH = 256 * 1024;
+
+/** Writes all buffers, resuming after short writes. */
+async function writeAll(h: FileHandle, bufs: Buffer[]): Promise<void> {
+  let rest = bufs;
+  while (rest.length > 0) {
+    let { bytesWritten } = await h.writev(rest);
+    const next: Buffer[] = [];
+    for (const b of rest) {
+      if (bytesWritten >= b.length) {
+        bytesWritten -= b.length;
+      } else {
+        next.push(bytesWritten > 0 ? b.subarray(bytesWritten) : b);
+        bytesWritten = 0;
+      }
+    }
+    rest = next;
   }
 }
 
