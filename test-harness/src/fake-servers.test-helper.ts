@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import type { IncomingHttpHeaders, Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingHttpHeaders, IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -40,12 +41,13 @@ const closeServer = (s: Server | HttpServer): Promise<void> =>
     s.close(() => res());
   });
 
-/** HTTP server whose handler maps each request to a canned response. */
+/** HTTP(S) server whose handler maps each request to a canned response. */
 export async function startHttp(
   handler: (req: RecordedRequest, n: number) => CannedResponse,
+  tls?: { cert: Buffer; key: Buffer },
 ): Promise<FakeHttp> {
   const requests: RecordedRequest[] = [];
-  const server = createHttpServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -60,10 +62,11 @@ export async function startHttp(
       res.writeHead(r.status, r.headers ?? {});
       res.end(r.body ?? '');
     });
-  });
+  };
+  const server = tls ? createHttpsServer(tls, listener) : createHttpServer(listener);
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, requests, close: () => closeServer(server) };
+  return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, requests, close: () => closeServer(server) };
 }
 
 export interface FakeListener<T> {
@@ -72,11 +75,14 @@ export interface FakeListener<T> {
   close(): Promise<void>;
 }
 
-/** MLLP listener: records each framed message and answers with `reply(message)` framed. */
-export async function startMllp(reply: (msg: string) => string | undefined): Promise<FakeListener<string>> {
+/** MLLP listener (TCP, or TLS when given): records each framed message and answers `reply(message)` framed. */
+export async function startMllp(
+  reply: (msg: string) => string | undefined,
+  tls?: { cert: Buffer; key: Buffer },
+): Promise<FakeListener<string>> {
   const received: string[] = [];
   const sockets = new Set<Socket>();
-  const server = createNetServer((sock) => {
+  const onConnection = (sock: Socket): void => {
     sockets.add(sock);
     sock.on('close', () => sockets.delete(sock));
     let buf = Buffer.alloc(0);
@@ -91,7 +97,8 @@ export async function startMllp(reply: (msg: string) => string | undefined): Pro
       }
     });
     sock.on('error', () => undefined);
-  });
+  };
+  const server = tls ? createTlsServer(tls, onConnection) : createNetServer(onConnection);
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
   return {
     port: (server.address() as AddressInfo).port,

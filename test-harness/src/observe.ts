@@ -5,7 +5,7 @@
 import { parseXml } from '@mesh/xml';
 import { parseHl7 } from './hl7.js';
 import type { Hl7Message } from './hl7.js';
-import type { StepKind } from './model.js';
+import type { Failure, StepKind } from './model.js';
 import type { ParsedPart } from './mtom.js';
 
 /** A view that could not be built, with the reason shown in the report. */
@@ -18,6 +18,8 @@ export const isViewError = (v: unknown): v is ViewError =>
 
 /** Everything expectations and captures can look at. */
 export class Observed {
+  /** Defects of the response found while reading it (e.g. a broken MIME package); each fails the step. */
+  readonly problems: Failure[] = [];
   private xmlView?: Document | ViewError;
   private jsonView?: { value: unknown } | ViewError;
   private hl7View?: Hl7Message | ViewError;

@@ -35,9 +35,11 @@ export function formatSummary(report: Report): string {
   const total = report.scenarios.length;
   const steps = report.scenarios.flatMap((s) => s.steps);
   const failedSteps = steps.filter((s) => s.status === 'failed').length;
+  const failedIds = report.scenarios.filter((s) => s.status === 'failed').map((s) => s.id);
+  const list = failedIds.length ? `\nfailed scenarios: ${failedIds.join(', ')}` : '';
   return (
     `${report.ok ? 'OK' : 'FAILED'}: ${total} scenarios, ${report.passed} passed, ${report.failed} failed, ` +
-    `${report.skipped} skipped; ${steps.length} steps, ${failedSteps} failed (${report.durationMs} ms)`
+    `${report.skipped} skipped; ${steps.length} steps, ${failedSteps} failed (${report.durationMs} ms)${list}`
   );
 }
 

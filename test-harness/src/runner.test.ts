@@ -87,6 +87,12 @@ function route(path: string, n: number): CannedResponse {
       return { status: 200, headers: xml12, body: PARTIAL };
     case '/mtom':
       return { status: 200, headers: { 'content-type': mtomResponse.contentType }, body: mtomResponse.body };
+    case '/broken-mtom':
+      return {
+        status: 200,
+        headers: { 'content-type': 'multipart/related; boundary=zz' },
+        body: '--zz\r\nContent-Type: text/xml\r\n\r\n<a/>',
+      };
     case '/not-xml':
       return { status: 200, headers: xml12, body: 'plain words' };
     case '/echo':
@@ -501,6 +507,18 @@ describe('MTOM', () => {
     expect(mp.root.contentType).toContain('application/xop+xml');
   });
 
+  it('a broken multipart response fails the step as a finding, with the body as excerpt', async () => {
+    const st = await step(
+      { soap: { path: '/broken-mtom', action: 'urn:x', body: '<r/>' }, expect: { status: 200 } },
+      'failed',
+    );
+    expect(st.failures[0]).toMatchObject({
+      check: 'multipart',
+      actual: expect.stringContaining('truncated'),
+    });
+    expect(st.excerpt).toContain('--zz');
+  });
+
   it('parses an MTOM response: XPath on the root part, attachment checks by include, id and index', async () => {
     const s = { soap: { path: '/mtom', action: 'urn:ihe:iti:2007:RetrieveDocumentSet', body: '<r/>' } };
     const sha1 = sha1Hex(RETRIEVED);
@@ -542,6 +560,43 @@ describe('MTOM', () => {
       'attachments[1].size',
       'attachments[2]',
     ]);
+  });
+});
+
+describe('TLS targets', () => {
+  it('HTTPS base URL trusted through target.ca; refused without it', async () => {
+    const https = await startHttp(() => ({ status: 200, body: 'secure' }), tlsMaterial);
+    try {
+      const t: Target = { baseUrl: https.url, ca: tlsMaterial.cert, timeoutMs: 3000 };
+      expect((await play([{ http: { path: '/' }, expect: { bodyContains: 'secure' } }], {}, t)).status).toBe(
+        'passed',
+      );
+      const untrusted = await play([{ http: { path: '/' } }], {}, { baseUrl: https.url, timeoutMs: 3000 });
+      expect(untrusted.steps[0]!.failures[0]!.check).toBe('transport');
+    } finally {
+      await https.close();
+    }
+  });
+
+  it('MLLP over TLS', async () => {
+    const secure = await startMllp((msg) => ACK(msg, 'AA'), tlsMaterial);
+    try {
+      const t: Target = { ...target, mllp: { host: '127.0.0.1', port: secure.port, tls: true } };
+      const r = await play(
+        [
+          {
+            mllp: { message: 'MSH|^~\\&|A|B|C|D|20260101||ADT^A01|T1|P|2.5' },
+            expect: { hl7: [{ field: 'MSA-2', equals: 'T1' }] },
+          },
+        ],
+        {},
+        t,
+      );
+      expect(r.status, JSON.stringify(r.steps)).toBe('passed');
+      expect(secure.received).toHaveLength(1);
+    } finally {
+      await secure.close();
+    }
   });
 });
 

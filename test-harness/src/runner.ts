@@ -26,7 +26,7 @@ import type {
   SyslogStep,
   Target,
 } from './model.js';
-import { buildMtom, contentTypeParam, parseMultipart, sha1Hex } from './mtom.js';
+import { buildMtom, parseMultipart, sha1Hex } from './mtom.js';
 import type { MimePart } from './mtom.js';
 import { Observed, isViewError, jsonAt } from './observe.js';
 import { buildEnvelope, soapHttpHeaders } from './soap.js';
@@ -192,7 +192,7 @@ async function runStep(
     try {
       obs = await send(step, s, target, local);
       const ctx = checkContext(local, s);
-      failures = evaluate(step.expect, obs, ctx);
+      failures = [...obs.problems, ...evaluate(step.expect, obs, ctx)];
       if (failures.length === 0) failures = capture(step.capture, obs, ctx, local);
     } catch (e) {
       failures = [
@@ -325,9 +325,20 @@ async function sendSoap(
 /** Builds the observation of an HTTP response; multipart bodies are split (MTOM). */
 function observeHttp(kind: 'soap' | 'http', res: HttpResponse): Observed {
   const ct = res.headers['content-type'] ?? '';
-  if (/^multipart\//i.test(ct) && contentTypeParam(ct, 'boundary')) {
-    const mp = parseMultipart(ct, res.body);
-    return new Observed(kind, mp.root.data.toString('utf8'), res.status, res.headers, mp.attachments);
+  if (/^multipart\//i.test(ct)) {
+    try {
+      const mp = parseMultipart(ct, res.body);
+      return new Observed(kind, mp.root.data.toString('utf8'), res.status, res.headers, mp.attachments);
+    } catch (e) {
+      // A broken MIME package is a finding about the system under test, not a harness error.
+      const obs = new Observed(kind, res.body.toString('utf8'), res.status, res.headers);
+      obs.problems.push({
+        check: 'multipart',
+        expected: 'a well-formed multipart response',
+        actual: (e as Error).message,
+      });
+      return obs;
+    }
   }
   return new Observed(kind, res.body.toString('utf8'), res.status, res.headers);
 }
