@@ -118,7 +118,7 @@ export function destinationParticipant(p: ParticipantInput): ActiveParticipant {
 }
 
 /**
- * The Human Requestor active participant for a XUA-identified user (ITI TF-2 3.40.4.2 and
+ * The Human Requestor active participant for a XUA-identified user (XUA, ITI TF-2 3.40, and
  * each transaction's "Human Requestor (0..n)"): UserID is the assertion's NameID, UserName
  * the subject-id attribute, RoleIDCode the subject:role values. Anonymous and system
  * principals have no human requestor: returns undefined.
@@ -348,7 +348,7 @@ export interface TransactionAuditInput {
  * Builds the audit message ITI TF-2 defines for one end of an XDS.b transaction. A
  * successful transaction must supply every required object (throws AuditFormatError
  * 'invalid-model' otherwise); a failed one is audited with whatever is known, because the
- * failure itself must still be recorded (ITI TF-2 3.20.4.1: audit both success and failure).
+ * failure itself must still be recorded (ATNA audits failed transactions too).
  */
 export function buildTransactionAudit(input: TransactionAuditInput): AuditMessage {
   const def = TRANSACTION_AUDITS[input.transaction];

@@ -32,7 +32,7 @@ export const EVENT_ID = Object.freeze({
   procedureRecord: dcm('110111', 'Procedure Record'),
   query: dcm('110112', 'Query'),
   securityAlert: dcm('110113', 'Security Alert'),
-  /** DICOM's code meaning is "User Authentication" (ITI TF-2 3.20.7.x user authenticated). */
+  /** DICOM's code meaning is "User Authentication" (ATNA "User-authentication" events). */
   userAuthenticated: dcm('110114', 'User Authentication'),
 });
 
@@ -155,9 +155,9 @@ export const OBJECT_ID_TYPE = Object.freeze({
     codeSystemName: 'IHE XDS Metadata',
     originalText: 'submission set classificationNode',
   }),
-  /** RFC 3881 5.5.4 "URI": a security alert's subject named by URI (DICOM PS3.15 A.5.3.11). */
+  /** RFC 3881 5.5.4 "URI": a security alert's subject named by URI (DICOM PS3.15 A.5.3 "Security Alert"). */
   uri: Object.freeze({ csdCode: '12', codeSystemName: 'RFC-3881', originalText: 'URI' }),
-  /** DICOM "Node ID": a security alert's subject named as a network node (DICOM PS3.15 A.5.3.11). */
+  /** DICOM "Node ID": a security alert's subject named as a network node (DICOM PS3.15 A.5.3 "Security Alert"). */
   nodeId: dcm('110182', 'Node ID'),
 } satisfies Record<string, Coded>);
 
@@ -171,7 +171,7 @@ export const OBJECT_DETAIL_TYPE = Object.freeze({
   homeCommunityIdQuery: 'urn:ihe:iti:xca:2010:homeCommunityId',
   /** ITI TF-2 3.18.5.1: character encoding of the query before base64 (e.g. "UTF-8"). */
   queryEncoding: 'QueryEncoding',
-  /** DICOM PS3.15 A.5.3.11: free-text description of a security alert. */
+  /** DICOM PS3.15 A.5.3 "Security Alert": free-text description of a security alert. */
   alertDescription: 'Alert Description',
 });
 

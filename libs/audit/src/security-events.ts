@@ -70,7 +70,7 @@ export interface NodeAuthenticationFailureInput {
 }
 
 /**
- * Security Alert for a node-authentication failure (DICOM PS3.15 A.5.3.11; ITI TF-2
+ * Security Alert for a node-authentication failure (DICOM PS3.15 A.5.3 "Security Alert"; ITI TF-2
  * 3.20.4.1.1.1 "Node-Authentication-failure"): EventID 110113, EventActionCode E,
  * EventTypeCode 110126 Node Authentication. The reporting process is the requestor; the
  * failing peer is a performing participant; the alert subject is a security resource
@@ -123,7 +123,7 @@ export interface UserAuthenticationInput {
 }
 
 /**
- * User Authentication (DICOM PS3.15 A.5.3.15; ITI TF-2 3.20.4.1.1.1 "User-authentication"):
+ * User Authentication (DICOM PS3.15 A.5.3 "User Authentication"; ITI TF-2 3.20.4.1.1.1 "User-authentication"):
  * EventID 110114, EventActionCode E, EventTypeCode 110122 Login or 110123 Logout; the
  * person is the requestor.
  */
