@@ -64,9 +64,9 @@ describe('traceparent parsing (W3C Trace Context 3.2)', () => {
 
 describe('with the SDK running', () => {
   it('creates a server span in the caller trace, active in the handler, without an exporter', async () => {
-    const telemetry = initTelemetry({ serviceName: 'registry', env: {} });
+    const telemetry = await initTelemetry({ serviceName: 'registry', env: {} });
     expect(telemetry.exportUrl).toBeUndefined();
-    expect(() => initTelemetry({ serviceName: 'again', env: {} })).toThrow(/already running/);
+    await expect(initTelemetry({ serviceName: 'again', env: {} })).rejects.toThrow(/already running/);
     const app = Fastify();
     await app.register(observabilityPlugin, {
       service: 'registry',
@@ -117,7 +117,7 @@ describe('with the SDK running', () => {
     });
     await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
     const { port } = collector.address() as AddressInfo;
-    const telemetry = initTelemetry({
+    const telemetry = await initTelemetry({
       serviceName: 'repository',
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, HOSTNAME: 'repository-7d9f-abc' },
     });

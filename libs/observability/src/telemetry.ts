@@ -5,8 +5,6 @@
  * exported (OTLP over HTTP) only when an OTLP endpoint is configured.
  */
 import { context, propagation, trace } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { NodeSDK, core, resources, tracing } from '@opentelemetry/sdk-node';
 import { readEnv } from './config.js';
 import type { EnvSource } from './config.js';
 
@@ -25,7 +23,7 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
-let running: Telemetry | undefined;
+let running: Telemetry | 'starting' | undefined;
 
 /**
  * The OTLP/HTTP traces URL: the signal-specific variable is used as is, the generic one
@@ -68,10 +66,30 @@ function resourceAttributesFrom(source: EnvSource): Record<string, string> {
  * files, spawn or reach metadata endpoints at start-up, which a pod has no use for.
  * Metrics and logs stay with prom-client and pino, so the SDK gets no readers or log
  * processors (otherwise it would build OTLP log exporters from defaults).
+ *
+ * Asynchronous because the SDK is loaded on demand: `@opentelemetry/sdk-node` takes over a
+ * second to import (it pulls in every exporter), which tests and tools that only need
+ * logging or metrics from this package should not pay.
  */
-export function initTelemetry(opts: TelemetryOptions): Telemetry {
+export async function initTelemetry(opts: TelemetryOptions): Promise<Telemetry> {
   if (running) throw new Error('initTelemetry: telemetry is already running in this process');
   const exportUrl = otlpTracesUrl(opts.env);
+  running = 'starting';
+  try {
+    const handle = await start(opts, exportUrl);
+    running = handle;
+    return handle;
+  } catch (e) {
+    running = undefined;
+    throw e;
+  }
+}
+
+async function start(opts: TelemetryOptions, exportUrl: string | undefined): Promise<Telemetry> {
+  const [{ NodeSDK, core, resources, tracing }, { OTLPTraceExporter }] = await Promise.all([
+    import('@opentelemetry/sdk-node'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+  ]);
   const hostname = opts.env['HOSTNAME'];
   const resource = resources
     .defaultResource()
@@ -119,6 +137,5 @@ export function initTelemetry(opts: TelemetryOptions): Telemetry {
       return stopped;
     },
   };
-  running = handle;
   return handle;
 }
