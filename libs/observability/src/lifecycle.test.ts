@@ -95,9 +95,18 @@ describe('graceful shutdown', () => {
     signals.emit('SIGTERM', 'SIGTERM');
     expect(lifecycle.state).toBe('stopping');
     expect(health.shuttingDown).toBe(true);
-    // Let close() begin, then a new connection must be refused while /slow is still running.
-    await new Promise((r) => setTimeout(r, 50));
-    expect(await tryConnect(port)).toBe('ECONNREFUSED');
+    // While /slow is still running, new connections must be refused (polled: close() is asynchronous).
+    let slowDone = false;
+    void slow.then(() => (slowDone = true));
+    let refusedWhileInFlight = false;
+    while (!slowDone) {
+      if ((await tryConnect(port)) === 'ECONNREFUSED') {
+        refusedWhileInFlight = !slowDone;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(refusedWhileInFlight).toBe(true);
 
     const res = await slow;
     expect(res).toEqual({ status: 200, body: '{"done":true}' });
