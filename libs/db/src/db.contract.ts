@@ -179,6 +179,33 @@ export function runDbContract(
         await expect(leaked!.query('SELECT 1')).rejects.toThrow(/after the transaction ended/);
       });
 
+      it('refuses session-level statements through query() but allows SET LOCAL and savepoints in a transaction', async () => {
+        const db = await fresh();
+        for (const sql of [
+          'BEGIN',
+          ' -- note\n commit',
+          'SET search_path TO public',
+          '/* x */ reset all',
+          'start transaction',
+        ]) {
+          await expect(db.query(sql)).rejects.toThrow(/not allowed through query/);
+        }
+        await db.query('CREATE TABLE items (id int PRIMARY KEY)');
+        await db.transaction(async (tx) => {
+          await expect(tx.query('COMMIT')).rejects.toThrow(/not allowed/);
+          await expect(tx.query('SET search_path TO public')).rejects.toThrow(/not allowed/);
+          await tx.query('SET LOCAL statement_timeout = 5000');
+          await tx.query('INSERT INTO items VALUES (1)');
+          await tx.query('SAVEPOINT retry');
+          const dup = await tx.query('INSERT INTO items VALUES (1)').catch((e: unknown) => e);
+          expect(isUniqueViolation(dup)).toBe(true);
+          await tx.query('ROLLBACK TO SAVEPOINT retry');
+          await tx.query('INSERT INTO items VALUES (2)');
+        });
+        expect((await db.query('SELECT id FROM items ORDER BY id')).rows).toEqual([{ id: 1 }, { id: 2 }]);
+        expect((await db.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]!.s).toBe(db.schema);
+      });
+
       it('classifies unique violations and serialization failures from real driver errors', async () => {
         const db = await fresh();
         await db.query('CREATE TABLE items (id int PRIMARY KEY)');
@@ -265,6 +292,19 @@ export function runDbContract(
           );
           expect(tables.rows.map((r) => r.table_name)).toEqual(['items', 'schema_migrations']);
           expect((await db.query('SELECT version FROM schema_migrations')).rows).toEqual([{ version: 1 }]);
+        });
+
+        it('keeps the handle in its schema after a migration that changes search_path for the session', async () => {
+          const db = await fresh();
+          await migrate(db, [
+            { version: 1, name: 'sneaky', sql: 'CREATE TABLE mine (n int);\nSET search_path TO public;' },
+          ]);
+          for (let i = 0; i < 3; i++) {
+            expect((await db.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]!.s).toBe(
+              db.schema,
+            );
+            await db.query('INSERT INTO mine VALUES ($1)', [i]);
+          }
         });
 
         it('rejects malformed migration lists', async () => {

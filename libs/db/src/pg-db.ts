@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { ConnectionOptions } from 'node:tls';
 import { TransactionAbortedError, DbUnavailableError, translateError } from './errors.js';
 import { BEGIN, RUN_SCRIPT } from './internal.js';
+import { assertStatementAllowed } from './statement-guard.js';
 import type { ScriptRunner } from './internal.js';
 import type { Db, DbTlsOptions, OpenDbOptions, Queryable, QueryResult, TransactionOptions } from './types.js';
 
@@ -37,6 +38,7 @@ class PgTx implements Queryable, ScriptRunner {
     params?: readonly unknown[],
   ): Promise<QueryResult<R>> {
     if (this.done) throw new Error('Transaction handle used after the transaction ended');
+    assertStatementAllowed(sql, true);
     try {
       return await runQuery<R>(this.client, sql, params);
     } catch (err) {
@@ -44,8 +46,12 @@ class PgTx implements Queryable, ScriptRunner {
     }
   }
 
+  /** Set once a script ran: it may have changed session settings, so the connection is not reused. */
+  ranScript = false;
+
   async [RUN_SCRIPT](sql: string): Promise<void> {
     if (this.done) throw new Error('Transaction handle used after the transaction ended');
+    this.ranScript = true;
     await this.client.query(sql); // simple protocol: a migration file holds several statements
   }
 }
@@ -100,6 +106,7 @@ export class PgDb implements Db {
     params?: readonly unknown[],
   ): Promise<QueryResult<R>> {
     this.#assertOpen();
+    assertStatementAllowed(sql, false);
     try {
       return await runQuery<R>(this.pool, sql, params);
     } catch (err) {
@@ -138,8 +145,9 @@ export class PgDb implements Db {
       return translateError(err, 'transaction');
     } finally {
       tx.done = true;
-      // A client whose ROLLBACK failed is in an unknown state: destroy it rather than reuse it.
-      client.release(broken);
+      // A client whose ROLLBACK failed is in an unknown state, and a migration script may have
+      // run a session-level SET: destroy such a client rather than hand it to the next caller.
+      client.release(broken ?? tx.ranScript);
     }
   }
 

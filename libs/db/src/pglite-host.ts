@@ -7,6 +7,7 @@ import { quoteIdent } from './identifiers.js';
 import { BEGIN, RUN_SCRIPT } from './internal.js';
 import type { ScriptRunner } from './internal.js';
 import { SerialQueue } from './serial-queue.js';
+import { assertStatementAllowed } from './statement-guard.js';
 import type { Db, Queryable, QueryResult, TransactionOptions } from './types.js';
 
 /**
@@ -43,6 +44,14 @@ class PgliteHost {
   constructor(readonly pglite: PGlite) {}
 
   /** Must run inside the queue. Sets the session search_path when the last user was another schema. */
+  /**
+   * Forget the session's search_path: after a transaction, whose statements (a migration
+   * script, set_config()) may have changed it for the session, the next operation sets it again.
+   */
+  forgetSchema(): void {
+    this.#current = undefined;
+  }
+
   async use(schema: string): Promise<void> {
     if (this.#current === schema) return;
     // Outside a transaction SET is session-level and survives; inside one it would be undone
@@ -117,6 +126,7 @@ class PgliteTx implements Queryable, ScriptRunner {
     params?: readonly unknown[],
   ): Promise<QueryResult<R>> {
     if (this.done) throw new Error('Transaction handle used after the transaction ended');
+    assertStatementAllowed(sql, true);
     return toResult(await this.pglite.query<R>(sql, params === undefined ? [] : [...params]));
   }
 
@@ -160,12 +170,23 @@ export class PgliteDb implements Db {
     return new PgliteDb(schema, host, () => releaseHost(key, held));
   }
 
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-    if (this.#closed) return Promise.reject(this.#closedError());
+  async query<R = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<R>> {
+    if (this.#closed) throw this.#closedError();
+    assertStatementAllowed(sql, false);
     const values = params === undefined ? [] : [...params];
-    return this.host.run(async () => {
+    const { pglite } = this.host;
+    return await this.host.run(async () => {
       await this.host.use(this.schema);
-      return toResult(await this.host.pglite.query<R>(sql, values));
+      try {
+        return toResult(await pglite.query<R>(sql, values));
+      } finally {
+        // Last line of defence for the shared session: never leave it inside a transaction
+        // opened by something the guard did not recognise (e.g. a function that commits).
+        if (pglite.isInTransaction()) await pglite.exec('ROLLBACK');
+      }
     });
   }
 
@@ -194,6 +215,7 @@ export class PgliteDb implements Db {
       } finally {
         tx.done = true;
         scope.active = false;
+        this.host.forgetSchema();
       }
     });
   }
