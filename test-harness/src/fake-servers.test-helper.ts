@@ -146,26 +146,50 @@ export function selfSignedCert(): { cert: Buffer; key: Buffer } {
   }
 }
 
-/** Syslog/TLS receiver (RFC 5425): records the raw bytes and the octet-counted messages. */
-export async function startSyslogTls(tls: {
-  cert: Buffer;
-  key: Buffer;
-}): Promise<FakeListener<string> & { raw: Buffer[] }> {
+/**
+ * Syslog/TLS receiver (RFC 5425): records the raw bytes and the octet-counted messages.
+ * `neverClose` keeps its side open after the sender closes; `requireClientCert` demands a
+ * client certificate signed by the server's own certificate (mutual TLS).
+ */
+export async function startSyslogTls(
+  tls: { cert: Buffer; key: Buffer },
+  opts: { neverClose?: boolean; requireClientCert?: boolean } = {},
+): Promise<FakeListener<string> & { raw: Buffer[] }> {
   const received: string[] = [];
   const raw: Buffer[] = [];
-  const server = createTlsServer({ cert: tls.cert, key: tls.key }, (sock) => {
-    let buf: Buffer = Buffer.alloc(0);
-    sock.on('data', (c: Buffer) => {
-      raw.push(c);
-      const r = parseOctetCounting(Buffer.concat([buf, c]));
-      received.push(...r.messages);
-      buf = r.rest;
-    });
-    sock.on('end', () => sock.end());
-    sock.on('error', () => undefined);
-  });
+  const sockets = new Set<Socket>();
+  const server = createTlsServer(
+    {
+      cert: tls.cert,
+      key: tls.key,
+      allowHalfOpen: opts.neverClose === true,
+      ...(opts.requireClientCert ? { requestCert: true, rejectUnauthorized: true, ca: tls.cert } : {}),
+    },
+    (sock) => {
+      sockets.add(sock);
+      sock.on('close', () => sockets.delete(sock));
+      let buf: Buffer = Buffer.alloc(0);
+      sock.on('data', (c: Buffer) => {
+        raw.push(c);
+        const r = parseOctetCounting(Buffer.concat([buf, c]));
+        received.push(...r.messages);
+        buf = r.rest;
+      });
+      if (!opts.neverClose) sock.on('end', () => sock.end());
+      sock.on('error', () => undefined);
+    },
+  );
+  server.on('tlsClientError', () => undefined);
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
-  return { port: (server.address() as AddressInfo).port, received, raw, close: () => closeServer(server) };
+  return {
+    port: (server.address() as AddressInfo).port,
+    received,
+    raw,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return closeServer(server);
+    },
+  };
 }
 
 /** Syslog/UDP receiver (RFC 5426): one message per datagram. */

@@ -762,6 +762,38 @@ describe('syslog steps', () => {
     expect(st.failures[0]!.check).toBe('transport');
   });
 
+  it('TLS: a receiver that never closes its side is accepted after a short grace', async () => {
+    const halfOpen = await startSyslogTls(tlsMaterial, { neverClose: true });
+    try {
+      const t: Target = { ...target, syslogTls: { host: '127.0.0.1', port: halfOpen.port } };
+      const r = await play([{ syslog: { message: 'kept' } }], {}, t);
+      expect(r.status, JSON.stringify(r.steps)).toBe('passed');
+      expect(r.steps[0]!.durationMs).toBeLessThan(3000);
+      await eventually(() => halfOpen.received.length === 1);
+    } finally {
+      await halfOpen.close();
+    }
+  });
+
+  it('TLS: a receiver demanding a client certificate rejects a sender without one', async () => {
+    const mutual = await startSyslogTls(tlsMaterial, { requireClientCert: true });
+    try {
+      const t: Target = { ...target, syslogTls: { host: '127.0.0.1', port: mutual.port } };
+      const r = await play([{ syslog: { message: 'anonymous' } }], {}, t);
+      expect(r.steps[0]!.failures[0]!.check).toBe('transport');
+      const withCert = await play(
+        [{ syslog: { message: 'authenticated' } }],
+        {},
+        { ...t, cert: tlsMaterial.cert, key: tlsMaterial.key },
+      );
+      expect(withCert.status, JSON.stringify(withCert.steps)).toBe('passed');
+      await eventually(() => mutual.received.includes('authenticated'));
+      expect(mutual.received).not.toContain('anonymous');
+    } finally {
+      await mutual.close();
+    }
+  });
+
   it('UDP: one message per datagram, unframed', async () => {
     await step(
       { syslog: { transport: 'udp', message: ['<85>1 - h a - - - one', '<85>1 - h a - - - two'] } },

@@ -128,6 +128,9 @@ export function mllpExchange(opts: {
   });
 }
 
+/** How long a syslog/TLS sender waits for the receiver to close after its own close. */
+const SYSLOG_CLOSE_GRACE_MS = 1000;
+
 /** Sends syslog messages over one TLS connection with octet-counting framing (RFC 5425 4.3). */
 export function syslogTlsSend(opts: {
   host: string;
@@ -153,8 +156,13 @@ export function syslogTlsSend(opts: {
     );
     sock.on('secureConnect', () => {
       for (const m of opts.messages) sock.write(octetCountingFrame(m));
-      // RFC 5425 4.4: the sender closes; a clean close means the bytes were handed over.
-      sock.end();
+      // RFC 5425 4.4: the sender closes. Waiting for the peer's close catches a late TLS
+      // alert (TLS 1.3 servers reject a client certificate after the client's first
+      // write); a receiver that never closes its side is given a short grace, then accepted.
+      sock.end(() => {
+        const grace = setTimeout(() => finish(), Math.min(SYSLOG_CLOSE_GRACE_MS, opts.timeoutMs));
+        grace.unref();
+      });
     });
     sock.on('close', (hadError: boolean) =>
       finish(hadError ? new Error('syslog/TLS connection closed with an error') : undefined),
