@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -94,6 +94,16 @@ describe('PGlite host', () => {
     }
   }, 120_000);
 
+  it('reports a data directory PGlite cannot use as DbUnavailableError', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mesh-db-'));
+    dirs.push(dir);
+    const notADir = join(dir, 'file');
+    await writeFile(notADir, 'x');
+    await expect(openDb({ schema: 'ok', dataDir: notADir })).rejects.toBeInstanceOf(DbUnavailableError);
+    // The failed start is not cached: a second attempt tries again (and fails the same way).
+    await expect(openDb({ schema: 'ok', dataDir: notADir })).rejects.toBeInstanceOf(DbUnavailableError);
+  }, 120_000);
+
   it('refuses, instead of deadlocking, a Db call made inside its own transaction', async () => {
     const db = await openDb({ schema: uniqueSchema() });
     try {
@@ -109,4 +119,33 @@ describe('PGlite host', () => {
       await db.close();
     }
   }, 120_000);
+});
+
+describe.skipIf(url === undefined)('pg connection settings (needs DATABASE_URL)', () => {
+  it('applies search_path, statement_timeout and application_name to every pooled connection', async () => {
+    const schema = uniqueSchema();
+    const db = await openDb({
+      schema,
+      url: url!,
+      poolSize: 2,
+      statementTimeoutMs: 1234,
+      applicationName: 'mesh-test',
+    });
+    try {
+      const settings = await Promise.all(
+        [0, 1, 2, 3].map(() =>
+          db.transaction(async (tx) => {
+            const { rows } = await tx.query<{ sp: string; st: string; app: string }>(
+              "SELECT current_setting('search_path') AS sp, current_setting('statement_timeout') AS st, current_setting('application_name') AS app",
+            );
+            return rows[0];
+          }),
+        ),
+      );
+      for (const s of settings) expect(s).toEqual({ sp: schema, st: '1234ms', app: 'mesh-test' });
+      await expect(db.query('SELECT pg_sleep(3)')).rejects.toMatchObject({ code: '57014' });
+    } finally {
+      await db.close();
+    }
+  });
 });
