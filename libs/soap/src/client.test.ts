@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
@@ -34,6 +35,7 @@ function patternSha1(total: number): string {
 }
 
 let app: FastifyInstance;
+const serverErrors: unknown[] = [];
 let url: string;
 let serverSpool: string;
 let clientSpool: string;
@@ -83,6 +85,7 @@ beforeAll(async () => {
     path: '/xds',
     operations: [echoDocs, slow, busy],
     spoolDir: serverSpool,
+    onError: (e) => serverErrors.push(e),
     soapVersions: ['1.2', '1.1'],
   });
   await app.register(soapEndpoint, {
@@ -207,5 +210,37 @@ describe('soapCall over TCP', () => {
     await expect(
       soapCall('http://127.0.0.1:1/xds', { action: 'urn:a', body: '<x/>' }),
     ).rejects.toBeInstanceOf(SoapCallError);
+  });
+
+  it('cleans up after a client that disconnects in the middle of an upload, reporting no error', async () => {
+    received.length = 0;
+    const { port } = new URL(url);
+    const boundary = 'cut';
+    const head =
+      `POST /xds HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n` +
+      `Content-Type: multipart/related; type="application/xop+xml"; boundary=${boundary}; start="<r@x>"; start-info="application/soap+xml"\r\n\r\n`;
+    const part =
+      `--${boundary}\r\nContent-Type: application/xop+xml; type="application/soap+xml"\r\nContent-ID: <r@x>\r\n\r\n<e/>\r\n` +
+      `--${boundary}\r\nContent-ID: <a@x>\r\n\r\n`;
+    const sock = connect(Number(port), '127.0.0.1');
+    await new Promise((r) => sock.once('connect', r));
+    const chunk = (b: Buffer | string): string | Buffer =>
+      Buffer.concat([
+        Buffer.from(`${Buffer.byteLength(b).toString(16)}\r\n`),
+        Buffer.from(b),
+        Buffer.from('\r\n'),
+      ]);
+    sock.write(head);
+    sock.write(chunk(part));
+    for (let i = 0; i < 8; i++) sock.write(chunk(Buffer.alloc(128 * 1024, i)));
+    // Give the server time to spool what it received, then vanish.
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await readdir(serverSpool)).length).toBe(1);
+    sock.destroy();
+    expect(await emptied(serverSpool)).toEqual([]);
+    expect(received).toEqual([]);
+    // The handler sees the body stream fail a moment after the socket closed.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(serverErrors).toEqual([]);
   });
 });

@@ -255,6 +255,12 @@ function register(app: FastifyInstance, opts: SoapEndpointOptions): void {
         fault = e.fault;
         // SOAP 1.2 Part 1 A: a SOAP 1.1 message gets its VersionMismatch in SOAP 1.1.
         if (fault.code === 'VersionMismatch' && hint !== undefined) version = hint;
+      } else if (abort.signal.aborted || request.raw.destroyed) {
+        // The caller went away mid-request (the body stream failed with 'aborted' / ECONNRESET):
+        // nobody is left to answer and nothing failed on our side.
+        await spool.dispose();
+        request.log.debug({ err: e }, 'SOAP request aborted by the client');
+        return reply;
       } else {
         report(opts, e, {
           request,
