@@ -8,7 +8,13 @@ import { fileURLToPath } from 'node:url';
 export * from './model.js';
 export { runScenarios, runScenario, stepName } from './runner.js';
 export type { RunOptions } from './runner.js';
-export { ScenarioFileError, loadScenarioFiles, parseScenarioYaml, validateScenario } from './load.js';
+export {
+  ScenarioFileError,
+  isValidatedScenario,
+  loadScenarioFiles,
+  parseScenarioYaml,
+  validateScenario,
+} from './load.js';
 export { expandScenarioPaths } from './files.js';
 export { formatReport, formatScenario, formatSummary, toJUnit } from './report.js';
 export { main as cliMain } from './cli.js';

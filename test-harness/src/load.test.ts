@@ -50,6 +50,11 @@ steps:
     expect(msg).toContain(`${join(dir, 'bad.yaml')}: scenario 's2' step 2 (soap): soap: unknown key 'boddy'`);
   });
 
+  it('rejects a document that is not a mapping, or has no id', () => {
+    expect(errorOf(`- id: s\n`)).toMatch(/bad.yaml: scenario: must be a mapping/);
+    expect(errorOf(`title: t\nsteps: []\n`)).toMatch(/bad.yaml: 'id' is required/);
+  });
+
   it('rejects a step with no or two kinds', () => {
     expect(errorOf(`id: s\nsteps:\n  - expect: { status: 200 }\n`)).toMatch(
       /step 1: a step needs exactly one of soap, http, mllp, syslog \(found none\)/,

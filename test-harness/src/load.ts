@@ -147,16 +147,31 @@ export function loadScenarioFiles(files: readonly string[]): Scenario[] {
   return out;
 }
 
+/** Scenarios produced by {@link validateScenario}: safe to run without validating again. */
+const VALIDATED = new WeakSet<object>();
+
+/** Whether `s` is a scenario this module validated (not merely an object of that shape). */
+export const isValidatedScenario = (s: unknown): s is Scenario =>
+  typeof s === 'object' && s !== null && VALIDATED.has(s);
+
 /**
  * Validates one scenario given as a plain object (the YAML data model). `file` is used for
  * messages and as the base for relative file references.
  */
 export function validateScenario(value: unknown, file: string): Scenario {
-  const root = new Ctx(file, dirname(resolve(file)), '');
-  const o = root.obj(value, 'scenario', ['id', 'title', 'tags', 'requires', 'vars', 'namespaces', 'steps']);
-  if (o.id === undefined) root.fail('', "'id' is required");
-  const id = root.str(o.id, 'id');
+  // Inline scenarios ('<inline #n>') resolve their file references against the working directory.
+  const inline = file.startsWith('<');
+  const root = new Ctx(file, inline ? process.cwd() : dirname(resolve(file)), '');
+  const keys = ['id', 'title', 'tags', 'requires', 'vars', 'namespaces', 'steps'];
+  const o0 = root.obj(
+    value,
+    'scenario',
+    typeof value === 'object' && value !== null ? Object.keys(value) : [],
+  );
+  if (o0.id === undefined) root.fail('', "'id' is required");
+  const id = root.str(o0.id, 'id');
   const ctx = root.at(`scenario '${id}'`);
+  const o = ctx.obj(o0, '', keys);
   const title = o.title === undefined ? id : ctx.str(o.title, 'title');
   const tags = o.tags === undefined ? [] : ctx.strList(o.tags, 'tags');
   const requires = new Set<Requirement>();
@@ -175,7 +190,18 @@ export function validateScenario(value: unknown, file: string): Scenario {
     if (s.kind === 'mllp') requires.add('mllp');
     if (s.kind === 'syslog') requires.add(s.transport === 'tls' ? 'syslogTls' : 'syslogUdp');
   }
-  return { id, title, tags, requires: [...requires], vars, namespaces, steps, file: resolve(file) };
+  const scenario: Scenario = {
+    id,
+    title,
+    tags,
+    requires: [...requires],
+    vars,
+    namespaces,
+    steps,
+    file: inline ? file : resolve(file),
+  };
+  VALIDATED.add(scenario);
+  return scenario;
 }
 
 function validateStep(value: unknown, ctx0: Ctx): Step {

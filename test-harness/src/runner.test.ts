@@ -3,6 +3,7 @@ import { parseXml, selectString } from '@mesh/xml';
 import { hl7Get, parseHl7 } from './hl7.js';
 import type { ScenarioResult, StepResult, Target } from './model.js';
 import { buildMtom, parseMultipart, sha1Hex } from './mtom.js';
+import { parseScenarioYaml } from './load.js';
 import { runScenarios } from './runner.js';
 import {
   eventually,
@@ -801,6 +802,22 @@ describe('syslog steps', () => {
     );
     await eventually(() => syslogUdp.received.length >= 2);
     expect(syslogUdp.received.slice(-2)).toEqual(['<85>1 - h a - - - one', '<85>1 - h a - - - two']);
+  });
+});
+
+describe('scenario sources', () => {
+  it('runs validated scenarios as they are, validates look-alikes, rejects duplicate ids', async () => {
+    const [loaded] = parseScenarioYaml(
+      `id: y1\nsteps:\n  - http: { path: /ok }\n    expect: { status: 200 }\n`,
+      '/tmp/y1.yaml',
+    );
+    expect((await runScenarios({ scenarios: [loaded], target })).ok).toBe(true);
+    await expect(runScenarios({ scenarios: [{ ...loaded }], target })).rejects.toThrow(
+      "<inline #1>: scenario 'y1': unknown key 'file'",
+    );
+    await expect(
+      runScenarios({ scenarios: [loaded, { id: 'y1', steps: [{ http: { path: '/ok' } }] }], target }),
+    ).rejects.toThrow("<inline #2>: scenario 'y1': duplicate id (also in /tmp/y1.yaml)");
   });
 });
 

@@ -10,7 +10,7 @@ import { escapeXml, selectString } from '@mesh/xml';
 import { substituteDeep, evaluate, xpathNamespaces, xpathVars } from './expect.js';
 import type { CheckContext } from './expect.js';
 import { hl7Get } from './hl7.js';
-import { loadScenarioFiles, validateScenario } from './load.js';
+import { ScenarioFileError, isValidatedScenario, loadScenarioFiles, validateScenario } from './load.js';
 import type {
   CaptureSpec,
   Failure,
@@ -58,15 +58,21 @@ const REQUIREMENT_FLAG: Record<Requirement, string> = {
   syslogUdp: '--syslog-udp host:port (target.syslogUdp)',
 };
 
-const isScenario = (s: unknown): s is Scenario =>
-  typeof s === 'object' && s !== null && 'file' in s && 'requires' in s && 'namespaces' in s;
-
 /** Loads (or takes) the scenarios, runs those selected, and returns the report. */
 export async function runScenarios(opts: RunOptions): Promise<Report> {
   const all: Scenario[] = [
     ...loadScenarioFiles(opts.files ?? []),
-    ...(opts.scenarios ?? []).map((s, i) => (isScenario(s) ? s : validateScenario(s, `<inline #${i + 1}>`))),
+    ...(opts.scenarios ?? []).map((s, i) =>
+      isValidatedScenario(s) ? s : validateScenario(s, `<inline #${i + 1}>`),
+    ),
   ];
+  const seen = new Map<string, string>();
+  for (const s of all) {
+    const prev = seen.get(s.id);
+    if (prev !== undefined)
+      throw new ScenarioFileError(s.file, `scenario '${s.id}'`, `duplicate id (also in ${prev})`);
+    seen.set(s.id, s.file);
+  }
   const selected = opts.tags?.length ? all.filter((s) => s.tags.some((t) => opts.tags?.includes(t))) : all;
   const t0 = performance.now();
   const results: ScenarioResult[] = [];
