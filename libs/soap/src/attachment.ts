@@ -21,7 +21,7 @@ export interface Attachment {
   readonly contentType: string;
   /** Decoded size in bytes. */
   readonly size: number;
-  /** SHA-1 of the decoded content, lower-case hex (the XDS `hash`, ITI TF-3 4.2.3.2.11). */
+  /** SHA-1 of the decoded content, lower-case hex (DocumentEntry.hash, ITI TF-3 4.2.3.2). */
   readonly sha1: string;
   /** The temp file while spooled (large parts), the claimed destination after claim(); else undefined. */
   readonly path: string | undefined;

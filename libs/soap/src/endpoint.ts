@@ -180,7 +180,8 @@ function register(app: FastifyInstance, opts: SoapEndpointOptions): void {
       if (wsa.action === undefined || wsa.action === '')
         throw new SoapFaultError(faults.addressingHeaderRequired('Action'));
       checkActionAgreement(wsa.action, msg.mediaAction, version, request);
-      // The mesh answers synchronously on the same connection (ITI TF-2x V.3.2.1).
+      // The mesh answers synchronously on the same connection (ITI TF-2x Appendix V, synchronous
+      // exchange): a reply or fault endpoint elsewhere cannot be honoured.
       for (const [name, addr] of [
         ['ReplyTo', wsa.replyTo],
         ['FaultTo', wsa.faultTo],
