@@ -174,6 +174,12 @@ export interface HostPort {
 export interface Target {
   /** e.g. `http://127.0.0.1:8080`; step paths are appended to it. */
   readonly baseUrl: string;
+  /**
+   * Per-path base URLs, for systems whose endpoints live on different hosts or ports (e.g.
+   * `{ '/xds/registry': 'http://registry:8081' }`); the longest matching path prefix wins,
+   * other paths go to `baseUrl`.
+   */
+  readonly routes?: Readonly<Record<string, string>>;
   readonly mllp?: HostPort & { readonly tls?: boolean };
   readonly syslogTls?: HostPort;
   readonly syslogUdp?: HostPort;

@@ -242,6 +242,25 @@ function joinUrl(baseUrl: string, path: string): string {
   return baseUrl.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`);
 }
 
+/**
+ * The base URL serving `path`: the longest matching prefix of `target.routes` (a system
+ * whose endpoints live on different hosts or ports, e.g. the distributed mesh), else
+ * `target.baseUrl`. A prefix matches whole path segments only.
+ */
+export function baseUrlFor(target: Target, path: string): string {
+  let best: string | undefined;
+  let bestLen = -1;
+  for (const [prefix, url] of Object.entries(target.routes ?? {})) {
+    const p = prefix.replace(/\/+$/, '');
+    const matches = path === p || path.startsWith(`${p}/`) || path.startsWith(`${p}?`);
+    if (matches && p.length > bestLen) {
+      best = url;
+      bestLen = p.length;
+    }
+  }
+  return best ?? target.baseUrl;
+}
+
 async function send(
   step: Step,
   s: Scenario,
@@ -275,7 +294,8 @@ async function sendSoap(
   vars: Record<string, string>,
   timeoutMs: number,
 ): Promise<Observed> {
-  const url = joinUrl(target.baseUrl, substitute(step.path, vars));
+  const stepPath = substitute(step.path, vars);
+  const url = joinUrl(baseUrlFor(target, stepPath), stepPath);
   let headers: Record<string, string>;
   let body: Buffer;
   if (step.rawEnvelope) {
@@ -355,7 +375,8 @@ async function sendHttp(
   vars: Record<string, string>,
   timeoutMs: number,
 ): Promise<Observed> {
-  const url = joinUrl(target.baseUrl, substitute(step.path, vars));
+  const stepPath = substitute(step.path, vars);
+  const url = joinUrl(baseUrlFor(target, stepPath), stepPath);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(step.headers)) headers[k.toLowerCase()] = substitute(v, vars);
   let body: Buffer | undefined;

@@ -25,10 +25,13 @@ export interface RuntimeConfig {
   readonly databaseUrl: string | undefined;
   readonly databasePasswordFile: string | undefined;
   readonly natsUrl: string | undefined;
-  /** NATS credentials: token from NATS_TOKEN(_FILE), or user/password from NATS_USER / NATS_PASSWORD(_FILE). */
-  readonly natsToken: string | undefined;
+  /** NATS credentials from files: NATS_TOKEN_FILE, or NATS_USER with NATS_PASSWORD_FILE. */
+  readonly natsTokenFile: string | undefined;
   readonly natsUser: string | undefined;
-  readonly natsPassword: string | undefined;
+  readonly natsPasswordFile: string | undefined;
+  /** NATS TLS: NATS_TLS_CA_FILE, and NATS_TLS_CERT_FILE / NATS_TLS_KEY_FILE for mutual TLS. */
+  readonly natsTls:
+    { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string } | undefined;
   /** HTTPS on the HTTP port when TLS_CERT_FILE/TLS_KEY_FILE are set (TLS_CA_FILE, TLS_CLIENT_AUTH for mutual TLS). */
   readonly tls: TlsServerOptions | undefined;
   readonly listenerPorts: Readonly<Record<ListenerKind, number>>;
@@ -84,9 +87,10 @@ export function loadRuntimeConfig(source: EnvSource, argvService?: string): Deep
     databaseUrl,
     databasePasswordFile: env.str('DATABASE_PASSWORD_FILE'),
     natsUrl,
-    natsToken: env.secret('NATS_TOKEN'),
+    natsTokenFile: env.str('NATS_TOKEN_FILE'),
     natsUser: env.str('NATS_USER'),
-    natsPassword: env.secret('NATS_PASSWORD'),
+    natsPasswordFile: env.str('NATS_PASSWORD_FILE'),
+    natsTls: natsTls(env),
     tls: env.tlsFromEnv('TLS'),
     listenerPorts: {
       mllp: env.int('MLLP_PORT', { default: 2575, min: 0, max: 65535 }),
@@ -98,4 +102,22 @@ export function loadRuntimeConfig(source: EnvSource, argvService?: string): Deep
     shutdownTimeoutMs: env.int('SHUTDOWN_TIMEOUT_MS', { default: 25_000, min: 100, max: 600_000 }),
   };
   return env.done(config);
+}
+
+function natsTls(env: ReturnType<typeof readEnv>): RuntimeConfig['natsTls'] {
+  const caFile = env.str('NATS_TLS_CA_FILE');
+  const certFile = env.str('NATS_TLS_CERT_FILE');
+  const keyFile = env.str('NATS_TLS_KEY_FILE');
+  if (caFile === undefined && certFile === undefined && keyFile === undefined) return undefined;
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    env.problem(
+      certFile === undefined ? 'NATS_TLS_CERT_FILE' : 'NATS_TLS_KEY_FILE',
+      'set both NATS_TLS_CERT_FILE and NATS_TLS_KEY_FILE, or neither',
+    );
+  }
+  return {
+    ...(caFile === undefined ? {} : { caFile }),
+    ...(certFile === undefined ? {} : { certFile }),
+    ...(keyFile === undefined ? {} : { keyFile }),
+  };
 }

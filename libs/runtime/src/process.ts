@@ -86,7 +86,7 @@ export async function startMeshProcess(opts: StartOptions): Promise<MeshProcess>
   };
 
   try {
-    const telemetry: Telemetry = initTelemetry({ serviceName: processName, env: opts.env });
+    const telemetry: Telemetry = await initTelemetry({ serviceName: processName, env: opts.env });
     closers.push({ name: 'telemetry', fn: () => telemetry.shutdown() });
     const metrics = createMetrics();
     const health = createHealth({
@@ -251,8 +251,9 @@ async function openBus(config: DeepReadonly<RuntimeConfig>, name: string): Promi
   return connectNats({
     servers: config.natsUrl,
     name: `mesh-${name}`,
-    ...(config.natsToken ? { token: config.natsToken } : {}),
+    ...(config.natsTokenFile ? { tokenFile: config.natsTokenFile } : {}),
     ...(config.natsUser ? { user: config.natsUser } : {}),
-    ...(config.natsPassword ? { pass: config.natsPassword } : {}),
+    ...(config.natsPasswordFile ? { passwordFile: config.natsPasswordFile } : {}),
+    ...(config.natsTls ? { tls: config.natsTls } : {}),
   });
 }

@@ -6,7 +6,7 @@
  * - distributed (DATABASE_URL and NATS_URL set): `--service <name>` (or MESH_SERVICE) runs
  *   that one service on its own port; without it, one child process per service.
  */
-import { ConfigError } from '@mesh/observability';
+import { ConfigError, createLifecycle } from '@mesh/observability';
 import { loadRuntimeConfig, startMeshProcess } from '@mesh/runtime';
 import { MODULES } from './modules.js';
 import { formatServed } from './report.js';
@@ -40,36 +40,15 @@ async function main(): Promise<number> {
   const mesh = await startMeshProcess({ config, modules: MODULES, env: process.env });
   process.stdout.write(`${formatServed(config.mode, mesh.served)}\n`);
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        mesh.logger.warn({ signal }, 'second signal: exiting without waiting');
-        resolve(1);
-        return;
-      }
-      stopping = true;
-      mesh.logger.info({ signal }, 'shutting down: draining in-flight work');
-      const deadline = setTimeout(() => {
-        mesh.logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed: exiting');
-        resolve(1);
-      }, config.shutdownTimeoutMs);
-      deadline.unref();
-      mesh.close().then(
-        () => {
-          clearTimeout(deadline);
-          mesh.logger.info('stopped');
-          resolve(0);
-        },
-        (err: unknown) => {
-          mesh.logger.error({ err }, 'shutdown failed');
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+  const lifecycle = createLifecycle({
+    logger: mesh.logger,
+    timeoutMs: config.shutdownTimeoutMs,
+    health: mesh.health,
   });
+  lifecycle.onShutdown('mesh', () => mesh.close());
+  lifecycle.installSignalHandlers();
+  // The lifecycle exits the process once shutdown completes (0) or fails or overruns (1).
+  return new Promise<number>(() => undefined);
 }
 
 main().then(
