@@ -509,6 +509,67 @@ describe('MTOM', () => {
     await a.close();
   });
 
+  it('parses an ITI-41 request written the way Axis2 writes it (hand-built, not by buildMtom)', async () => {
+    const cda = await readFile(new URL('test-data/submit_document.xml', OPENXDS));
+    const sample = await readFile(
+      new URL('samples/ProvideAndRegisterDocumentSet-bRequest.xml', OPENXDS),
+      'utf8',
+    );
+    const id = '1.urn:uuid:5117AAE1116EA8B87A1200060184692@apache.org';
+    const body = sample.replace(
+      /(<ihe:Document [^>]*>)[^<]*(<\/ihe:Document>)/,
+      `$1<xop:Include xmlns:xop="http://www.w3.org/2004/08/xop/include" href="cid:${id}"/>$2`,
+    );
+    const boundary = 'MIMEBoundaryurn_uuid_5117AAE1116EA8B87A1200060184690';
+    const raw = Buffer.concat([
+      Buffer.from(
+        `\r\n--${boundary}\r\nContent-Type: application/xop+xml; charset=UTF-8; type="application/soap+xml"\r\n` +
+          `Content-Transfer-Encoding: binary\r\nContent-ID: <0.urn:uuid:5117AAE1116EA8B87A1200060184691@apache.org>\r\n\r\n` +
+          envelope(body, { action: PNR }) +
+          `\r\n--${boundary}\r\nContent-Type: text/xml\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <${id}>\r\n\r\n`,
+      ),
+      cda,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const ct =
+      `multipart/related; boundary=${boundary}; type="application/xop+xml"; ` +
+      `start="<0.urn:uuid:5117AAE1116EA8B87A1200060184691@apache.org>"; start-info="application/soap+xml"; action="${PNR}"`;
+    const a = await build([pnrOp()]);
+    const res = await post(raw, ct, {}, a);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(received).toEqual([
+      {
+        id: 'urn:uuid:87f7bc82-87f0-3782-afba-0c60760bb03d',
+        size: cda.length,
+        sha1: sha1(cda),
+        text: cda.toString('utf8').slice(0, 40),
+      },
+    ]);
+    await a.close();
+  });
+
+  it('accepts MTOM carrying a SOAP 1.1 envelope where 1.1 is enabled, and answers in 1.1', async () => {
+    const a = await build([pnrOp()], { soapVersions: ['1.2', '1.1'] });
+    const sample = await readFile(
+      new URL('samples/ProvideAndRegisterDocumentSet-bRequest.xml', OPENXDS),
+      'utf8',
+    );
+    const body = sample.replace(/(<ihe:Document [^>]*>)[^<]*(<\/ihe:Document>)/, `$1${xopInclude('d@x')}$2`);
+    const m = buildMtom({
+      version: '1.1',
+      envelope: envelope(body, { action: PNR, version: '1.1' }),
+      attachments: [
+        { contentId: 'd@x', contentType: 'text/xml', open: () => Readable.from([Buffer.from('<doc/>')]) },
+      ],
+    });
+    expect(parseMediaType(m.contentType)!.params['start-info']).toBe('text/xml');
+    const res = await post(m.stream, m.contentType, { soapaction: `"${PNR}"` }, a);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['content-type']).toBe('text/xml; charset=UTF-8');
+    expect(received).toHaveLength(1);
+    await a.close();
+  });
+
   it('keeps a claimed attachment and deletes the rest', async () => {
     const keep = await mkdtemp(join(tmpdir(), 'soap-keep-'));
     const a = await build([pnrOp(keep)]);
