@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runDbContract, uniqueSchema } from './db.contract.js';
-import { DbUnavailableError, migrate, openDb } from './index.js';
+import { DbUnavailableError, migrate, openDb, openTestDb } from './index.js';
 
 // ADR 0003: the same contract on both adapters. PGlite always; PostgreSQL when DATABASE_URL
 // is set (CI sets it, see .github workflow / HOUSE_STYLE "Tests").
@@ -148,4 +148,26 @@ describe.skipIf(url === undefined)('pg connection settings (needs DATABASE_URL)'
       await db.close();
     }
   });
+});
+
+describe('openTestDb', () => {
+  it('gives a migratable schema on the configured adapter and drops it on close', async () => {
+    const db = await openTestDb({ prefix: 'otd' });
+    expect(db.kind).toBe(url === undefined ? 'pglite' : 'pg');
+    expect(db.schema).toMatch(/^otd_[0-9a-f]{16}$/);
+    const observer = await openDb(url === undefined ? { schema: 'observer' } : { schema: 'observer', url });
+    try {
+      await migrate(db, [
+        { version: 1, name: 't', sql: 'CREATE TABLE t (n int); INSERT INTO t VALUES (1);' },
+      ]);
+      expect((await db.query('SELECT n FROM t')).rows).toEqual([{ n: 1 }]);
+      const exists = () =>
+        observer.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [db.schema]);
+      expect((await exists()).rowCount).toBe(1);
+      await db.close();
+      expect((await exists()).rowCount).toBe(0);
+    } finally {
+      await observer.close();
+    }
+  }, 120_000);
 });

@@ -24,3 +24,4 @@ export {
 export { loadMigrations, migrate, migrationChecksum, MigrationError } from './migrate.js';
 export type { Migration, MigrationReport } from './migrate.js';
 export { assertSchemaName } from './identifiers.js';
+export { openTestDb } from './testing.js';

@@ -6,7 +6,7 @@ export interface Queryable {
    * the server (extended query protocol on both drivers).
    *
    * Column types come back the same on both drivers: `int8` and `numeric` as strings (no
-   * silent precision loss), `bytea` as Buffer, `timestamptz`/`date` as Date, `json(b)` parsed.
+   * silent precision loss), `bytea` as Buffer, `timestamptz` as Date, `json(b)` parsed.
    * `rowCount` is the number of rows returned (SELECT) or affected (INSERT/UPDATE/DELETE), 0 for DDL.
    */
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
