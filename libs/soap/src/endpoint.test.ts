@@ -280,6 +280,7 @@ describe('mustUnderstand', () => {
     const [p, l] = nu.getAttribute('qname')!.split(':');
     expect(`{${nu.lookupNamespaceURI(p!)}}${l}`).toBe(`{${NS.wsse}}Security`);
     expect(f.action).toBe('http://www.w3.org/2005/08/addressing/soap/fault');
+    expect(f.relatesTo).toBe('urn:uuid:11111111-2222-3333-4444-555555555555');
     expect(seen).toHaveLength(0);
   });
 

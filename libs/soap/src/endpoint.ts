@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal, RequestContext, TransactionId } from '@mesh/core';
-import { NS } from '@mesh/xml';
+import { NS, child, text } from '@mesh/xml';
 import { Spool } from './attachment.js';
 import type { Attachment } from './attachment.js';
 import { quote } from './content-type.js';
@@ -172,6 +172,8 @@ function register(app: FastifyInstance, opts: SoapEndpointOptions): void {
         },
       );
       version = msg.version;
+      // Known early so that even a MustUnderstand fault can carry wsa:RelatesTo.
+      requestMessageId = peekMessageId(msg.header);
       // SOAP 1.2 Part 1 2.6: mustUnderstand is checked before anything is processed.
       const notUnderstood = notUnderstoodHeaders(msg, understood);
       if (notUnderstood.length > 0) throw new SoapFaultError(faults.mustUnderstand(notUnderstood));
@@ -277,6 +279,13 @@ function register(app: FastifyInstance, opts: SoapEndpointOptions): void {
       return sendFault(reply, fault, version, versions, requestMessageId);
     }
   });
+}
+
+/** The first wsa:MessageID, read leniently (cardinality is checked later by readAddressing). */
+function peekMessageId(header: Element | undefined): string | undefined {
+  const el = header ? child(header, NS.wsa, 'MessageID') : undefined;
+  const v = el ? text(el)?.trim() : undefined;
+  return v ? v : undefined;
 }
 
 function report(
