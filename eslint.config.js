@@ -27,8 +27,31 @@ const adapterLibs = libs.filter((l) => l.layer !== 'pure');
 const actorServices = services.filter((s) => s.layer !== 'composition');
 
 /** Modules that do I/O or bind a framework: forbidden in pure libraries. */
-const nodeIo = ['net', 'fs', 'fs/promises', 'http', 'https', 'http2', 'tls', 'dgram', 'child_process', 'cluster', 'worker_threads', 'dns', 'os'];
-const ioModules = ['pg', '@electric-sql/pglite', 'fastify', 'pino', 'prom-client', 'soap', ...nodeIo, ...nodeIo.map((m) => `node:${m}`)];
+const nodeIo = [
+  'net',
+  'fs',
+  'fs/promises',
+  'http',
+  'https',
+  'http2',
+  'tls',
+  'dgram',
+  'child_process',
+  'cluster',
+  'worker_threads',
+  'dns',
+  'os',
+];
+const ioModules = [
+  'pg',
+  '@electric-sql/pglite',
+  'fastify',
+  'pino',
+  'prom-client',
+  'soap',
+  ...nodeIo,
+  ...nodeIo.map((m) => `node:${m}`),
+];
 
 const noDeepImports = {
   group: ['@mesh/*/*'],
@@ -42,7 +65,10 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', '*.mjs', 'scripts/*.mjs', '.ci/*.mjs'] }, tsconfigRootDir: root },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js', '*.mjs', 'scripts/*.mjs', '.ci/*.mjs'] },
+        tsconfigRootDir: root,
+      },
     },
     plugins: { 'import-x': importX },
     rules: {
@@ -50,11 +76,19 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       'no-restricted-imports': ['error', { patterns: [noDeepImports] }],
       eqeqeq: ['error', 'smart'],
     },
+  },
+  {
+    // Plain JavaScript (this file, the bootstrap script): no type information to check against.
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
   },
   {
     files: ['**/*.test.ts', '**/bench/**/*.ts', 'scripts/**', '*.config.ts'],
@@ -71,12 +105,23 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: ioModules.map((name) => ({ name, message: `${lib.name} is a pure library: no I/O (see docs/ARCHITECTURE.md).` })),
+          paths: ioModules.map((name) => ({
+            name,
+            message: `${lib.name} is a pure library: no I/O (see docs/ARCHITECTURE.md).`,
+          })),
           patterns: [
             noDeepImports,
-            { group: ['@nats-io/*', '@opentelemetry/*', '@fastify/*'], message: `${lib.name} is a pure library: no I/O.` },
+            {
+              group: ['@nats-io/*', '@opentelemetry/*', '@fastify/*'],
+              message: `${lib.name} is a pure library: no I/O.`,
+            },
             ...(adapterLibs.length + services.length > 0
-              ? [{ group: [...adapterLibs, ...services].map((p) => p.name), message: `${lib.name} is pure: it may depend on pure libraries only.` }]
+              ? [
+                  {
+                    group: [...adapterLibs, ...services].map((p) => p.name),
+                    message: `${lib.name} is pure: it may depend on pure libraries only.`,
+                  },
+                ]
               : []),
           ],
         },
@@ -91,7 +136,9 @@ export default tseslint.config(
         {
           patterns: [
             noDeepImports,
-            ...(services.length > 0 ? [{ group: services.map((s) => s.name), message: 'Libraries never import services.' }] : []),
+            ...(services.length > 0
+              ? [{ group: services.map((s) => s.name), message: 'Libraries never import services.' }]
+              : []),
           ],
         },
       ],
@@ -126,7 +173,11 @@ export default tseslint.config(
         {
           patterns: [
             noDeepImports,
-            ...(services.length > 0 ? [{ group: services.map((s) => s.name), message: 'The test harness is black-box: it imports no service code.' }] : []),
+            {
+              group: [...services, ...adapterLibs].map((p) => p.name),
+              message:
+                'The test harness is black-box: it imports no service code and no adapter, only pure libraries.',
+            },
           ],
         },
       ],

@@ -11,7 +11,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PNPM_VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
+const PNPM_VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split(
+  '@',
+)[1];
 const isWin = process.platform === 'win32';
 
 function run(cmd, args, opts = {}) {
@@ -31,7 +33,14 @@ function pnpmCommand() {
   if (!existsSync(local) || versionOf(local) !== PNPM_VERSION) {
     console.error(`[bootstrap] installing pnpm@${PNPM_VERSION} into .tools/`);
     mkdirSync(join(root, '.tools'), { recursive: true });
-    const status = run('npm', ['install', '--no-save', '--no-package-lock', '--prefix', join(root, '.tools'), `pnpm@${PNPM_VERSION}`]);
+    const status = run('npm', [
+      'install',
+      '--no-save',
+      '--no-package-lock',
+      '--prefix',
+      join(root, '.tools'),
+      `pnpm@${PNPM_VERSION}`,
+    ]);
     if (status !== 0) process.exit(status);
   }
   return local;
