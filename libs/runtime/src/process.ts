@@ -165,6 +165,11 @@ export async function startMeshProcess(opts: StartOptions): Promise<MeshProcess>
           path: endpoint.path,
           operations: instance?.soapOperations?.[endpoint.path] ?? [],
           spoolDir,
+          traceId: (request) => request.traceId,
+          onDispatch: (request, info) => {
+            request.transaction = info.transaction;
+            request.messageId = info.messageId;
+          },
           onError: (err, info) =>
             logger.error(
               { err, service: spec.name, transaction: info.transaction, wsaMessageId: info.messageId },

@@ -215,6 +215,26 @@ describe('SOAP 1.2 dispatch and WS-Addressing', () => {
     expect(ctx.signal?.aborted).toBe(false);
   });
 
+  it('tells the host which transaction and message it dispatched, and takes its trace id', async () => {
+    const dispatched: unknown[] = [];
+    const a = await build([echo], {
+      traceId: () => '11112222333344445555666677778888',
+      onDispatch: (_request, info) => dispatched.push(info),
+    });
+    const res = await post(envelope('<t:Ping xmlns:t="urn:test"/>'), ct12(), {}, a);
+    await a.close();
+    expect(res.statusCode).toBe(200);
+    expect(dispatched).toEqual([
+      { transaction: 'ITI-18', messageId: 'urn:uuid:11111111-2222-3333-4444-555555555555' },
+    ]);
+    expect(seen[0]?.ctx.traceId).toBe('11112222333344445555666677778888');
+    // No dispatch for an action that matches no operation.
+    const a2 = await build([echo], { onDispatch: (_r, info) => dispatched.push(info) });
+    await post(envelope('<x/>', { action: 'urn:unknown' }), ct12('urn:unknown'), {}, a2);
+    await a2.close();
+    expect(dispatched).toHaveLength(1);
+  });
+
   it('accepts a request without the media type action parameter and without MessageID', async () => {
     const res = await post(
       envelope('<t:Ping xmlns:t="urn:test"/>', { messageId: null }),

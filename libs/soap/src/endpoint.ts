@@ -112,6 +112,19 @@ export interface SoapEndpointOptions {
   readonly faultSubcodeNamespace?: string;
   /** Retry-After (seconds) sent with a busy fault; default 10. */
   readonly retryAfterSeconds?: number;
+  /**
+   * The request's W3C trace id, when the host app already tracks one (e.g. the observability
+   * plugin's `request.traceId`); default: from the `traceparent` header, else a new one.
+   */
+  traceId?(request: FastifyRequest): string | undefined;
+  /**
+   * Called once the action has been matched to an operation, before its handler runs: the
+   * host labels logs, metrics and spans with the transaction and the wsa:MessageID.
+   */
+  onDispatch?(
+    request: FastifyRequest,
+    info: { transaction: TransactionId; messageId: string | undefined },
+  ): void;
 }
 
 /** Fastify plugin serving one SOAP endpoint. */
@@ -200,10 +213,11 @@ function register(app: FastifyInstance, opts: SoapEndpointOptions): void {
       const op = byAction.get(wsa.action);
       if (!op) throw new SoapFaultError(faults.actionNotSupported(wsa.action));
       transaction = op.transaction;
+      opts.onDispatch?.(request, { transaction: op.transaction, messageId: wsa.messageId });
       const ctx: RequestContext = {
         transaction: op.transaction,
         principal: opts.principal ? opts.principal(request) : defaultPrincipal(request),
-        traceId: traceIdOf(request.headers.traceparent),
+        traceId: opts.traceId?.(request) ?? traceIdOf(request.headers.traceparent),
         messageId: wsa.messageId ?? newMessageId(),
         remoteAddress: request.ip,
         endpoint: `${request.protocol}://${request.host}${request.url}`,
