@@ -1,8 +1,10 @@
 /**
  * Syslog senders for tests, the harness and benchmarks (the mesh's own services send audit
  * records over the bus, not syslog). RFC 5425 has no acknowledgement: `sendSyslogTls`
- * resolving means every frame was written and the receiver closed the connection after
- * reading our end of stream, not that the records are stored.
+ * resolving means every frame was written and the connection then closed without error, not
+ * that the records are stored. A receiver that closes after reading everything looks the same
+ * as success (e.g. a TLS 1.3 server refusing the client certificate after the handshake, or
+ * rejecting the last frame); check the receiver's side for the outcome.
  */
 import dgram from 'node:dgram';
 import net from 'node:net';

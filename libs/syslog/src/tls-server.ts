@@ -76,7 +76,7 @@ export function createSyslogTlsServer(options: SyslogTlsServerOptions): SyslogSe
   let totalInFlight = 0;
   let closing = false;
   let wakeClose: (() => void) | undefined;
-  const counters = { received: 0, accepted: 0, rejected: emptyRejectCounters() };
+  const counters = { bytesReceived: 0, received: 0, accepted: 0, rejected: emptyRejectCounters() };
 
   function reject(reason: SyslogRejectReason, info: SyslogPeerInfo | net.Socket, detail?: string): void {
     counters.rejected[reason]++;
@@ -151,6 +151,7 @@ export function createSyslogTlsServer(options: SyslogTlsServerOptions): SyslogSe
   }
 
   function onData(conn: Connection, chunk: Buffer): void {
+    counters.bytesReceived += chunk.length;
     if (conn.stopped) return;
     for (const frame of conn.decoder.push(chunk)) conn.pending.push(frame);
     const error = conn.decoder.error;
@@ -284,6 +285,7 @@ export function createSyslogTlsServer(options: SyslogTlsServerOptions): SyslogSe
       return {
         connections: openSockets,
         inFlight: totalInFlight,
+        bytesReceived: counters.bytesReceived,
         received: counters.received,
         accepted: counters.accepted,
         rejected: { ...counters.rejected },

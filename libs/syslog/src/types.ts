@@ -73,6 +73,8 @@ export interface SyslogServerStats {
   connections: number;
   /** `onMessage` calls not yet settled. */
   inFlight: number;
+  /** Bytes of TLS plaintext read from connections (0 for UDP): what the server took in. */
+  bytesReceived: number;
   /** Messages handed to `onMessage`. */
   received: number;
   /** `onMessage` calls that resolved. */

@@ -144,6 +144,7 @@ export function createSyslogUdpServer(options: SyslogUdpServerOptions): SyslogSe
       return {
         connections: 0,
         inFlight,
+        bytesReceived: 0,
         received: counters.received,
         accepted: counters.accepted,
         rejected: { ...counters.rejected },
