@@ -52,6 +52,14 @@ async function rawConnect(port: number) {
   return { socket, replies, waitReplies, closed };
 }
 
+async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await sleep(5);
+  }
+}
+
 function gate() {
   let open!: () => void;
   const opened = new Promise<void>((r) => (open = r));
@@ -158,6 +166,30 @@ describe('MLLP server over TCP', () => {
       },
     });
     expect((await mllpRequest(HOST, port, b('x'))).toString()).toBe('late');
+  });
+
+  it('closes a connection whose peer stops reading replies, after idleTimeoutMs', async () => {
+    const { port, server } = await start({
+      idleTimeoutMs: 200,
+      handler: () => Promise.resolve(Buffer.alloc(4 << 20, 0x41)),
+    });
+    const c = await rawConnect(port);
+    c.socket.pause();
+    c.socket.write(Buffer.concat([encodeMllpFrame(b('1')), encodeMllpFrame(b('2'))]));
+    await until(() => server.stats().idleTimeouts === 1);
+    expect(server.stats().repliesSent).toBeGreaterThan(0);
+    c.socket.destroy();
+  });
+
+  it('refuses connections beyond maxConnections', async () => {
+    const { port, server } = await start({ maxConnections: 1 });
+    const first = await rawConnect(port);
+    await until(() => server.stats().connections === 1);
+    const second = await rawConnect(port);
+    await second.closed;
+    first.socket.write(encodeMllpFrame(b('still here')));
+    expect(await first.waitReplies(1)).toEqual(['ACK:still here']);
+    first.socket.destroy();
   });
 
   it('closes the connection when the handler throws', async () => {

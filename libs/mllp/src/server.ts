@@ -52,7 +52,10 @@ export interface MllpServerOptions {
   readonly maxFrameBytes?: number;
   /** Consecutive bytes outside a frame tolerated before the connection is closed. Default 64 KiB. */
   readonly maxJunkBytes?: number;
-  /** Closes a connection silent for this long (ms); 0 disables. Default 5 minutes. */
+  /**
+   * Closes a connection silent for this long (ms), or whose peer has not read a reply for this
+   * long; a handler still working does not count as silence. 0 disables. Default 5 minutes.
+   */
   readonly idleTimeoutMs?: number;
   /** Concurrent connections; further ones are refused by the kernel accept path. Default 1024. */
   readonly maxConnections?: number;
@@ -187,8 +190,9 @@ export function createMllpServer(options: MllpServerOptions): MllpServer {
 
     socket.on('data', (chunk: Buffer) => onData(conn, chunk));
     socket.on('timeout', () => {
-      // A slow handler is not idleness: the sender is waiting for our reply.
-      if (conn.busy || conn.queue.length > 0) return;
+      // A peer that has not read our reply for this long is gone or hostile; but a slow
+      // handler is not idleness: the sender is waiting for our reply.
+      if (!conn.writeBlocked && (conn.busy || conn.queue.length > 0)) return;
       counters.idleTimeouts++;
       logger.debug?.({ remoteAddress, remotePort, idleTimeoutMs }, 'MLLP connection idle, closing');
       socket.destroy();
