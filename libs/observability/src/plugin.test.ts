@@ -1,4 +1,4 @@
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHealth } from './health.js';
@@ -178,6 +178,39 @@ describe('request correlation', () => {
       traceId: TRACE_ID,
       transaction: 'ITI-42',
     });
+  });
+
+  it('with accessLog, logs one PHI-free completion line per request, probes at debug', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      service: 'registry',
+      level: 'info',
+      destination: { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) },
+    });
+    const loggerInstance: FastifyBaseLogger = logger;
+    const app: FastifyInstance = Fastify({
+      loggerInstance,
+      logController: new LogController({ disableRequestLogging: true }),
+    });
+    await app.register(observabilityPlugin, {
+      service: 'registry',
+      metrics: createMetrics({ defaultMetrics: false }),
+      health: createHealth(),
+      accessLog: true,
+    });
+    app.get('/api/x/:id', (request) => {
+      request.transaction = 'ITI-18';
+      return {};
+    });
+    await app.ready();
+    await app.inject({ method: 'GET', url: '/api/x/secret-patient?name=Doe' });
+    await app.inject({ method: 'GET', url: '/healthz' });
+    await app.close();
+    const done = lines.filter((l) => l['msg'] === 'request completed');
+    expect(done).toHaveLength(1);
+    expect(done[0]).toMatchObject({ method: 'GET', route: '/api/x/:id', status: 200, transaction: 'ITI-18' });
+    expect(JSON.stringify(done[0])).not.toContain('secret-patient');
+    expect(JSON.stringify(lines)).not.toContain('Doe');
   });
 
   it('starts a new trace for an absent or invalid traceparent and ignores unsafe request ids', async () => {

@@ -58,6 +58,12 @@ export interface ObservabilityPluginOptions extends ObservabilityRoutesOptions {
    * they live on a separate admin listener registered with {@link observabilityRoutes}.
    */
   readonly routes?: boolean;
+  /**
+   * Log one `request completed` line per request (method, route pattern, status, duration)
+   * from this plugin, with the host's Fastify request logging turned off (default false:
+   * Fastify's own lines, relabelled, are kept).
+   */
+  readonly accessLog?: boolean;
 }
 
 interface RequestState {
@@ -78,6 +84,7 @@ type WithState = FastifyRequest & { [kState]?: RequestState };
 const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
 const UNMATCHED = 'unmatched';
+const PROBE_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 function header(request: FastifyRequest, name: string): string | undefined {
   const v = request.headers[name];
@@ -221,6 +228,18 @@ async function plugin(app: FastifyInstance, opts: ObservabilityPluginOptions): P
     st.span.setAttribute('http.response.status_code', reply.statusCode);
     if (reply.statusCode >= 500 || status === '499') st.span.setStatus({ code: SpanStatusCode.ERROR });
     st.span.end();
+    if (!opts.accessLog) return;
+    // One access line per request, instead of Fastify's own request logging. The request's
+    // child logger already carries requestId, traceId, transaction, wsaMessageId; no URL
+    // query, headers or body, which may carry PHI. Probes log at debug only.
+    const line = {
+      method: request.method,
+      route,
+      status: Number(status),
+      durationMs: Math.round(reply.elapsedTime),
+    };
+    if (PROBE_ROUTES.has(route)) request.log.debug(line, 'request completed');
+    else request.log.info(line, 'request completed');
   }
 
   app.addHook('onResponse', (request: WithState, reply, done) => {

@@ -5,7 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { MESH_SERVICES } from '@mesh/core';
 import type { ServiceName, ServiceSpec } from '@mesh/core';
@@ -113,14 +113,15 @@ export async function startMeshProcess(opts: StartOptions): Promise<MeshProcess>
 
     const app = Fastify({
       loggerInstance: logger,
-      disableRequestLogging: true,
+      // The observability plugin logs each request once, with transaction and trace ids.
+      logController: new LogController({ disableRequestLogging: true }),
       ...(config.tls ? { https: config.tls } : {}),
       // Bodies are streamed by the SOAP plugin; this bounds only what Fastify buffers itself.
       bodyLimit: 1024 * 1024,
       return503OnClosing: true,
       forceCloseConnections: 'idle',
     }) as unknown as FastifyInstance;
-    await app.register(observabilityPlugin, { service: processName, metrics, health });
+    await app.register(observabilityPlugin, { service: processName, metrics, health, accessLog: true });
 
     const instances: { spec: ServiceSpec; instance: ServiceInstance | undefined }[] = [];
     for (const spec of specs) {
