@@ -183,4 +183,18 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Test helpers never reach product code.
+    files: ['libs/*/src/**/*.ts', 'services/*/src/**/*.ts', 'test-harness/src/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.int.test.ts', 'libs/test-support/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value='@mesh/test-support']",
+          message: '@mesh/test-support is for tests and benchmarks only.',
+        },
+      ],
+    },
+  },
 );

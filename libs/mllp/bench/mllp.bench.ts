@@ -8,7 +8,7 @@
  */
 import { createMllpClient, createMllpServer } from '@mesh/mllp';
 import type { MllpClient, MllpServerOptions } from '@mesh/mllp';
-import { createTestPki } from '../src/test-pki.js';
+import { createTestPki } from '@mesh/test-support';
 
 const COUNT = Number(process.env.BENCH_COUNT ?? 100_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);

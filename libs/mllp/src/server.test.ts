@@ -11,8 +11,8 @@ import {
   mllpRequest,
 } from './index.js';
 import type { MllpConnectionInfo, MllpHandler, MllpServer, MllpServerOptions } from './index.js';
-import { createTestPki } from './test-pki.js';
-import type { TestPki } from './test-pki.js';
+import { createTestPki } from '@mesh/test-support';
+import type { TestPki } from '@mesh/test-support';
 
 const HOST = '127.0.0.1';
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');

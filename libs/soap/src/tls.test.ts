@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Principal } from '@mesh/core';
+import { createTestPki } from '@mesh/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SoapCallError, soapCall } from './client.js';
 import { soapEndpoint } from './endpoint.js';
@@ -15,54 +15,16 @@ let url: string;
 const pem: Record<string, Buffer> = {};
 const principals: Principal[] = [];
 
-/** A throw-away CA with a server and a client certificate (EC P-256, one day). */
-async function makePki(d: string): Promise<void> {
-  const ssl = (...args: string[]): void => {
-    execFileSync('openssl', args, { cwd: d, stdio: 'ignore' });
-  };
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  ssl(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-subj',
-    '/CN=Mesh Test CA',
-    '-days',
-    '1',
-  );
-  await writeFile(join(d, 'srv.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  for (const [name, subj, ext] of [
-    ['srv', '/CN=localhost', ['-extfile', 'srv.ext']],
-    ['cli', '/O=Hospital Nord/CN=his.hospital-nord.example', []],
-  ] as const) {
-    ssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subj);
-    ssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      `${name}.crt`,
-      '-days',
-      '1',
-      ...ext,
-    );
-  }
-  for (const f of ['ca.crt', 'srv.key', 'srv.crt', 'cli.key', 'cli.crt']) pem[f] = await readFile(join(d, f));
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'soap-tls-'));
-  await makePki(dir);
+  const pki = createTestPki({ clientSubject: '/O=Hospital Nord/CN=his.hospital-nord.example' });
+  Object.assign(pem, {
+    'ca.crt': pki.ca,
+    'srv.key': pki.server.key,
+    'srv.crt': pki.server.cert,
+    'cli.key': pki.client.key,
+    'cli.crt': pki.client.cert,
+  });
   app = Fastify({
     https: {
       key: pem['srv.key'],

@@ -14,7 +14,7 @@ import {
   sendSyslogUdp,
 } from '@mesh/syslog';
 import type { SyslogServer } from '@mesh/syslog';
-import { createTestPki } from '../src/test-pki.js';
+import { createTestPki } from '@mesh/test-support';
 
 const COUNT = Number(process.env.BENCH_COUNT ?? 50_000);
 const HOST = '127.0.0.1';

@@ -19,8 +19,8 @@ import type {
   SyslogServer,
   SyslogTlsServerOptions,
 } from './index.js';
-import { createTestPki } from './test-pki.js';
-import type { TestPki } from './test-pki.js';
+import { createTestPki } from '@mesh/test-support';
+import type { TestPki } from '@mesh/test-support';
 
 const HOST = '127.0.0.1';
 let pki: TestPki;

@@ -17,7 +17,13 @@ export interface TestPki {
   readonly rogueClient: { readonly key: Buffer; readonly cert: Buffer };
 }
 
-export function createTestPki(): TestPki {
+export interface TestPkiOptions {
+  /** openssl -subj of the trusted client certificate; default `/CN=mesh client`. */
+  readonly clientSubject?: string;
+}
+
+/** Creates the PKI (a few hundred ms: openssl runs six times). Needs `openssl` on PATH. */
+export function createTestPki(opts: TestPkiOptions = {}): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'mesh-test-pki-'));
   const openssl = (...args: string[]): void => {
     execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
@@ -36,15 +42,15 @@ export function createTestPki(): TestPki {
       'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
     );
     writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-    const issue = (name: string, ca: string, ext: string): void => {
-      openssl('req', ...ecKey, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=mesh ${name}`);
+    const issue = (name: string, ca: string, ext: string, subject = `/CN=mesh ${name}`): void => {
+      openssl('req', ...ecKey, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
       openssl(
         'x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial',
         '-out', `${name}.crt`, '-days', '2', '-extfile', ext,
       ); // prettier-ignore
     };
     issue('server', 'ca', 'server.ext');
-    issue('client', 'ca', 'client.ext');
+    issue('client', 'ca', 'client.ext', opts.clientSubject);
     issue('rogue-client', 'rogue', 'client.ext');
     const read = (f: string): Buffer => readFileSync(join(dir, f));
     const pair = (n: string) => ({ key: read(`${n}.key`), cert: read(`${n}.crt`) });

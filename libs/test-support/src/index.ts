@@ -1,0 +1,2 @@
+export { createTestPki } from './pki.js';
+export type { TestPki, TestPkiOptions } from './pki.js';
