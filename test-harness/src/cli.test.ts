@@ -106,6 +106,13 @@ describe('CLI', () => {
     expect((await cli(['frobnicate'])).code).toBe(2);
   });
 
+  it('--route sends matching paths to another base URL', async () => {
+    const args = ['run', '--base-url', 'http://127.0.0.1:1', '--var', 'p=/ok'];
+    expect((await cli([...args, withVar])).code).toBe(1);
+    expect((await cli([...args, '--route', `/ok=${http.url}`, withVar])).code).toBe(0);
+    expect((await cli([...args, '--route', 'ok=nowhere', withVar])).err).toContain('--route expects');
+  });
+
   it('--var defines variables for every scenario', async () => {
     expect((await cli(['run', '--base-url', http.url, '--var', 'p=/ok', withVar])).code).toBe(0);
     expect((await cli(['run', '--base-url', http.url, '--var', 'p=/nope', withVar])).code).toBe(1);

@@ -22,6 +22,8 @@ const USAGE = `usage:
 
 options of run:
   --base-url URL          HTTP(S) base of the system under test (required)
+  --route /PATH=URL       send steps whose path starts with /PATH to URL instead (repeatable;
+                          e.g. one service per port: --route /xds/registry=http://h:8081)
   --mllp HOST:PORT        MLLP endpoint (scenarios with mllp steps are skipped without it)
   --mllp-tls HOST:PORT    MLLP over TLS instead
   --syslog-tls HOST:PORT  syslog over TLS (RFC 5425)
@@ -77,6 +79,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         key: { type: 'string' },
         tag: { type: 'string', multiple: true },
         var: { type: 'string', multiple: true },
+        route: { type: 'string', multiple: true },
         timeout: { type: 'string' },
         report: { type: 'string' },
         'fail-on-skip': { type: 'boolean' },
@@ -115,6 +118,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       if (i <= 0) throw new UsageError(`--var expects NAME=VALUE, got '${v}'`);
       vars[v.slice(0, i)] = v.slice(i + 1);
     }
+    const routes: Record<string, string> = {};
+    for (const r of values.route ?? []) {
+      const i = r.indexOf('=');
+      const path = r.slice(0, i);
+      const url = r.slice(i + 1);
+      if (i <= 0 || !path.startsWith('/') || !/^https?:\/\//.test(url))
+        throw new UsageError(`--route expects /path=http(s)://host:port, got '${r}'`);
+      routes[path] = url;
+    }
     const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
     if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0))
       throw new UsageError(`--timeout expects milliseconds, got '${values.timeout}'`);
@@ -127,6 +139,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const key = readPem(values.key, '--key');
     const target: Target = {
       baseUrl,
+      ...(Object.keys(routes).length > 0 ? { routes } : {}),
       ...(mllpPlain ? { mllp: mllpPlain } : mllpTls ? { mllp: { ...mllpTls, tls: true } } : {}),
       ...(syslogTls ? { syslogTls } : {}),
       ...(syslogUdp ? { syslogUdp } : {}),
