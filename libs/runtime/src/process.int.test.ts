@@ -118,6 +118,7 @@ describe(`mesh process (${distributed ? 'distributed: PostgreSQL + NATS' : 'embe
     expect(text).toContain('tx="ITI-60"');
     const metrics = await (await fetch(`${mesh.url}/metrics`)).text();
     expect(metrics).toMatch(/http_requests_total\{[^}]*transaction="ITI-60"/);
+    expect(metrics).toMatch(/mesh_audit_sender\{stat="pending"\} 0/);
   });
 
   it('renders a MeshError busy fault as a Receiver fault with HTTP 503', async () => {

@@ -110,6 +110,7 @@ export async function startMeshProcess(opts: StartOptions): Promise<MeshProcess>
       logger,
     });
     closers.push({ name: 'audit-sender', fn: () => audit.close() });
+    exportAuditSenderStats(metrics, audit, closers);
 
     const app = Fastify({
       loggerInstance: logger,
@@ -261,5 +262,36 @@ async function openBus(config: DeepReadonly<RuntimeConfig>, name: string): Promi
     ...(config.natsUser ? { user: config.natsUser } : {}),
     ...(config.natsPasswordFile ? { passwordFile: config.natsPasswordFile } : {}),
     ...(config.natsTls ? { tls: config.natsTls } : {}),
+  });
+}
+
+/**
+ * The Secure Node's spool and delivery counters as gauges (a growing `pending` means the bus
+ * has been unreachable: records are safe on disk but not yet in the audit repository).
+ * Refreshed every 5 s; the interval stops with the process.
+ */
+function exportAuditSenderStats(
+  metrics: MeshMetrics,
+  audit: AuditSender,
+  closers: { name: string; fn: () => Promise<void> }[],
+): void {
+  const gauge = metrics.gauge({
+    name: 'mesh_audit_sender',
+    help: 'ATNA Secure Node sender: records pending in the spool, spool bytes, and delivery counters since start.',
+    labelNames: ['stat'],
+  });
+  const refresh = (): void => {
+    for (const [stat, value] of Object.entries(audit.stats()) as [string, number][])
+      gauge.set({ stat }, value);
+  };
+  refresh();
+  const timer = setInterval(refresh, 5_000);
+  timer.unref();
+  closers.push({
+    name: 'audit-metrics',
+    fn: () => {
+      clearInterval(timer);
+      return Promise.resolve();
+    },
   });
 }
