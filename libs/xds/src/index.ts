@@ -5,3 +5,5 @@
 export * from './model.js';
 export * from './constants.js';
 export * from './hl7.js';
+export * from './ebrim-read.js';
+export * from './ebrim-write.js';

@@ -247,6 +247,8 @@ export interface Association extends RegistryObjectBase {
   readonly newStatus?: string;
   /** ITI-57: `AssociationPropagation` slot ('yes' | 'no', as sent). */
   readonly associationPropagation?: string;
+  /** Association Documentation classification (scheme urn:uuid:abd807a3-..., ITI TF-3 4.2.2.2). */
+  readonly documentation?: Code;
 }
 
 /** ebRIM ObjectRef: a reference to an object not carried in full (ObjectRef queries, ITI TF-2 3.18). */

@@ -1,0 +1,901 @@
+/**
+ * ebRIM 3.0 -> XDS model (ITI TF-3 4.2.3 attributes as coded per ITI TF-3 4.2.5 / 4.2.3.1).
+ *
+ * Reading never throws on content: whatever cannot be mapped is reported as an
+ * XDSRegistryMetadataError with a precise location (`DocumentEntry[Document01].classCode`),
+ * and reading goes on, so that the validator run afterwards can add its own findings and the
+ * sender gets every problem at once (ITI TF-3 4.2.4.1). Cardinality and value-set rules of
+ * ITI TF-3 4.2.4 are not checked here: only what prevents building the model.
+ *
+ * Values are kept byte for byte (no trimming, no reformatting); ids are kept as given, symbolic
+ * ones included (ITI TF-3 4.2.3.1.5: the registry assigns UUIDs afterwards).
+ */
+import { error } from '@mesh/core';
+import type { Issue } from '@mesh/core';
+import { attr, child, children, elements, NS, text } from '@mesh/xml';
+import {
+  ASSOCIATION_DOCUMENTATION_SCHEME,
+  ASSOCIATION_TYPE_URNS,
+  DOCUMENT_AVAILABILITY,
+  DOCUMENT_ENTRY,
+  FOLDER,
+  SLOT,
+  STATUS,
+  SUBMISSION_SET,
+} from './constants.js';
+import { parseCx, parseXcn, parseXon, parseXtn } from './hl7.js';
+import type {
+  Association,
+  AssociationType,
+  Author,
+  AvailabilityStatus,
+  Code,
+  DocumentAvailability,
+  DocumentEntry,
+  Folder,
+  LocalizedString,
+  ObjectRef,
+  RegistryObjects,
+  Slot,
+  Submission,
+  SubmissionSet,
+} from './model.js';
+
+/** The error code of every mapping issue (ITI TF-3 Table 4.2.4.1-2). */
+export const METADATA_ERROR = 'XDSRegistryMetadataError';
+
+/** Result of reading a rim:RegistryObjectList. */
+export interface ReadRegistryObjectsResult {
+  readonly objects: RegistryObjects;
+  readonly issues: readonly Issue[];
+}
+
+/** Result of reading an lcm:SubmitObjectsRequest: the submission, unless it has no single SubmissionSet. */
+export interface ReadSubmissionResult {
+  readonly submission: Submission | undefined;
+  /** Every object found, also when `submission` is undefined. */
+  readonly objects: RegistryObjects;
+  readonly issues: readonly Issue[];
+}
+
+const RIM = NS.rim;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Issue collector with the location prefix of the object being read. */
+class Issues {
+  readonly list: Issue[] = [];
+  add(context: string, location: string): void {
+    this.list.push(error(METADATA_ERROR, context, location));
+  }
+}
+
+/**
+ * Reads an `lcm:SubmitObjectsRequest` (ITI-42, and the metadata of ITI-41/ITI-57) given as
+ * its Document or its element.
+ */
+export function readSubmitObjectsRequest(input: Document | Element): ReadSubmissionResult {
+  const root = 'documentElement' in input ? input.documentElement : input;
+  const issues = new Issues();
+  if (!root || root.namespaceURI !== NS.lcm || root.localName !== 'SubmitObjectsRequest') {
+    issues.add('Expected an lcm:SubmitObjectsRequest element', 'SubmitObjectsRequest');
+    return { submission: undefined, objects: emptyObjects(), issues: issues.list };
+  }
+  const list = child(root, RIM, 'RegistryObjectList');
+  if (!list) {
+    issues.add('SubmitObjectsRequest without rim:RegistryObjectList', 'SubmitObjectsRequest');
+    return { submission: undefined, objects: emptyObjects(), issues: issues.list };
+  }
+  const read = readRegistryObjectList(list);
+  issues.list.push(...read.issues);
+  const { objects } = read;
+  const [first, ...more] = objects.submissionSets;
+  if (!first) {
+    issues.add(
+      'The submission has no SubmissionSet (RegistryPackage classified as SubmissionSet)',
+      'SubmissionSet',
+    );
+    return { submission: undefined, objects, issues: issues.list };
+  }
+  if (more.length > 0) {
+    issues.add(
+      `The submission has ${objects.submissionSets.length} SubmissionSets; exactly one is allowed`,
+      'SubmissionSet',
+    );
+    return { submission: undefined, objects, issues: issues.list };
+  }
+  return {
+    submission: {
+      submissionSet: first,
+      documentEntries: objects.documentEntries,
+      folders: objects.folders,
+      associations: objects.associations,
+      objectRefs: objects.objectRefs,
+    },
+    objects,
+    issues: issues.list,
+  };
+}
+
+function emptyObjects(): RegistryObjects {
+  return { submissionSets: [], documentEntries: [], folders: [], associations: [], objectRefs: [] };
+}
+
+/** Reads a `rim:RegistryObjectList` (a submission's, or a LeafClass query response's). */
+export function readRegistryObjectList(list: Element): ReadRegistryObjectsResult {
+  const issues = new Issues();
+  const topClassifications = new Map<string, Element[]>();
+  const topExternalIds = new Map<string, Element[]>();
+  const extrinsic: Element[] = [];
+  const packages: Element[] = [];
+  const associations: Element[] = [];
+  const objectRefs: ObjectRef[] = [];
+
+  for (const el of elements(list)) {
+    if (el.namespaceURI !== RIM) {
+      issues.add(`Unexpected element {${el.namespaceURI ?? ''}}${el.localName}`, 'RegistryObjectList');
+      continue;
+    }
+    switch (el.localName) {
+      case 'ExtrinsicObject':
+        extrinsic.push(el);
+        break;
+      case 'RegistryPackage':
+        packages.push(el);
+        break;
+      case 'Association':
+        associations.push(el);
+        break;
+      case 'Classification':
+        pushTo(topClassifications, attr(el, 'classifiedObject') ?? '', el);
+        break;
+      case 'ExternalIdentifier':
+        pushTo(topExternalIds, attr(el, 'registryObject') ?? '', el);
+        break;
+      case 'ObjectRef': {
+        const id = attr(el, 'id');
+        if (id === undefined) issues.add('ObjectRef without id', 'ObjectRef');
+        else objectRefs.push(withHome<ObjectRef>({ id }, el));
+        break;
+      }
+      default:
+        issues.add(`Unexpected element rim:${el.localName}`, 'RegistryObjectList');
+    }
+  }
+
+  const used = new Set<Element>();
+  const take = (map: Map<string, Element[]>, id: string): Element[] => {
+    const found = map.get(id) ?? [];
+    for (const e of found) used.add(e);
+    return found;
+  };
+
+  const out: Mutable<RegistryObjects> = emptyObjects();
+  const documentEntries: DocumentEntry[] = [];
+  const submissionSets: SubmissionSet[] = [];
+  const folders: Folder[] = [];
+  for (const el of extrinsic) {
+    const id = attr(el, 'id');
+    const de = readDocumentEntry(
+      el,
+      id === undefined ? [] : take(topClassifications, id),
+      id === undefined ? [] : take(topExternalIds, id),
+      issues,
+    );
+    if (de) documentEntries.push(de);
+  }
+  for (const el of packages) {
+    const id = attr(el, 'id');
+    const pkg = readRegistryPackage(
+      el,
+      id === undefined ? [] : take(topClassifications, id),
+      id === undefined ? [] : take(topExternalIds, id),
+      issues,
+    );
+    if (pkg?.kind === 'SubmissionSet') submissionSets.push(pkg.value);
+    else if (pkg?.kind === 'Folder') folders.push(pkg.value);
+  }
+  const assocs: Association[] = [];
+  for (const el of associations) {
+    const id = attr(el, 'id');
+    const a = readAssociation(el, id === undefined ? [] : take(topClassifications, id), issues);
+    if (a) assocs.push(a);
+  }
+  for (const [target, els] of topClassifications)
+    for (const e of els)
+      if (!used.has(e))
+        issues.add(
+          `Classification ${attr(e, 'id') ?? ''} classifies ${target || 'nothing'}, which is not an object of this list`,
+          `Classification[${attr(e, 'id') ?? ''}]`,
+        );
+  for (const [target, els] of topExternalIds)
+    for (const e of els)
+      if (!used.has(e))
+        issues.add(
+          `ExternalIdentifier ${attr(e, 'id') ?? ''} identifies ${target || 'nothing'}, which is not an object of this list`,
+          `ExternalIdentifier[${attr(e, 'id') ?? ''}]`,
+        );
+
+  out.documentEntries = documentEntries;
+  out.submissionSets = submissionSets;
+  out.folders = folders;
+  out.associations = assocs;
+  out.objectRefs = objectRefs;
+  return { objects: out, issues: issues.list };
+}
+
+function pushTo(map: Map<string, Element[]>, key: string, el: Element): void {
+  const l = map.get(key);
+  if (l) l.push(el);
+  else map.set(key, [el]);
+}
+
+function withHome<T extends { homeCommunityId?: string }>(o: T, el: Element): T {
+  const home = attr(el, 'home');
+  // An empty home attribute (as some toolkits write) is no homeCommunityId.
+  if (home !== undefined && home !== '') (o as Mutable<T>).homeCommunityId = home;
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Common parts: slots, localized strings, status, classifications and identifiers
+
+/** rim:Slot children in order; duplicate names are refused (ebRIM 3.0 2.8.1: names are unique per object). */
+function readSlots(el: Element, where: string, issues: Issues): Map<string, string[]> {
+  const slots = new Map<string, string[]>();
+  for (const s of children(el, RIM, 'Slot')) {
+    const name = attr(s, 'name');
+    if (name === undefined || name === '') {
+      issues.add('Slot without name', where);
+      continue;
+    }
+    if (slots.has(name)) {
+      issues.add(`Slot ${name} appears more than once`, `${where}.${name}`);
+      continue;
+    }
+    const values: string[] = [];
+    const vl = child(s, RIM, 'ValueList');
+    if (vl) for (const v of children(vl, RIM, 'Value')) values.push(text(v) ?? '');
+    slots.set(name, values);
+  }
+  return slots;
+}
+
+/**
+ * Extra metadata (ITI TF-3 4.2.3.1.7): slots XDS does not define must be named by a URN that
+ * is not in the `urn:ihe:` space; they are kept for the registry to save or report as
+ * XDSExtraMetadataNotSaved. Any other undefined slot name is a metadata error (kept all the
+ * same, so that a rejected submission can still be reported and written faithfully).
+ */
+function extraSlots(
+  slots: Map<string, string[]>,
+  known: ReadonlySet<string>,
+  where: string,
+  issues: Issues,
+): Slot[] {
+  const extra: Slot[] = [];
+  for (const [name, values] of slots) {
+    if (known.has(name)) continue;
+    if (!isExtraMetadataName(name))
+      issues.add(
+        `Slot ${name} is not defined for this object, and extra metadata slot names must be URNs outside urn:ihe:`,
+        `${where}.${name}`,
+      );
+    extra.push({ name, values });
+  }
+  return extra;
+}
+
+/** Whether a slot name is a legal extra metadata name (ITI TF-3 4.2.3.1.7). */
+export function isExtraMetadataName(name: string): boolean {
+  return /^urn:/i.test(name) && !/^urn:ihe:/i.test(name);
+}
+
+function single(
+  slots: Map<string, string[]>,
+  name: string,
+  where: string,
+  issues: Issues,
+): string | undefined {
+  const v = slots.get(name);
+  if (v === undefined) return undefined;
+  if (v.length !== 1) {
+    issues.add(`Slot ${name} must have exactly one value, has ${v.length}`, `${where}.${name}`);
+    return v[0];
+  }
+  return v[0];
+}
+
+/** A rim:Name or rim:Description: zero or one LocalizedString (XDS attributes are single-valued). */
+function localized(
+  el: Element,
+  which: 'Name' | 'Description',
+  where: string,
+  issues: Issues,
+): LocalizedString | undefined {
+  const holder = child(el, RIM, which);
+  if (!holder) return undefined;
+  const strings = children(holder, RIM, 'LocalizedString');
+  if (strings.length > 1)
+    issues.add(`rim:${which} has ${strings.length} LocalizedStrings; XDS allows one`, where);
+  const ls = strings[0];
+  if (!ls) return undefined;
+  const value = attr(ls, 'value');
+  if (value === undefined) {
+    issues.add(`LocalizedString without value in rim:${which}`, where);
+    return undefined;
+  }
+  const out: Mutable<LocalizedString> = { value };
+  const lang = ls.getAttributeNS(NS.xml, 'lang');
+  if (ls.hasAttributeNS(NS.xml, 'lang') && lang !== null) out.lang = lang;
+  const charset = attr(ls, 'charset');
+  if (charset !== undefined) out.charset = charset;
+  return out;
+}
+
+const STATUS_BY_URN = new Map<string, AvailabilityStatus>(
+  Object.entries(STATUS).map(([k, v]) => [v, k as AvailabilityStatus]),
+);
+
+function readStatus(el: Element, where: string, issues: Issues): AvailabilityStatus | undefined {
+  const s = attr(el, 'status');
+  if (s === undefined) return undefined;
+  const status = STATUS_BY_URN.get(s);
+  if (!status) issues.add(`Unknown status ${s}`, `${where}.availabilityStatus`);
+  return status;
+}
+
+function readVersion(el: Element): string | undefined {
+  const vi = child(el, RIM, 'VersionInfo');
+  return vi ? attr(vi, 'versionName') : undefined;
+}
+
+/** A coded Classification (ITI TF-3 4.2.3.1.2): nodeRepresentation + codingScheme slot + Name. */
+function readCode(c: Element, where: string, issues: Issues): Code | undefined {
+  const code = attr(c, 'nodeRepresentation');
+  const slots = readSlots(c, where, issues);
+  const schemes = slots.get(SLOT.codingScheme);
+  let ok = true;
+  if (code === undefined) {
+    issues.add('Classification without nodeRepresentation (the code)', where);
+    ok = false;
+  }
+  if (schemes === undefined) {
+    issues.add('Classification without codingScheme slot', where);
+    ok = false;
+  } else if (schemes.length !== 1) {
+    issues.add(`codingScheme slot must have exactly one value, has ${schemes.length}`, where);
+    ok = false;
+  }
+  for (const name of slots.keys())
+    if (name !== SLOT.codingScheme)
+      issues.add(`Slot ${name} is not defined on a coded Classification`, where);
+  if (!ok || code === undefined || schemes?.[0] === undefined) return undefined;
+  const displayName = localized(c, 'Name', where, issues);
+  return displayName === undefined
+    ? { code, codingScheme: schemes[0] }
+    : { code, codingScheme: schemes[0], displayName };
+}
+
+const AUTHOR_SLOTS = new Set<string>([
+  SLOT.authorPerson,
+  SLOT.authorInstitution,
+  SLOT.authorRole,
+  SLOT.authorSpecialty,
+  SLOT.authorTelecommunication,
+]);
+
+/** An author Classification (ITI TF-3 4.2.3.1.4). */
+function readAuthor(c: Element, where: string, issues: Issues): Author {
+  const slots = readSlots(c, where, issues);
+  const person = single(slots, SLOT.authorPerson, where, issues);
+  const author: Mutable<Author> = {
+    institutions: (slots.get(SLOT.authorInstitution) ?? []).map(parseXon),
+    roles: slots.get(SLOT.authorRole) ?? [],
+    specialties: slots.get(SLOT.authorSpecialty) ?? [],
+    telecoms: (slots.get(SLOT.authorTelecommunication) ?? []).map(parseXtn),
+    extraSlots: extraSlots(slots, AUTHOR_SLOTS, where, issues),
+  };
+  if (person !== undefined) author.person = parseXcn(person);
+  return author;
+}
+
+/** Nested and top-level children of an object, checking nested ones point at their parent. */
+function ownedChildren(
+  el: Element,
+  localName: 'Classification' | 'ExternalIdentifier',
+  topLevel: readonly Element[],
+  id: string,
+  where: string,
+  issues: Issues,
+): Element[] {
+  const ref = localName === 'Classification' ? 'classifiedObject' : 'registryObject';
+  const nested = children(el, RIM, localName);
+  for (const n of nested) {
+    const target = attr(n, ref);
+    if (target !== undefined && target !== id)
+      issues.add(`${localName} ${attr(n, 'id') ?? ''} inside ${id} has ${ref}=${target}`, where);
+  }
+  return [...nested, ...topLevel];
+}
+
+interface ExternalIdSpec {
+  readonly scheme: string;
+  readonly field: string;
+}
+
+/** ExternalIdentifiers by scheme (ITI TF-3 4.2.3.1.3): value required, each scheme at most once. */
+function readExternalIds(
+  els: readonly Element[],
+  specs: readonly ExternalIdSpec[],
+  where: string,
+  issues: Issues,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const e of els) {
+    const scheme = attr(e, 'identificationScheme');
+    const spec = specs.find((s) => s.scheme === scheme);
+    if (!spec) {
+      issues.add(
+        `ExternalIdentifier with unknown identificationScheme ${scheme ?? '(none)'}`,
+        `${where}.ExternalIdentifier[${attr(e, 'id') ?? ''}]`,
+      );
+      continue;
+    }
+    const loc = `${where}.${spec.field}`;
+    const value = attr(e, 'value');
+    if (value === undefined) {
+      issues.add('ExternalIdentifier without value', loc);
+      continue;
+    }
+    if (out.has(spec.field)) {
+      issues.add(`More than one ExternalIdentifier for ${spec.field}`, loc);
+      continue;
+    }
+    out.set(spec.field, value);
+  }
+  return out;
+}
+
+interface CodeSpec {
+  readonly scheme: string;
+  readonly field: string;
+  readonly multiple: boolean;
+}
+
+interface ClassifiedParts {
+  readonly authors: Author[];
+  readonly codes: Map<string, Code[]>;
+  readonly nodes: Set<string>;
+}
+
+/** Classifications of an object: authors, coded attributes, classification nodes. */
+function readClassifications(
+  els: readonly Element[],
+  authorScheme: string | undefined,
+  codes: readonly CodeSpec[],
+  nodes: ReadonlySet<string>,
+  where: string,
+  issues: Issues,
+): ClassifiedParts {
+  const out: ClassifiedParts = { authors: [], codes: new Map(), nodes: new Set() };
+  for (const c of els) {
+    const scheme = attr(c, 'classificationScheme');
+    const node = attr(c, 'classificationNode');
+    if (scheme === undefined) {
+      if (node !== undefined && nodes.has(node)) out.nodes.add(node);
+      else
+        issues.add(
+          node === undefined
+            ? `Classification ${attr(c, 'id') ?? ''} has neither classificationScheme nor classificationNode`
+            : `Classification with unexpected classificationNode ${node}`,
+          `${where}.Classification[${attr(c, 'id') ?? ''}]`,
+        );
+      continue;
+    }
+    if (scheme === authorScheme) {
+      out.authors.push(readAuthor(c, `${where}.author`, issues));
+      continue;
+    }
+    const spec = codes.find((s) => s.scheme === scheme);
+    if (!spec) {
+      issues.add(
+        `Classification with unknown classificationScheme ${scheme}`,
+        `${where}.Classification[${attr(c, 'id') ?? ''}]`,
+      );
+      continue;
+    }
+    const loc = `${where}.${spec.field}`;
+    const code = readCode(c, loc, issues);
+    if (!code) continue;
+    const list = out.codes.get(spec.field) ?? [];
+    if (!spec.multiple && list.length > 0) {
+      issues.add(`More than one Classification for ${spec.field}`, loc);
+      continue;
+    }
+    list.push(code);
+    out.codes.set(spec.field, list);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// DocumentEntry
+
+const DE_CODES: readonly CodeSpec[] = [
+  { scheme: DOCUMENT_ENTRY.classCode, field: 'classCode', multiple: false },
+  { scheme: DOCUMENT_ENTRY.confidentialityCode, field: 'confidentialityCode', multiple: true },
+  { scheme: DOCUMENT_ENTRY.eventCodeList, field: 'eventCodeList', multiple: true },
+  { scheme: DOCUMENT_ENTRY.formatCode, field: 'formatCode', multiple: false },
+  {
+    scheme: DOCUMENT_ENTRY.healthcareFacilityTypeCode,
+    field: 'healthcareFacilityTypeCode',
+    multiple: false,
+  },
+  { scheme: DOCUMENT_ENTRY.practiceSettingCode, field: 'practiceSettingCode', multiple: false },
+  { scheme: DOCUMENT_ENTRY.typeCode, field: 'typeCode', multiple: false },
+];
+
+const DE_IDS: readonly ExternalIdSpec[] = [
+  { scheme: DOCUMENT_ENTRY.patientId, field: 'patientId' },
+  { scheme: DOCUMENT_ENTRY.uniqueId, field: 'uniqueId' },
+];
+
+const DE_SLOTS = new Set<string>([
+  SLOT.creationTime,
+  SLOT.hash,
+  SLOT.languageCode,
+  SLOT.legalAuthenticator,
+  SLOT.repositoryUniqueId,
+  SLOT.serviceStartTime,
+  SLOT.serviceStopTime,
+  SLOT.size,
+  SLOT.sourcePatientId,
+  SLOT.sourcePatientInfo,
+  SLOT.URI,
+  SLOT.referenceIdList,
+  SLOT.documentAvailability,
+]);
+
+const AVAILABILITY_BY_URN = new Map<string, DocumentAvailability>(
+  Object.entries(DOCUMENT_AVAILABILITY).map(([k, v]) => [v, k as DocumentAvailability]),
+);
+
+function readDocumentEntry(
+  el: Element,
+  topClassifications: readonly Element[],
+  topExternalIds: readonly Element[],
+  issues: Issues,
+): DocumentEntry | undefined {
+  const id = attr(el, 'id');
+  if (id === undefined || id === '') {
+    issues.add('ExtrinsicObject without id', 'DocumentEntry');
+    return undefined;
+  }
+  const where = `DocumentEntry[${id}]`;
+  const ot = attr(el, 'objectType');
+  const objectType =
+    ot === DOCUMENT_ENTRY.stableObjectType
+      ? 'stable'
+      : ot === DOCUMENT_ENTRY.onDemandObjectType
+        ? 'on-demand'
+        : undefined;
+  if (!objectType) {
+    issues.add(
+      ot === undefined
+        ? 'ExtrinsicObject without objectType'
+        : `ExtrinsicObject with unknown objectType ${ot}; expected a Stable or On-Demand DocumentEntry`,
+      `${where}.objectType`,
+    );
+    return undefined;
+  }
+  const slots = readSlots(el, where, issues);
+  const cls = readClassifications(
+    ownedChildren(el, 'Classification', topClassifications, id, where, issues),
+    DOCUMENT_ENTRY.author,
+    DE_CODES,
+    new Set([DOCUMENT_ENTRY.limitedMetadata]),
+    where,
+    issues,
+  );
+  const ids = readExternalIds(
+    ownedChildren(el, 'ExternalIdentifier', topExternalIds, id, where, issues),
+    DE_IDS,
+    where,
+    issues,
+  );
+  const s = (name: string): string | undefined => single(slots, name, where, issues);
+
+  const de: Mutable<DocumentEntry> = {
+    entryUUID: id,
+    objectType,
+    authors: cls.authors,
+    confidentialityCodes: cls.codes.get('confidentialityCode') ?? [],
+    eventCodeList: cls.codes.get('eventCodeList') ?? [],
+    limitedMetadata: cls.nodes.has(DOCUMENT_ENTRY.limitedMetadata),
+    referenceIdList: (slots.get(SLOT.referenceIdList) ?? []).map(parseCx),
+    sourcePatientInfo: slots.get(SLOT.sourcePatientInfo) ?? [],
+    extraSlots: extraSlots(slots, DE_SLOTS, where, issues),
+  };
+  const status = readStatus(el, where, issues);
+  if (status) de.availabilityStatus = status;
+  withHome(de, el);
+  const set = <K extends keyof DocumentEntry>(k: K, v: DocumentEntry[K] | undefined): void => {
+    if (v !== undefined) de[k] = v;
+  };
+  set('classCode', cls.codes.get('classCode')?.[0]);
+  set('comments', localized(el, 'Description', `${where}.comments`, issues));
+  set('creationTime', s(SLOT.creationTime));
+  set('formatCode', cls.codes.get('formatCode')?.[0]);
+  set('hash', s(SLOT.hash));
+  set('healthcareFacilityTypeCode', cls.codes.get('healthcareFacilityTypeCode')?.[0]);
+  set('languageCode', s(SLOT.languageCode));
+  const la = s(SLOT.legalAuthenticator);
+  if (la !== undefined) de.legalAuthenticator = parseXcn(la);
+  set('logicalID', attr(el, 'lid'));
+  set('mimeType', attr(el, 'mimeType'));
+  const pid = ids.get('patientId');
+  if (pid !== undefined) de.patientId = parseCx(pid);
+  set('practiceSettingCode', cls.codes.get('practiceSettingCode')?.[0]);
+  set('repositoryUniqueId', s(SLOT.repositoryUniqueId));
+  set('serviceStartTime', s(SLOT.serviceStartTime));
+  set('serviceStopTime', s(SLOT.serviceStopTime));
+  set('size', s(SLOT.size));
+  const spid = s(SLOT.sourcePatientId);
+  if (spid !== undefined) de.sourcePatientId = parseCx(spid);
+  set('title', localized(el, 'Name', `${where}.title`, issues));
+  set('typeCode', cls.codes.get('typeCode')?.[0]);
+  set('uniqueId', ids.get('uniqueId'));
+  set('URI', readUri(slots.get(SLOT.URI), `${where}.URI`, issues));
+  set('version', readVersion(el));
+  const avail = s(SLOT.documentAvailability);
+  if (avail !== undefined) {
+    const a = AVAILABILITY_BY_URN.get(avail);
+    if (a) de.documentAvailability = a;
+    else issues.add(`Unknown documentAvailability ${avail}`, `${where}.documentAvailability`);
+  }
+  return de;
+}
+
+/**
+ * URI (ITI TF-3 4.2.3.2.26): one value, or, for URIs longer than a slot value allows, several
+ * values `n|part` to be concatenated in order of n.
+ */
+function readUri(values: string[] | undefined, where: string, issues: Issues): string | undefined {
+  if (values === undefined) return undefined;
+  if (values.length === 1) return values[0];
+  const parts: { n: number; part: string }[] = [];
+  for (const v of values) {
+    const m = /^(\d+)\|(.*)$/s.exec(v);
+    if (!m) {
+      issues.add('A URI split over several values must have the form n|part in each value', where);
+      return undefined;
+    }
+    parts.push({ n: Number(m[1]), part: m[2] ?? '' });
+  }
+  if (parts.length === 0) {
+    issues.add('URI slot without value', where);
+    return undefined;
+  }
+  parts.sort((a, b) => a.n - b.n);
+  return parts.map((p) => p.part).join('');
+}
+
+// ---------------------------------------------------------------------------------------------
+// SubmissionSet and Folder (rim:RegistryPackage)
+
+const SS_CODES: readonly CodeSpec[] = [
+  { scheme: SUBMISSION_SET.contentTypeCode, field: 'contentTypeCode', multiple: false },
+];
+const SS_IDS: readonly ExternalIdSpec[] = [
+  { scheme: SUBMISSION_SET.patientId, field: 'patientId' },
+  { scheme: SUBMISSION_SET.sourceId, field: 'sourceId' },
+  { scheme: SUBMISSION_SET.uniqueId, field: 'uniqueId' },
+];
+const SS_SLOTS = new Set<string>([SLOT.submissionTime, SLOT.intendedRecipient]);
+
+const FOLDER_CODES: readonly CodeSpec[] = [{ scheme: FOLDER.codeList, field: 'codeList', multiple: true }];
+const FOLDER_IDS: readonly ExternalIdSpec[] = [
+  { scheme: FOLDER.patientId, field: 'patientId' },
+  { scheme: FOLDER.uniqueId, field: 'uniqueId' },
+];
+const FOLDER_SLOTS = new Set<string>([SLOT.lastUpdateTime]);
+
+type PackageResult = { kind: 'SubmissionSet'; value: SubmissionSet } | { kind: 'Folder'; value: Folder };
+
+function readRegistryPackage(
+  el: Element,
+  topClassifications: readonly Element[],
+  topExternalIds: readonly Element[],
+  issues: Issues,
+): PackageResult | undefined {
+  const id = attr(el, 'id');
+  if (id === undefined || id === '') {
+    issues.add('RegistryPackage without id', 'RegistryPackage');
+    return undefined;
+  }
+  const classifications = ownedChildren(
+    el,
+    'Classification',
+    topClassifications,
+    id,
+    `RegistryPackage[${id}]`,
+    issues,
+  );
+  const nodeOf = (c: Element): string | undefined =>
+    attr(c, 'classificationScheme') === undefined ? attr(c, 'classificationNode') : undefined;
+  const isSs = classifications.some((c) => nodeOf(c) === SUBMISSION_SET.classificationNode);
+  const isFolder = classifications.some((c) => nodeOf(c) === FOLDER.classificationNode);
+  if (isSs === isFolder) {
+    issues.add(
+      isSs
+        ? 'RegistryPackage classified as both SubmissionSet and Folder'
+        : 'RegistryPackage classified as neither SubmissionSet nor Folder',
+      `RegistryPackage[${id}]`,
+    );
+    return undefined;
+  }
+  const kind = isSs ? 'SubmissionSet' : 'Folder';
+  const where = `${kind}[${id}]`;
+  const slots = readSlots(el, where, issues);
+  const externalIds = ownedChildren(el, 'ExternalIdentifier', topExternalIds, id, where, issues);
+  const s = (name: string): string | undefined => single(slots, name, where, issues);
+  const status = readStatus(el, where, issues);
+
+  if (isSs) {
+    const cls = readClassifications(
+      classifications,
+      SUBMISSION_SET.author,
+      SS_CODES,
+      new Set([SUBMISSION_SET.classificationNode, SUBMISSION_SET.limitedMetadata]),
+      where,
+      issues,
+    );
+    const ids = readExternalIds(externalIds, SS_IDS, where, issues);
+    const ss: Mutable<SubmissionSet> = {
+      entryUUID: id,
+      authors: cls.authors,
+      intendedRecipients: slots.get(SLOT.intendedRecipient) ?? [],
+      limitedMetadata: cls.nodes.has(SUBMISSION_SET.limitedMetadata),
+      extraSlots: extraSlots(slots, SS_SLOTS, where, issues),
+    };
+    if (status) ss.availabilityStatus = status;
+    withHome(ss, el);
+    const set = <K extends keyof SubmissionSet>(k: K, v: SubmissionSet[K] | undefined): void => {
+      if (v !== undefined) ss[k] = v;
+    };
+    set('comments', localized(el, 'Description', `${where}.comments`, issues));
+    set('contentTypeCode', cls.codes.get('contentTypeCode')?.[0]);
+    const pid = ids.get('patientId');
+    if (pid !== undefined) ss.patientId = parseCx(pid);
+    set('sourceId', ids.get('sourceId'));
+    set('submissionTime', s(SLOT.submissionTime));
+    set('title', localized(el, 'Name', `${where}.title`, issues));
+    set('uniqueId', ids.get('uniqueId'));
+    set('logicalID', attr(el, 'lid'));
+    set('version', readVersion(el));
+    return { kind: 'SubmissionSet', value: ss };
+  }
+
+  const cls = readClassifications(
+    classifications,
+    undefined,
+    FOLDER_CODES,
+    new Set([FOLDER.classificationNode, FOLDER.limitedMetadata]),
+    where,
+    issues,
+  );
+  const ids = readExternalIds(externalIds, FOLDER_IDS, where, issues);
+  const folder: Mutable<Folder> = {
+    entryUUID: id,
+    codeList: cls.codes.get('codeList') ?? [],
+    limitedMetadata: cls.nodes.has(FOLDER.limitedMetadata),
+    extraSlots: extraSlots(slots, FOLDER_SLOTS, where, issues),
+  };
+  if (status) folder.availabilityStatus = status;
+  withHome(folder, el);
+  const set = <K extends keyof Folder>(k: K, v: Folder[K] | undefined): void => {
+    if (v !== undefined) folder[k] = v;
+  };
+  set('comments', localized(el, 'Description', `${where}.comments`, issues));
+  set('lastUpdateTime', s(SLOT.lastUpdateTime));
+  set('logicalID', attr(el, 'lid'));
+  const pid = ids.get('patientId');
+  if (pid !== undefined) folder.patientId = parseCx(pid);
+  set('title', localized(el, 'Name', `${where}.title`, issues));
+  set('uniqueId', ids.get('uniqueId'));
+  set('version', readVersion(el));
+  return { kind: 'Folder', value: folder };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Association
+
+const ASSOCIATION_TYPE_BY_URN = new Map<string, AssociationType>(
+  Object.entries(ASSOCIATION_TYPE_URNS).map(([k, v]) => [v, k as AssociationType]),
+);
+
+const ASSOCIATION_SLOTS = new Set<string>([
+  SLOT.SubmissionSetStatus,
+  SLOT.PreviousVersion,
+  SLOT.OriginalStatus,
+  SLOT.NewStatus,
+  SLOT.AssociationPropagation,
+]);
+
+function readAssociation(
+  el: Element,
+  topClassifications: readonly Element[],
+  issues: Issues,
+): Association | undefined {
+  const id = attr(el, 'id');
+  if (id === undefined || id === '') {
+    issues.add('Association without id', 'Association');
+    return undefined;
+  }
+  const where = `Association[${id}]`;
+  const typeUrn = attr(el, 'associationType');
+  const associationType = typeUrn === undefined ? undefined : ASSOCIATION_TYPE_BY_URN.get(typeUrn);
+  const sourceObject = attr(el, 'sourceObject');
+  const targetObject = attr(el, 'targetObject');
+  let ok = true;
+  if (!associationType) {
+    issues.add(
+      typeUrn === undefined ? 'Association without associationType' : `Unknown associationType ${typeUrn}`,
+      `${where}.associationType`,
+    );
+    ok = false;
+  }
+  if (sourceObject === undefined || sourceObject === '') {
+    issues.add('Association without sourceObject', `${where}.sourceObject`);
+    ok = false;
+  }
+  if (targetObject === undefined || targetObject === '') {
+    issues.add('Association without targetObject', `${where}.targetObject`);
+    ok = false;
+  }
+  const slots = readSlots(el, where, issues);
+  const cls = readClassifications(
+    ownedChildren(el, 'Classification', topClassifications, id, where, issues),
+    undefined,
+    [{ scheme: ASSOCIATION_DOCUMENTATION_SCHEME, field: 'documentation', multiple: false }],
+    new Set(),
+    where,
+    issues,
+  );
+  if (children(el, RIM, 'ExternalIdentifier').length > 0)
+    issues.add('ExternalIdentifier on an Association', where);
+  if (!ok || !associationType || sourceObject === undefined || targetObject === undefined) return undefined;
+
+  const a: Mutable<Association> = {
+    entryUUID: id,
+    associationType,
+    sourceObject,
+    targetObject,
+    extraSlots: extraSlots(slots, ASSOCIATION_SLOTS, where, issues),
+  };
+  const status = readStatus(el, where, issues);
+  if (status) a.availabilityStatus = status;
+  withHome(a, el);
+  const s = (name: string): string | undefined => single(slots, name, where, issues);
+  const sss = s(SLOT.SubmissionSetStatus);
+  if (sss !== undefined) {
+    if (sss === 'Original' || sss === 'Reference') a.submissionSetStatus = sss;
+    else
+      issues.add(
+        `SubmissionSetStatus must be Original or Reference, is ${sss}`,
+        `${where}.SubmissionSetStatus`,
+      );
+  }
+  const pv = s(SLOT.PreviousVersion);
+  if (pv !== undefined) a.previousVersion = pv;
+  const os = s(SLOT.OriginalStatus);
+  if (os !== undefined) a.originalStatus = os;
+  const ns = s(SLOT.NewStatus);
+  if (ns !== undefined) a.newStatus = ns;
+  const ap = s(SLOT.AssociationPropagation);
+  if (ap !== undefined) a.associationPropagation = ap;
+  const doc = cls.codes.get('documentation')?.[0];
+  if (doc) a.documentation = doc;
+  return a;
+}
