@@ -1,0 +1,4 @@
+export * from './model.js';
+export * from './parse.js';
+export * from './query.js';
+export * from './files.js';
