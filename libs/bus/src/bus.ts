@@ -68,6 +68,12 @@ export interface ConsumeOptions {
   readonly maxDeliver?: number;
   /** Delay before an event whose handler threw is delivered again; default 1000 ms. */
   readonly retryDelayMs?: number;
+  /**
+   * NATS removes the durable consumer after this long without a subscriber (tools, tests);
+   * default: kept forever, as services' consumers must be. The in-process bus keeps no
+   * consumer state beyond the process, so it ignores this.
+   */
+  readonly inactiveThresholdMs?: number;
 }
 
 /** A live subscription. */

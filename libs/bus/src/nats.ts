@@ -290,6 +290,9 @@ export async function connectNats(opts: NatsBusOptions): Promise<NatsBus> {
       ack_policy: AckPolicy.Explicit,
       ack_wait: (copts.ackWaitMs ?? DEFAULT_ACK_WAIT_MS) * 1_000_000,
       max_deliver: copts.maxDeliver ?? -1,
+      ...(copts.inactiveThresholdMs === undefined
+        ? {}
+        : { inactive_threshold: copts.inactiveThresholdMs * 1_000_000 }),
     };
     try {
       const info = await m.consumers.info(stream, copts.durable);

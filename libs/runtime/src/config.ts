@@ -39,6 +39,10 @@ export interface RuntimeConfig {
   readonly logPretty: boolean;
   /** How long graceful shutdown may take before the process exits anyway. */
   readonly shutdownTimeoutMs: number;
+  /** ATNA AuditSourceID of this deployment's audit records (AUDIT_SOURCE_ID). */
+  readonly auditSourceId: string;
+  /** ATNA AuditEnterpriseSiteID (AUDIT_ENTERPRISE_SITE_ID), e.g. the agency's OID. */
+  readonly auditEnterpriseSiteId: string | undefined;
 }
 
 /**
@@ -100,6 +104,8 @@ export function loadRuntimeConfig(source: EnvSource, argvService?: string): Deep
     logLevel: env.enumOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     logPretty: env.bool('LOG_PRETTY', { default: false }),
     shutdownTimeoutMs: env.int('SHUTDOWN_TIMEOUT_MS', { default: 25_000, min: 100, max: 600_000 }),
+    auditSourceId: env.str('AUDIT_SOURCE_ID', { default: 'ihe-mesh' }),
+    auditEnterpriseSiteId: env.str('AUDIT_ENTERPRISE_SITE_ID'),
   };
   return env.done(config);
 }

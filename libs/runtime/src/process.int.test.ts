@@ -106,6 +106,26 @@ describe(`mesh process (${distributed ? 'distributed: PostgreSQL + NATS' : 'embe
     expect(Object.keys(body.checks)).toEqual(expect.arrayContaining(['bus', 'db:terminology']));
   });
 
+  it('audits its own start as an ATNA Secure Node (Application Activity, 110120)', async () => {
+    const pid = String(process.pid);
+    const found = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no application-start audit record')), 10_000);
+      const sub = mesh.bus.consume(
+        'audit.record-submitted',
+        { durable: `runtime-test-${randomUUID().slice(0, 8)}`, inactiveThresholdMs: 30_000 },
+        (rec) => {
+          if (rec.xml.includes('csd-code="110120"') && rec.xml.includes(`AlternativeUserID="${pid}"`)) {
+            clearTimeout(timer);
+            void sub.close();
+            resolve(rec.xml);
+          }
+          return Promise.resolve();
+        },
+      );
+    });
+    expect(found).toContain('csd-code="110100"');
+  });
+
   it('dispatches a SOAP action to the service, which uses its own schema', async () => {
     const res = await fetch(`${mesh.url}/svs`, {
       method: 'POST',

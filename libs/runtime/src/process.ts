@@ -4,6 +4,7 @@
  * port, PostgreSQL and NATS. Same code path either way; only the adapters differ.
  */
 import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyInstance } from 'fastify';
@@ -21,6 +22,7 @@ import {
   observabilityPlugin,
 } from '@mesh/observability';
 import type { DeepReadonly, Health, Logger, MeshMetrics, Telemetry } from '@mesh/observability';
+import { applicationActivityAudit, auditSource } from '@mesh/audit';
 import { createAuditSender } from '@mesh/secure-node';
 import type { AuditSender } from '@mesh/secure-node';
 import { soapEndpoint } from '@mesh/soap';
@@ -47,6 +49,9 @@ export interface MeshProcess {
   readonly logger: Logger;
   readonly health: Health;
   readonly metrics: MeshMetrics;
+  /** The process's bus and audit sender (for operations tooling and tests). */
+  readonly bus: Bus;
+  readonly audit: AuditSender;
   /**
    * Graceful shutdown: readiness fails, HTTP stops accepting and drains in-flight requests,
    * services stop, the audit sender flushes, bus and databases close. Idempotent.
@@ -106,7 +111,7 @@ export async function startMeshProcess(opts: StartOptions): Promise<MeshProcess>
     const audit: AuditSender = await createAuditSender({
       bus,
       spoolDir: join(config.dataDir, 'audit-spool', processName),
-      sourceId: processName,
+      sourceId: config.auditSourceId,
       logger,
     });
     closers.push({ name: 'audit-sender', fn: () => audit.close() });
@@ -183,6 +188,33 @@ export async function startMeshProcess(opts: StartOptions): Promise<MeshProcess>
     }
 
     await app.listen({ host: config.host, port: config.port });
+    // ATNA Secure Node: actor start and stop are audited (ITI TF-2 3.20.4.1.1.1).
+    const source = auditSource(config.auditSourceId, config.auditEnterpriseSiteId);
+    const application = {
+      userId: `mesh-${processName}`,
+      altUserId: String(process.pid),
+      networkAccessPoint: hostname(),
+    };
+    await audit.send(
+      applicationActivityAudit({
+        activity: 'start',
+        eventDateTime: new Date(),
+        application,
+        auditSource: source,
+      }),
+    );
+    closers.push({
+      name: 'audit-stop',
+      fn: () =>
+        audit.send(
+          applicationActivityAudit({
+            activity: 'stop',
+            eventDateTime: new Date(),
+            application,
+            auditSource: source,
+          }),
+        ),
+    });
     // Registered after listen so that it runs first on shutdown (closers run in reverse).
     closers.push({
       name: 'http',
@@ -245,6 +277,8 @@ export async function startMeshProcess(opts: StartOptions): Promise<MeshProcess>
       logger,
       health,
       metrics,
+      bus,
+      audit,
       close: () => (closing ??= closeAll()),
     };
   } catch (err) {
