@@ -456,7 +456,7 @@ describe('Association coding', () => {
     const doc = parseXml(
       `<rim:RegistryObjectList xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0">${xml}</rim:RegistryObjectList>`,
     );
-    const back = readRegistryObjectList(doc.documentElement!);
+    const back = readRegistryObjectList(doc.documentElement);
     expect(back.issues).toEqual([]);
     expect(back.objects.associations).toEqual([assoc]);
   });
@@ -483,7 +483,7 @@ describe('lists for query responses', () => {
       ],
     };
     const xml = writeRegistryObjectList(objects, { rimObjectTypes: true });
-    const back = readRegistryObjectList(parseXml(xml).documentElement!);
+    const back = readRegistryObjectList(parseXml(xml).documentElement);
     expect(back.issues).toEqual([]);
     expect(back.objects).toEqual(objects);
     expect(xml).toContain(
