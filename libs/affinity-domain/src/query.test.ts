@@ -14,6 +14,7 @@ import {
   isConstrained,
   isKnownAssigningAuthority,
   isKnownRepository,
+  lookupsFor,
   parseXdsPatientId,
   publicView,
   valueSet,
@@ -185,5 +186,21 @@ describe('publicView', () => {
 
   it('is plain JSON', () => {
     expect(JSON.parse(JSON.stringify(view))).toEqual(view);
+  });
+});
+
+describe('lookupsFor', () => {
+  it('binds each lookup to the domain', () => {
+    const l = lookupsFor(domain);
+    const { isAllowedCode: allowed } = l; // usable detached, as a policy object's method
+    expect(allowed('classCode', '18842-5', LOINC)).toBe(true);
+    expect(allowed('classCode', '18842-5', '1.2')).toBe(false);
+    expect(l.isAffinityDomainPatientId(`1^^^&${NATIONAL}&ISO`)).toBe(true);
+    expect(l.isAffinityDomainPatientId('1^^^&1.2.3&ISO')).toBe(false);
+    expect(l.isKnownAssigningAuthority('1.3.6.1.4.1.99999.2.30001.1')).toBe(true);
+    expect(l.isKnownRepository('1.3.6.1.4.1.99999.4.2')).toBe(true);
+    expect(l.isAllowedMimeType('application/zip')).toBe(false);
+    expect(l.isAllowedLanguageCode('de-LU')).toBe(true);
+    expect(lookupsFor(connectathon).isAllowedCode('classCode', '18842-5', LOINC)).toBe(false);
   });
 });

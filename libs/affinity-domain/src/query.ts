@@ -235,3 +235,28 @@ export function publicView(domain: AffinityDomain): AffinityDomainPublicView {
 export function attributeOfClassificationScheme(scheme: string): CodedAttribute | undefined {
   return CODED_ATTRIBUTE_NAMES.find((a) => CODED_ATTRIBUTES[a].classificationScheme === scheme);
 }
+
+/** The lookups of one domain as plain functions (no `this`), e.g. for a metadata validator's policy. */
+export interface AffinityDomainLookups {
+  readonly isAllowedCode: (attribute: CodedAttribute, code: string, codingScheme: string) => boolean;
+  readonly isAffinityDomainPatientId: (cx: string) => boolean;
+  readonly isKnownAssigningAuthority: (oid: string) => boolean;
+  readonly isKnownRepository: (repositoryUniqueId: string) => boolean;
+  readonly isAllowedMimeType: (mimeType: string) => boolean;
+  readonly isAllowedLanguageCode: (languageCode: string) => boolean;
+}
+
+/**
+ * Binds the lookups to one domain. The result fits the affinity-domain half of
+ * @mesh/xds-validation's MetadataPolicy as is (same names and signatures).
+ */
+export function lookupsFor(domain: AffinityDomain): AffinityDomainLookups {
+  return {
+    isAllowedCode: (attribute, code, codingScheme) => isAllowedCode(domain, attribute, code, codingScheme),
+    isAffinityDomainPatientId: (cx) => isAffinityDomainPatientId(domain, cx),
+    isKnownAssigningAuthority: (oid) => isKnownAssigningAuthority(domain, oid),
+    isKnownRepository: (uid) => isKnownRepository(domain, uid),
+    isAllowedMimeType: (mimeType) => isAllowedMimeType(domain, mimeType),
+    isAllowedLanguageCode: (languageCode) => isAllowedLanguageCode(domain, languageCode),
+  };
+}
