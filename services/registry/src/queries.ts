@@ -625,15 +625,13 @@ export function createStoredQueries(db: Db): StoredQueries {
       const p = new Params();
       const docIds =
         'uuids' in document
-          ? `${p.add(uuidsOf(document.uuids))}::uuid[]`
-          : `(SELECT array_agg(x.entry_uuid) FROM document_entries x WHERE x.unique_id = ANY(${p.add(
-              document.uniqueIds,
-            )}::text[]))`;
+          ? `SELECT unnest(${p.add(uuidsOf(document.uuids))}::uuid[])`
+          : `SELECT x.entry_uuid FROM document_entries x WHERE x.unique_id = ANY(${p.add(document.uniqueIds)}::text[])`;
       a.add(
         a.folders,
         await rows<FolderRow>(
           `${folderSelect(a)} WHERE f.entry_uuid IN (SELECT m.source_id FROM associations m
-             WHERE m.type = 'HasMember' AND m.target_id = ANY(${docIds}))`,
+             WHERE m.type = 'HasMember' AND m.target_id IN (${docIds}))`,
           p,
           a.cap,
         ),
