@@ -1,0 +1,192 @@
+/**
+ * Value formats of XDS metadata (ITI TF-3 Table 4.2.3.1.7-2 "Data Types" and the attribute
+ * sections of 4.2.3.2 - 4.2.3.4). Each checker returns undefined when the value is valid, or a
+ * short reason that becomes the issue's context: the sender learns what is wrong, not only where.
+ */
+import type { Xcn, Xon, Xtn } from '@mesh/xds';
+
+/** ISO OID in dotted notation, no leading zeros in arcs (ITI TF-3 Table 4.2.3.1.7-2 "OID"). */
+const OID = /^[0-2](\.(0|[1-9][0-9]*))+$/;
+
+/** OID of at most 64 characters (ITI TF-3 Table 4.2.3.1.7-2; 4.2.3.3.12, 4.2.3.4.8, 4.2.3.2.18). */
+export function oidProblem(value: string): string | undefined {
+  if (!OID.test(value)) return `'${value}' is not an OID in dotted notation`;
+  if (value.length > 64) return `OID '${value}' is longer than 64 characters`;
+  return undefined;
+}
+
+/**
+ * DocumentEntry.uniqueId (ITI TF-3 4.2.3.2.26): an OID, or `OID^extension` (the CDA id
+ * root^extension), root at most 64 and extension at most 16 characters, 128 in all.
+ */
+export function documentUniqueIdProblem(value: string): string | undefined {
+  if (value.length > 128) return `uniqueId is longer than 128 characters`;
+  const caret = value.indexOf('^');
+  if (caret < 0) return oidProblem(value);
+  const root = value.slice(0, caret);
+  const extension = value.slice(caret + 1);
+  const rootProblem = oidProblem(root);
+  if (rootProblem) return `root of uniqueId: ${rootProblem}`;
+  if (extension === '' || extension.length > 16 || /[\s^&~\\|]/.test(extension))
+    return `extension '${extension}' of uniqueId must be 1 to 16 characters without blanks or HL7 delimiters`;
+  return undefined;
+}
+
+const UUID_URN = /^urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** Whether a value is `urn:uuid:` + an RFC 4122 UUID in its string form. */
+export function isUuidUrn(value: string): boolean {
+  return UUID_URN.test(value);
+}
+
+/**
+ * entryUUID / id (ITI TF-3 4.2.3.2.8, 4.2.3.1.5): a `urn:uuid:` UUID, or in a submission a
+ * symbolic id, which must not look like a UUID URN and carries no blanks.
+ */
+export function entryUuidProblem(value: string): string | undefined {
+  if (value === '') return 'entryUUID is empty';
+  if (/^urn:uuid:/i.test(value))
+    return isUuidUrn(value) ? undefined : `'${value}' is not urn:uuid: followed by an RFC 4122 UUID`;
+  if (/\s/.test(value)) return `symbolic id '${value}' contains blanks`;
+  return undefined;
+}
+
+/** homeCommunityId (ITI TF-3 4.2.3.2.12): `urn:oid:` + OID. */
+export function homeCommunityIdProblem(value: string): string | undefined {
+  if (!value.startsWith('urn:oid:')) return `homeCommunityId '${value}' is not urn:oid: followed by an OID`;
+  return oidProblem(value.slice('urn:oid:'.length));
+}
+
+const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * DTM in UTC as XDS carries it (ITI TF-3 Table 4.2.3.1.7-2): YYYY[MM[DD[hh[mm[ss]]]]], no
+ * zone, no fractions, and each field a real calendar/clock value.
+ */
+export function dtmProblem(value: string): string | undefined {
+  if (!/^\d+$/.test(value) || ![4, 6, 8, 10, 12, 14].includes(value.length))
+    return `'${value}' is not a DTM: 4, 6, 8, 10, 12 or 14 digits (YYYY[MM[DD[hh[mm[ss]]]]]) in UTC`;
+  const field = (from: number): number | undefined =>
+    value.length > from ? Number(value.slice(from, from + 2)) : undefined;
+  const year = Number(value.slice(0, 4));
+  const month = field(4);
+  const day = field(6);
+  const hour = field(8);
+  const minute = field(10);
+  const second = field(12);
+  if (month !== undefined && (month < 1 || month > 12)) return `'${value}' has month ${month}`;
+  if (month !== undefined && day !== undefined) {
+    const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+    const max = month === 2 && !leap ? 28 : (DAYS[month - 1] ?? 31);
+    if (day < 1 || day > max) return `'${value}' has day ${day} in month ${month}`;
+  }
+  if (hour !== undefined && hour > 23) return `'${value}' has hour ${hour}`;
+  if (minute !== undefined && minute > 59) return `'${value}' has minute ${minute}`;
+  if (second !== undefined && second > 59) return `'${value}' has second ${second}`;
+  return undefined;
+}
+
+/**
+ * The CX form of XDS patient ids (ITI TF-3 Table 4.2.3.1.7-2, 4.2.3.2.16, 4.2.3.2.20):
+ * `id^^^&OID&ISO`. Only CX.1 and CX.4 are valued; CX.4 has no namespace id, an OID as universal
+ * id and `ISO` as its type; nothing follows CX.4.
+ */
+export function xdsCxProblem(raw: string): string | undefined {
+  const components = raw.split('^');
+  if (components.length !== 4)
+    return `'${raw}' must be id^^^&OID&ISO: exactly four components, ${components.length} given`;
+  const [id, c2, c3, c4] = components as [string, string, string, string];
+  if (id === '') return `'${raw}' has an empty CX.1 (id)`;
+  if (/[&~\\]/.test(id) || id.trim() !== id)
+    return `'${raw}' has subcomponents, repetitions or blanks in CX.1`;
+  if (c2 !== '' || c3 !== '') return `'${raw}' has CX.2 or CX.3 valued; only CX.1 and CX.4 are allowed`;
+  const hd = c4.split('&');
+  if (hd.length !== 3) return `'${raw}' must have CX.4 as &OID&ISO`;
+  if (hd[0] !== '') return `'${raw}' has a namespace id in CX.4.1; only &OID&ISO is allowed`;
+  if (hd[2] !== 'ISO') return `'${raw}' must have ISO as CX.4.3`;
+  const oid = oidProblem(hd[1] ?? '');
+  return oid ? `CX.4.2 of '${raw}': ${oid}` : undefined;
+}
+
+/** hash (ITI TF-3 4.2.3.2.10): SHA-1 of the document as 40 hexadecimal digits. */
+export function hashProblem(value: string): string | undefined {
+  return /^[0-9a-fA-F]{40}$/.test(value) ? undefined : `hash '${value}' is not 40 hexadecimal digits (SHA-1)`;
+}
+
+/** size (ITI TF-3 4.2.3.2.24): size in bytes, a non-negative decimal integer. */
+export function sizeProblem(value: string): string | undefined {
+  return /^\d{1,19}$/.test(value) ? undefined : `size '${value}' is not a non-negative integer`;
+}
+
+const TOKEN = '[A-Za-z0-9!#$&^_.+\\-]{1,127}';
+const MIME = new RegExp(`^${TOKEN}/${TOKEN}$`);
+
+/** mimeType (ITI TF-3 4.2.3.2.14): `type/subtype` (RFC 6838 4.2), no parameters. */
+export function mimeTypeProblem(value: string): string | undefined {
+  return MIME.test(value) ? undefined : `mimeType '${value}' is not type/subtype`;
+}
+
+/**
+ * languageCode (ITI TF-3 4.2.3.2.12): an RFC 5646 language tag. Checked here for its shape
+ * (primary language of 2-3 letters, or 4-8 / x- / i- forms, then subtags of 1-8 alphanumerics);
+ * the affinity domain decides which languages it accepts.
+ */
+export function languageCodeProblem(value: string): string | undefined {
+  return /^([A-Za-z]{2,8}|[xXiI])(-[A-Za-z0-9]{1,8})*$/.test(value)
+    ? undefined
+    : `languageCode '${value}' is not an RFC 5646 language tag`;
+}
+
+/** The assigning authority component `&OID&ISO` of XCN.9 / XON.6, when valued. */
+function authorityProblem(component: string | undefined, what: string): string | undefined {
+  if (component === undefined || component === '') return undefined;
+  const hd = component.split('&');
+  if (hd.length !== 3 || hd[0] !== '' || hd[2] !== 'ISO' || oidProblem(hd[1] ?? '') !== undefined)
+    return `${what} must be &OID&ISO, is '${component}'`;
+  return undefined;
+}
+
+/**
+ * XCN (ITI TF-3 Table 4.2.3.1.7-2): an id (XCN.1) or a family name (XCN.2) must be present;
+ * the assigning authority XCN.9, when given, is `&OID&ISO`.
+ */
+export function xcnProblem(xcn: Xcn): string | undefined {
+  if (!xcn.idNumber && !xcn.familyName)
+    return `XCN '${xcn.raw}' has neither XCN.1 (id) nor XCN.2 (family name)`;
+  return authorityProblem(xcn.raw.split('^')[8], `XCN.9 of '${xcn.raw}'`);
+}
+
+/**
+ * XON (ITI TF-3 Table 4.2.3.1.7-2): XON.1 organization name required; XON.6 assigning
+ * authority, when given, is `&OID&ISO`.
+ */
+export function xonProblem(xon: Xon): string | undefined {
+  if (xon.organizationName === '') return `XON '${xon.raw}' has no XON.1 (organization name)`;
+  return authorityProblem(xon.raw.split('^')[5], `XON.6 of '${xon.raw}'`);
+}
+
+/**
+ * XTN (ITI TF-3 Table 4.2.3.1.7-2): XTN.3 equipment type given; `Internet` carries an e-mail
+ * address in XTN.4, a telephone type a number in XTN.7 or XTN.12.
+ */
+export function xtnProblem(xtn: Xtn): string | undefined {
+  if (!xtn.equipmentType) return `XTN '${xtn.raw}' has no XTN.3 (telecommunication equipment type)`;
+  if (xtn.equipmentType === 'Internet' || xtn.equipmentType === 'X.400')
+    return xtn.email?.includes('@') ? undefined : `XTN '${xtn.raw}' of type Internet has no address in XTN.4`;
+  const unformatted = xtn.raw.split('^')[11];
+  if (!xtn.localNumber && !unformatted) return `XTN '${xtn.raw}' has no number in XTN.7 or XTN.12`;
+  return undefined;
+}
+
+/**
+ * Extra metadata slot names (ITI TF-3 4.2.3.1.7): a URN, not in the `urn:ihe:` namespace IHE
+ * reserves, nor in ebRIM's own `urn:oasis:names:tc:ebxml-regrep:` namespace.
+ */
+export function extraSlotNameProblem(name: string): string | undefined {
+  if (!/^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:\S+$/.test(name))
+    return `slot '${name}' is neither defined by XDS for this object nor a URN (extra metadata)`;
+  if (/^urn:ihe:/i.test(name)) return `slot '${name}' is in the urn:ihe: namespace reserved for IHE`;
+  if (/^urn:oasis:names:tc:ebxml-regrep:/i.test(name))
+    return `slot '${name}' is in the ebRIM urn:oasis:names:tc:ebxml-regrep: namespace`;
+  return undefined;
+}
