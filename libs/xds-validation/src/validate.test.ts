@@ -806,6 +806,34 @@ describe('ITI-57 metadata update structure (ITI TF-2 3.57.4.1.3.3)', () => {
     ]);
   });
 
+  it('two new versions of one logical document', () => {
+    const DOC3 = 'urn:uuid:5b1f36b0-8ad9-4a2f-8e0b-7a4b0fb7e1ab';
+    const base = update();
+    const s = {
+      ...base,
+      documentEntries: [
+        ...base.documentEntries,
+        documentEntry({
+          entryUUID: DOC3,
+          logicalID: REGISTERED,
+          uniqueId: '1.3.6.1.4.1.21367.2017.2.1.108.2',
+        }),
+      ],
+      associations: [
+        ...base.associations,
+        association({
+          entryUUID: 'as-update2',
+          targetObject: DOC3,
+          submissionSetStatus: 'Original',
+          previousVersion: '1',
+        }),
+      ],
+    };
+    expect(validateSubmission(s, ITI57)).toMatchObject([
+      { code: 'XDSMetadataUpdateOperationError', location: `DocumentEntry[${DOC3}].logicalID` },
+    ]);
+  });
+
   it.each([
     ['OriginalStatus', { originalStatus: undefined }],
     ['NewStatus', { newStatus: undefined }],

@@ -667,6 +667,25 @@ class Validator {
         );
       else seenUniqueIds.set(uniqueId, where);
     }
+    // ITI-57: one new version per logical object in a submission (ITI TF-2 3.57.4.1.3.3.1).
+    if (this.isUpdate) {
+      const lids = new Set<string>();
+      for (const [where, lid] of [
+        ...this.submission.documentEntries.map(
+          (d) => [`DocumentEntry[${d.entryUUID}]`, d.logicalID] as const,
+        ),
+        ...this.submission.folders.map((f) => [`Folder[${f.entryUUID}]`, f.logicalID] as const),
+      ]) {
+        if (lid === undefined) continue;
+        if (lids.has(lid))
+          this.err(
+            `logicalID ${lid} is updated twice in the submission`,
+            `${where}.logicalID`,
+            'XDSMetadataUpdateOperationError',
+          );
+        lids.add(lid);
+      }
+    }
     // A registered document is replaced at most once (ITI TF-3 4.2.2.2.1, 4.2.2.2.4).
     const replaced = new Set<string>();
     for (const a of this.submission.associations) {
