@@ -1,7 +1,8 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- the variant edits the default JSON of any shape */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAffinityDomain } from './parse.js';
-import { CONNECTATHON_AFFINITY_DOMAIN_URL, DEFAULT_AFFINITY_DOMAIN_URL } from './files.js';
+import { DEFAULT_AFFINITY_DOMAIN_URL } from './files.js';
 import {
   affinityDomainPatientId,
   assigningAuthority,
@@ -21,10 +22,30 @@ import {
 } from './query.js';
 import { CODED_ATTRIBUTE_NAMES } from './model.js';
 
-const load = (url: URL) => parseAffinityDomain(JSON.parse(readFileSync(url, 'utf8')));
-const domain = load(DEFAULT_AFFINITY_DOMAIN_URL);
-const connectathon = load(CONNECTATHON_AFFINITY_DOMAIN_URL);
+const defaultJson = (): Record<string, any> => JSON.parse(readFileSync(DEFAULT_AFFINITY_DOMAIN_URL, 'utf8'));
+const domain = parseAffinityDomain(defaultJson());
 const LOINC = '2.16.840.1.113883.6.1';
+const VARIANT_ASSOCIATION = {
+  code: 'REPLACES-REASON',
+  codeSystem: '1.2.3.4',
+  displayName: 'Replacement reason',
+};
+const VARIANT_CLASS = { code: 'VAR-1', codeSystem: '1.2.3.5', displayName: 'Variant class' };
+
+/**
+ * The default with the optional value sets the other way round: associationDocumentation
+ * constrained to one code, mimeType and languageCode unconstrained, and classCode a
+ * one-code set, so that lookups on it visibly differ from lookups on the default.
+ */
+function variant() {
+  const json = defaultJson();
+  json.valueSets.associationDocumentation = [VARIANT_ASSOCIATION];
+  json.valueSets.classCode = [VARIANT_CLASS];
+  delete json.valueSets.mimeType;
+  delete json.valueSets.languageCode;
+  return parseAffinityDomain(json);
+}
+const other = variant();
 const NATIONAL = '1.3.6.1.4.1.99999.1.1';
 
 describe('codes', () => {
@@ -54,8 +75,16 @@ describe('codes', () => {
     expect(isConstrained(domain, 'associationDocumentation')).toBe(false);
     expect(valueSet(domain, 'associationDocumentation')).toBeUndefined();
     expect(isAllowedCode(domain, 'associationDocumentation', 'anything', '1.2.3')).toBe(true);
-    expect(isConstrained(connectathon, 'associationDocumentation')).toBe(true);
-    expect(isAllowedCode(connectathon, 'associationDocumentation', 'anything', '1.2.3')).toBe(false);
+    expect(isConstrained(other, 'associationDocumentation')).toBe(true);
+    expect(isAllowedCode(other, 'associationDocumentation', 'anything', '1.2.3')).toBe(false);
+    expect(
+      isAllowedCode(
+        other,
+        'associationDocumentation',
+        VARIANT_ASSOCIATION.code,
+        VARIANT_ASSOCIATION.codeSystem,
+      ),
+    ).toBe(true);
   });
 
   it('finds the domain entry for its displayName', () => {
@@ -76,16 +105,6 @@ describe('codes', () => {
     );
     expect(attributeOfClassificationScheme('urn:uuid:00000000-0000-0000-0000-000000000000')).toBeUndefined();
   });
-
-  it('the Connectathon set accepts the codes of the IPF/OpenXDS-era samples it still lists', () => {
-    expect(isAllowedCode(connectathon, 'typeCode', '34133-9', LOINC)).toBe(true);
-    expect(isAllowedCode(connectathon, 'classCode', 'REPORTS', '1.3.6.1.4.1.19376.1.2.6.1')).toBe(true);
-    expect(isAllowedCode(connectathon, 'folderCodeList', 'Referrals', '1.3.6.1.4.1.21367.2017.3')).toBe(true);
-    // Pre-2017 Connectathon schemes are gone from the set.
-    expect(
-      isAllowedCode(connectathon, 'classCode', 'History and Physical', 'Connect-a-thon classCodes'),
-    ).toBe(false);
-  });
 });
 
 describe('mime types and languages', () => {
@@ -105,9 +124,11 @@ describe('mime types and languages', () => {
   });
 
   it('accepts any when the domain lists none', () => {
-    expect(isAllowedLanguageCode(connectathon, 'it-IT')).toBe(true);
-    expect(isAllowedMimeType(connectathon, 'text/goofy')).toBe(true);
-    expect(isAllowedMimeType(connectathon, 'application/zip')).toBe(false);
+    expect(isAllowedLanguageCode(other, 'it-IT')).toBe(true);
+    expect(isAllowedLanguageCode(domain, 'it-IT')).toBe(false);
+    expect(isAllowedMimeType(other, 'text/goofy')).toBe(true);
+    expect(isAllowedMimeType(other, 'application/zip')).toBe(true);
+    expect(isAllowedMimeType(domain, 'application/zip')).toBe(false);
   });
 });
 
@@ -172,12 +193,18 @@ describe('publicView', () => {
     expect(view.valueSets.classCode.codes).toBe(domain.valueSets.classCode);
     expect(view.valueSets.associationDocumentation).toMatchObject({ constrained: false, codes: [] });
     expect(view.mimeTypes).toContain('application/dicom');
-    expect(publicView(connectathon).languageCodes).toBeNull();
+    expect(view.languageCodes).toEqual(['fr', 'de', 'lb', 'en', 'pt']);
+    expect(publicView(other).languageCodes).toBeNull();
+    expect(publicView(other).mimeTypes).toBeNull();
+    expect(publicView(other).valueSets.associationDocumentation).toMatchObject({
+      constrained: true,
+      codes: [VARIANT_ASSOCIATION],
+    });
   });
 
   it('leaves repository URLs out', () => {
     const withUrl = parseAffinityDomain({
-      ...JSON.parse(readFileSync(DEFAULT_AFFINITY_DOMAIN_URL, 'utf8')),
+      ...defaultJson(),
       repositories: [{ repositoryUniqueId: '1.2.3', name: 'R', url: 'https://internal.example/xds' }],
     });
     expect(JSON.stringify(publicView(withUrl))).not.toContain('internal.example');
@@ -201,6 +228,10 @@ describe('lookupsFor', () => {
     expect(l.isKnownRepository('1.3.6.1.4.1.99999.4.2')).toBe(true);
     expect(l.isAllowedMimeType('application/zip')).toBe(false);
     expect(l.isAllowedLanguageCode('de-LU')).toBe(true);
-    expect(lookupsFor(connectathon).isAllowedCode('classCode', '18842-5', LOINC)).toBe(false);
+    const o = lookupsFor(other);
+    expect(o.isAllowedCode('classCode', '18842-5', LOINC)).toBe(false);
+    expect(o.isAllowedCode('classCode', VARIANT_CLASS.code, VARIANT_CLASS.codeSystem)).toBe(true);
+    expect(allowed('classCode', VARIANT_CLASS.code, VARIANT_CLASS.codeSystem)).toBe(false);
+    expect(o.isAllowedMimeType('application/zip')).toBe(true);
   });
 });

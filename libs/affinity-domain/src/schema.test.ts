@@ -1,8 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- the variants mutate JSON fixtures of any shape */
 /**
  * schemas/affinity-domain.schema.json and parseAffinityDomain must agree: the shipped
- * files pass both, and each broken variant is rejected by both at the same place. What the
- * schema cannot express (duplicates) is rejected by parseAffinityDomain alone.
+ * default (and a variant of it) passes both, and each broken variant is rejected by both at
+ * the same place. What the schema cannot express (duplicates) is rejected by parseAffinityDomain alone.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { AffinityDomainError, parseAffinityDomain } from './parse.js';
-import { CONNECTATHON_AFFINITY_DOMAIN_URL, DEFAULT_AFFINITY_DOMAIN_URL } from './files.js';
+import { DEFAULT_AFFINITY_DOMAIN_URL } from './files.js';
 import { CODED_ATTRIBUTES, CODED_ATTRIBUTE_NAMES } from './model.js';
 
 const SCHEMA_PATH = fileURLToPath(new URL('../../../schemas/affinity-domain.schema.json', import.meta.url));
@@ -20,10 +20,20 @@ const ajv = new Ajv2020({ allErrors: true, strict: true });
 const validate = ajv.compile(schema);
 
 const readJson = (url: URL): unknown => JSON.parse(readFileSync(url, 'utf8'));
-const shipped = {
-  default: readJson(DEFAULT_AFFINITY_DOMAIN_URL),
-  connectathon: readJson(CONNECTATHON_AFFINITY_DOMAIN_URL),
-};
+const defaultJson = readJson(DEFAULT_AFFINITY_DOMAIN_URL) as Record<string, any>;
+/**
+ * The default with the optional sets the other way round (associationDocumentation
+ * constrained, mimeType and languageCode absent, a one-code classCode): both must accept it.
+ */
+const optionalSetsVariant = (() => {
+  const d = structuredClone(defaultJson);
+  d.valueSets.associationDocumentation = [{ code: 'R', codeSystem: '1.2.3.4', displayName: 'Reason' }];
+  d.valueSets.classCode = [{ code: 'VAR-1', codeSystem: '1.2.3.5', displayName: 'Variant class' }];
+  delete d.valueSets.mimeType;
+  delete d.valueSets.languageCode;
+  return d;
+})();
+const valid = { default: defaultJson, 'default with the optional sets swapped': optionalSetsVariant };
 
 /** `$.a.b[2]["c d"]` -> `/a/b/2/c d` (JSON Pointer, as ajv reports instancePath). */
 function toPointer(path: string): string {
@@ -74,8 +84,8 @@ function variant(change: (d: Record<string, any>) => void, base: () => Record<st
   return d;
 }
 
-describe('shipped affinity domain files', () => {
-  it.each(Object.entries(shipped))(
+describe('the shipped default and a variant of it', () => {
+  it.each(Object.entries(valid))(
     '%s is valid under the JSON Schema and parseAffinityDomain',
     (_name, json) => {
       expect(ajvLocations(json)).toEqual([]);
@@ -84,7 +94,7 @@ describe('shipped affinity domain files', () => {
   );
 
   it('the default constrains every coded attribute, mime types and languages', () => {
-    const d = parseAffinityDomain(shipped.default);
+    const d = parseAffinityDomain(defaultJson);
     for (const a of CODED_ATTRIBUTE_NAMES.filter((x) => x !== 'associationDocumentation'))
       expect(d.valueSets[a]?.length, a).toBeGreaterThan(0);
     expect(d.valueSets.mimeType).toContain('application/pdf');
@@ -93,7 +103,7 @@ describe('shipped affinity domain files', () => {
 });
 
 describe('schema and parseAffinityDomain agree', () => {
-  const full = () => structuredClone(shipped.default) as Record<string, any>;
+  const full = () => structuredClone(defaultJson);
   const cases: [string, Record<string, any>, string][] = [
     ['missing homeCommunityId', variant((d) => delete d.homeCommunityId), '$.homeCommunityId'],
     ['homeCommunityId without urn:oid:', variant((d) => (d.homeCommunityId = '1.2.3')), '$.homeCommunityId'],
