@@ -52,9 +52,12 @@ const defaultNewId = (): string => `urn:uuid:${globalThis.crypto.randomUUID()}`;
 
 const OT = RIM_OBJECT_TYPE;
 
-/** Text sink shared by the writers of one call. */
+/**
+ * Text sink shared by the writers of one call. Appending to one string (a V8 rope, flattened
+ * once) measured about twice as fast as collecting parts and joining them (bench/ebrim.bench.ts).
+ */
 class Out {
-  readonly parts: string[] = [];
+  text = '';
   readonly newId: () => string;
   readonly types: boolean;
   constructor(opts: WriteOptions) {
@@ -62,22 +65,31 @@ class Out {
     this.types = opts.rimObjectTypes ?? false;
   }
   w(s: string): void {
-    this.parts.push(s);
+    this.text += s;
   }
   toString(): string {
-    return this.parts.join('');
+    return this.text;
   }
 }
 
+// Most values need no escaping; testing first avoids a replace() per value on the LeafClass hot path.
+const ATTRIBUTE_SPECIALS = /[&<>"'\r\n\t]/;
+const TEXT_SPECIALS = /[&<>"'\r]/;
+
 function a(name: string, value: string | undefined): string {
-  return value === undefined ? '' : ` ${name}="${escapeXmlAttribute(value)}"`;
+  if (value === undefined) return '';
+  return ` ${name}="${ATTRIBUTE_SPECIALS.test(value) ? escapeXmlAttribute(value) : value}"`;
+}
+
+function t(value: string): string {
+  return TEXT_SPECIALS.test(value) ? escapeXml(value) : value;
 }
 
 function slot(out: Out, name: string, values: readonly string[] | string | undefined): void {
   if (values === undefined) return;
   const list = typeof values === 'string' ? [values] : values;
   out.w(`<rim:Slot${a('name', name)}><rim:ValueList>`);
-  for (const v of list) out.w(`<rim:Value>${escapeXml(v)}</rim:Value>`);
+  for (const v of list) out.w(`<rim:Value>${t(v)}</rim:Value>`);
   out.w('</rim:ValueList></rim:Slot>');
 }
 
@@ -86,8 +98,7 @@ function slots(out: Out, extra: readonly Slot[]): void {
 }
 
 function localizedString(ls: LocalizedString): string {
-  const lang = ls.lang === undefined ? '' : ` xml:lang="${escapeXmlAttribute(ls.lang)}"`;
-  return `<rim:LocalizedString${lang}${a('charset', ls.charset)}${a('value', ls.value)}/>`;
+  return `<rim:LocalizedString${a('xml:lang', ls.lang)}${a('charset', ls.charset)}${a('value', ls.value)}/>`;
 }
 
 function nameAndDescription(
