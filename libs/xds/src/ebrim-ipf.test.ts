@@ -8,6 +8,7 @@ import { parseXml } from '@mesh/xml';
 import { describe, expect, it } from 'vitest';
 import { readSubmitObjectsRequest } from './ebrim-read.js';
 import { writeSubmitObjectsRequest } from './ebrim-write.js';
+import { extraSlotsOf } from './extra-metadata.js';
 
 const dir = new URL('../../../../shared/conformance/02-xds-metadata/ipf/', import.meta.url);
 const read = (name: string) => readSubmitObjectsRequest(parseXml(readFileSync(new URL(name, dir))));
@@ -156,6 +157,18 @@ describe('IPF SubmitObjectsRequest samples', () => {
     ).toEqual([
       ['as01', 'HasMember', 'SubmissionSet01', 'Document01'],
       ['as02', 'IsSnapshotOf', 'Document01', 'urn:uuid:e0985823-dc50-45a5-a6c8-a11a829893bd'],
+    ]);
+  });
+});
+
+describe('extraSlotsOf', () => {
+  it('lists every extra slot of the NIST-style sample with its location', () => {
+    const r = readSubmitObjectsRequest(parseXml(readFileSync(new URL('submission-set.xml', dir))));
+    expect(r.objects.submissionSets).toHaveLength(1);
+    expect(extraSlotsOf(r.objects).map((x) => x.location)).toEqual([
+      'SubmissionSet[SubmissionSet01].urn:nist:extraSSSlot',
+      'DocumentEntry[Document01].urn:nist:extraDESlot',
+      'Association[ID_988310111_2].urn:nist:extraAssocSlot',
     ]);
   });
 });

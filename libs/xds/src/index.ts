@@ -7,3 +7,4 @@ export * from './constants.js';
 export * from './hl7.js';
 export * from './ebrim-read.js';
 export * from './ebrim-write.js';
+export * from './extra-metadata.js';
