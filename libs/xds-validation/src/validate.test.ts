@@ -806,6 +806,26 @@ describe('ITI-57 metadata update structure (ITI TF-2 3.57.4.1.3.3)', () => {
     ]);
   });
 
+  it('AssociationPropagation is yes or no', () => {
+    expect(validateSubmission(update({ associationPropagation: 'yes' }), ITI57)).toEqual([]);
+    expect(validateSubmission(update({ associationPropagation: 'true' }), ITI57)).toMatchObject([
+      { code: 'XDSMetadataUpdateOperationError', location: 'Association[as-update].AssociationPropagation' },
+    ]);
+  });
+
+  it('AssociationPropagation outside ITI-57', () => {
+    const base = validSubmission();
+    const s = {
+      ...base,
+      associations: base.associations.map((a) =>
+        a.entryUUID === AS_SS_DOC ? { ...a, associationPropagation: 'no' } : a,
+      ),
+    };
+    expect(validateSubmission(s, ITI42)).toMatchObject([
+      { code: META, location: `Association[${AS_SS_DOC}].AssociationPropagation` },
+    ]);
+  });
+
   it('two new versions of one logical document', () => {
     const DOC3 = 'urn:uuid:5b1f36b0-8ad9-4a2f-8e0b-7a4b0fb7e1ab';
     const base = update();

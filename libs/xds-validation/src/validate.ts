@@ -421,6 +421,17 @@ class Validator {
     if (a.documentation) this.code('associationDocumentation', a.documentation, where, 'documentation', true);
     this.reference(a.sourceObject, where, 'sourceObject');
     this.reference(a.targetObject, where, 'targetObject');
+    // AssociationPropagation: ITI-57 only, `yes` or `no` (ITI TF-2 3.57.4.1.3.3.1).
+    if (a.associationPropagation !== undefined) {
+      if (!this.isUpdate)
+        this.prohibited(true, 'AssociationPropagation', where, 'it belongs to ITI-57 metadata updates');
+      else if (a.associationPropagation !== 'yes' && a.associationPropagation !== 'no')
+        this.err(
+          `AssociationPropagation is yes or no, is '${a.associationPropagation}'`,
+          `${where}.AssociationPropagation`,
+          'XDSMetadataUpdateOperationError',
+        );
+    }
 
     const type = a.associationType;
     switch (type) {
