@@ -8,3 +8,4 @@ export * from './hl7.js';
 export * from './ebrim-read.js';
 export * from './ebrim-write.js';
 export * from './extra-metadata.js';
+export * from './ids.js';
