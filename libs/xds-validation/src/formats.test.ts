@@ -118,7 +118,11 @@ describe('XCN, XON, XTN', () => {
     expect(xcnProblem(parseXcn('^Smitty^Gerald'))).toBeUndefined();
     expect(xcnProblem(parseXcn('11375^Welby^Marcus^^^Dr^MD^^&1.2.840.113619.6.197&ISO'))).toBeUndefined();
     expect(xcnProblem(parseXcn('^^Gerald'))).toBeTypeOf('string');
-    expect(xcnProblem(parseXcn('11375^Welby^^^^^^^NPI&1.2.3&ISO'))).toBeTypeOf('string');
+    expect(
+      xcnProblem(parseXcn('11375^Welby^^^^^^^IHENA&1.3.6.1.4.1.21367.2010.1.2.300&ISO')),
+    ).toBeUndefined();
+    expect(xcnProblem(parseXcn('11375^Welby^^^^^^^NPI'))).toBeTypeOf('string');
+    expect(xcnProblem(parseXcn('11375^Welby^^^^^^^&1.2.3&L'))).toBeTypeOf('string');
   });
   it('XON with a name; authority &OID&ISO', () => {
     expect(xonProblem(parseXon('Some Hospital^^^^^&1.2.3.4.5.6.7.8.9.1789&ISO^^^^45'))).toBeUndefined();

@@ -137,12 +137,15 @@ export function languageCodeProblem(value: string): string | undefined {
     : `languageCode '${value}' is not an RFC 5646 language tag`;
 }
 
-/** The assigning authority component `&OID&ISO` of XCN.9 / XON.6, when valued. */
+/**
+ * The assigning authority HD of XCN.9 / XON.6, when valued: an OID in HD.2 and `ISO` in HD.3
+ * (ITI TF-3 Table 4.2.3.1.7-2). Unlike CX.4 of patient ids, a namespace id in HD.1 is tolerated.
+ */
 function authorityProblem(component: string | undefined, what: string): string | undefined {
   if (component === undefined || component === '') return undefined;
   const hd = component.split('&');
-  if (hd.length !== 3 || hd[0] !== '' || hd[2] !== 'ISO' || oidProblem(hd[1] ?? '') !== undefined)
-    return `${what} must be &OID&ISO, is '${component}'`;
+  if (hd.length !== 3 || hd[2] !== 'ISO' || oidProblem(hd[1] ?? '') !== undefined)
+    return `${what} must be [namespace]&OID&ISO, is '${component}'`;
   return undefined;
 }
 

@@ -17,11 +17,13 @@
  *   `...&3.4.5&ISO`, whose OID has a first arc above 2 (ISO/IEC 9834-1).
  * - update_sameLid (ITI-57): two new versions of one logicalID (the case IPF rejects), the
  *   second not a member of the SubmissionSet, and the same sourcePatientId as above.
+ *
+ * And the OpenXDS Provide and Register sample (SOAP-wrapped, ITI-41), which is valid: no issue.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseXml } from '@mesh/xml';
+import { NS, parseXml } from '@mesh/xml';
 import { readSubmitObjectsRequest } from '@mesh/xds';
 import { validateSubmission } from './validate.js';
 import type { MetadataPolicy, SubmissionTransaction } from './policy.js';
@@ -91,5 +93,25 @@ describe('IPF SubmitObjectsRequest samples', () => {
       ['XDSMetadataUpdateOperationError', 'DocumentEntry[Document02].logicalID'],
       ['XDSRegistryMetadataError', 'DocumentEntry[Document02]'],
     ]);
+  });
+});
+
+describe('OpenXDS ProvideAndRegisterDocumentSet-bRequest.xml (ITI-41)', () => {
+  it('has no issue', () => {
+    const file = fileURLToPath(
+      new URL(
+        '../../../../shared/conformance/02-xds-metadata/openxds/samples/ProvideAndRegisterDocumentSet-bRequest.xml',
+        import.meta.url,
+      ),
+    );
+    const request = parseXml(readFileSync(file, 'utf8')).getElementsByTagNameNS(
+      NS.lcm,
+      'SubmitObjectsRequest',
+    )[0];
+    expect(request).toBeDefined();
+    const read = readSubmitObjectsRequest(request!);
+    expect(read.issues).toEqual([]);
+    expect(read.submission?.documentEntries).toHaveLength(1);
+    expect(validateSubmission(read.submission!, { transaction: 'ITI-41', policy: permissive })).toEqual([]);
   });
 });

@@ -588,6 +588,15 @@ describe('SubmissionSet and Folder membership (ITI TF-3 4.2.2.1)', () => {
     ]);
   });
 
+  it('HasMember from the SubmissionSet to itself', () => {
+    const s = withAssociations(
+      association({ entryUUID: 'as-self', targetObject: SS, submissionSetStatus: 'Reference' }),
+    );
+    expect(validateSubmission(s, ITI42)).toMatchObject([
+      { code: META, location: 'Association[as-self].targetObject' },
+    ]);
+  });
+
   it('HasMember from a DocumentEntry', () => {
     const s = withAssociations(association({ entryUUID: 'as-dd', sourceObject: DOC, targetObject: DOC }));
     expect(validateSubmission(s, ITI42)).toMatchObject([

@@ -492,7 +492,12 @@ class Validator {
     const fromSs = a.sourceObject === this.ss.entryUUID;
     const targetDoc = this.documents.get(a.targetObject);
     const targetFolder = this.folders.get(a.targetObject);
-    const external = !targetDoc && !targetFolder && !this.associations.has(a.targetObject);
+    const toSs = a.targetObject === this.ss.entryUUID;
+    const external = !targetDoc && !targetFolder && !toSs && !this.associations.has(a.targetObject);
+    if (fromSs && toSs) {
+      this.err('HasMember from the SubmissionSet to itself', `${where}.targetObject`);
+      return;
+    }
     if (fromSs) {
       if (targetDoc || (external && !this.isUpdate)) {
         // ITI TF-3 4.2.2.1.1: SubmissionSetStatus is Original for a DocumentEntry of this
@@ -520,7 +525,7 @@ class Validator {
     );
     if (!this.isInSubmission(a.sourceObject) && !isUuidUrn(a.sourceObject)) return; // reported by reference()
     // Folder membership: Folder (new, or registered: by UUID) -> DocumentEntry (ITI TF-3 4.2.2.1.2).
-    if (!this.isFolderRef(a.sourceObject) || targetFolder || this.associations.has(a.targetObject))
+    if (!this.isFolderRef(a.sourceObject) || targetFolder || toSs || this.associations.has(a.targetObject))
       this.err(
         'HasMember goes from the SubmissionSet to a DocumentEntry, Folder or Association, or from a Folder to a DocumentEntry',
         `${where}.sourceObject`,
