@@ -106,3 +106,76 @@ export function versionOf(v: string | undefined): number {
   if (v === undefined || !/^\d{1,9}$/.test(v)) return 1;
   return Number(v);
 }
+
+/** Rows for one table within an {@link InsertBatch}. */
+export interface InsertPart {
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly unknown[])[];
+  readonly cast?: readonly (string | undefined)[];
+  /** e.g. `ON CONFLICT DO NOTHING`. */
+  readonly suffix?: string;
+  /** Called when fewer rows than given were inserted (a conflict skipped some): the error to throw. */
+  readonly onShort?: (q: Queryable) => Promise<Error> | Error;
+  /**
+   * The part whose rows this one references by its first column: only rows whose parent was
+   * inserted are, so a parent skipped by ON CONFLICT leaves no dangling child to fail the
+   * statement's foreign key check before `onShort` can name the conflict.
+   */
+  readonly parent?: InsertPart;
+}
+
+/**
+ * Several INSERTs sent as ONE statement (data-modifying CTEs, each `RETURNING 1` so the
+ * main SELECT counts what each inserted): a typical one-document registration is then two
+ * round trips instead of nine. Foreign keys between the parts hold because PostgreSQL checks
+ * them at the end of the statement. Batches above the parameter budget fall back to one
+ * chunked statement per part.
+ */
+export class InsertBatch {
+  private readonly parts: InsertPart[] = [];
+
+  add(part: InsertPart): this {
+    if (part.rows.length > 0) this.parts.push(part);
+    return this;
+  }
+
+  async run(q: Queryable): Promise<void> {
+    if (this.parts.length === 0) return;
+    const total = this.parts.reduce((n, p) => n + p.rows.length * p.columns.length, 0);
+    if (total > MAX_PARAMS) {
+      for (const part of this.parts) {
+        const n = await insertRows(q, part.table, part.columns, part.rows, part);
+        if (n < part.rows.length && part.onShort !== undefined) throw await part.onShort(q);
+      }
+      return;
+    }
+    const p = new Params();
+    const ctes = this.parts.map((part, k) => {
+      const tuples = part.rows.map(
+        (row) =>
+          `(${row
+            .map((v, i) => {
+              const c = part.cast?.[i];
+              return c === undefined ? p.add(v) : `${p.add(v)}::${c}`;
+            })
+            .join(', ')})`,
+      );
+      const parent = part.parent === undefined ? -1 : this.parts.indexOf(part.parent);
+      const cols = part.columns.join(', ');
+      const source =
+        parent < 0
+          ? `VALUES ${tuples.join(', ')}`
+          : `SELECT * FROM (VALUES ${tuples.join(', ')}) AS v (${cols}) WHERE v.${part.columns[0]} IN (SELECT id FROM i${parent})`;
+      return `i${k} AS (INSERT INTO ${part.table} (${cols}) ${source}${
+        part.suffix === undefined ? '' : ` ${part.suffix}`
+      } RETURNING ${part.columns[0]} AS id)`;
+    });
+    const counts = this.parts.map((_, k) => `(SELECT count(*) FROM i${k}) AS c${k}`).join(', ');
+    const r = await q.query<Record<string, string>>(`WITH ${ctes.join(', ')} SELECT ${counts}`, p.values);
+    const row = r.rows[0] ?? {};
+    for (const [k, part] of this.parts.entries()) {
+      if (Number(row[`c${k}`]) < part.rows.length && part.onShort !== undefined) throw await part.onShort(q);
+    }
+  }
+}

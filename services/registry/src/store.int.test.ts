@@ -167,6 +167,28 @@ describe('insertSubmission', () => {
     );
   });
 
+  it("stores a submission above one statement's parameter budget part by part, still all-or-nothing", async () => {
+    const pid = patientCx('large');
+    const docs = Array.from({ length: 1000 }, () => documentEntry(pid));
+    await register(submission(pid, docs));
+    const r = await store.findDocuments(
+      { patientId: pid, status: ['Approved'] },
+      { returnType: 'ObjectRef', limit: 5000 },
+    );
+    expect(r.objects.objectRefs).toHaveLength(1000);
+    const pid2 = patientCx('large-dup');
+    const taken = submission(pid2, [documentEntry(pid2)]);
+    await register(taken);
+    const more = Array.from({ length: 1000 }, () => documentEntry(pid2));
+    const bad = submission(pid2, more, { set: { uniqueId: taken.submissionSet.uniqueId } });
+    expect(await codeOf(register(bad))).toBe('XDSDuplicateUniqueIdInRegistry');
+    const after = await store.findDocuments(
+      { patientId: pid2, status: ['Approved'] },
+      { returnType: 'ObjectRef', limit: 5000 },
+    );
+    expect(after.objects.objectRefs).toHaveLength(1);
+  });
+
   it('lets exactly one of two concurrent registrations of one uniqueId with different content commit', async () => {
     const pid = patientCx('race');
     const uniqueId = `1.3.182.99.race.${Date.now()}`;

@@ -12,7 +12,8 @@ import type { StoredQueries } from './queries.js';
 import { DOCUMENT_COLUMNS } from './queries.js';
 import { toDocumentEntry } from './rows.js';
 import type { VersionedRow } from './rows.js';
-import { insertRows, normalizeDtm, uuidOf, uuidsOf, versionOf } from './sql.js';
+import type { InsertPart } from './sql.js';
+import { InsertBatch, normalizeDtm, uuidOf, uuidsOf, versionOf } from './sql.js';
 
 /** A DocumentEntry uniqueId as registered: what ITI-42 compares a resubmission against. */
 export interface RegisteredUniqueId {
@@ -70,10 +71,12 @@ export function createRegistryStore(db: Db): RegistryStore {
 
     async insertSubmission(tx, s, { receivedAt }) {
       await claimUniqueIds(tx, s.documentEntries);
-      await insertDocumentEntries(tx, s.documentEntries, s.submissionSet, receivedAt);
-      await insertSubmissionSet(tx, s.submissionSet, receivedAt);
-      await insertFolders(tx, s.folders, receivedAt);
-      await insertAssociations(tx, s.associations);
+      const batch = new InsertBatch();
+      addDocumentEntries(batch, s.documentEntries, s.submissionSet, receivedAt);
+      addSubmissionSet(batch, s.submissionSet, receivedAt);
+      addFolders(batch, s.folders, receivedAt);
+      addAssociations(batch, s.associations);
+      await batch.run(tx);
     },
 
     async deprecate(tx, entryUUIDs) {
@@ -295,12 +298,12 @@ const DOC_COLUMN_TYPES: Partial<Record<(typeof DOC_COLUMNS)[number], string>> = 
 };
 const DOC_CASTS = DOC_COLUMNS.map((c) => DOC_COLUMN_TYPES[c]);
 
-async function insertDocumentEntries(
-  tx: Queryable,
+function addDocumentEntries(
+  batch: InsertBatch,
   entries: readonly DocumentEntry[],
   ss: SubmissionSet,
   receivedAt: Date,
-): Promise<void> {
+): void {
   if (entries.length === 0) return;
   const ssUuid = uuidOf(ss.entryUUID) ?? null;
   const rows = entries.map((d) => {
@@ -340,15 +343,18 @@ async function insertDocumentEntries(
       JSON.stringify(d),
     ];
   });
-  const n = await insertRows(tx, 'document_entries', DOC_COLUMNS, rows, {
+  const parent: InsertPart = {
+    table: 'document_entries',
+    columns: DOC_COLUMNS,
+    rows,
     cast: DOC_CASTS,
     suffix: 'ON CONFLICT (entry_uuid) DO NOTHING',
-  });
-  if (n !== rows.length) {
-    throw MeshError.of('XDSRegistryMetadataError', 'A DocumentEntry entryUUID is already registered', {
-      location: 'DocumentEntry.entryUUID',
-    });
-  }
+    onShort: () =>
+      MeshError.of('XDSRegistryMetadataError', 'A DocumentEntry entryUUID is already registered', {
+        location: 'DocumentEntry.entryUUID',
+      }),
+  };
+  batch.add(parent);
   const conf: unknown[][] = [];
   const events: unknown[][] = [];
   const authors: unknown[][] = [];
@@ -362,32 +368,63 @@ async function insertDocumentEntries(
     });
     for (const r of d.referenceIdList) refs.push([id, r.raw]);
   });
+  const codeColumns = ['entry_uuid', 'code', 'scheme'];
   const codeCast = ['uuid', undefined, undefined];
   const skipDup = 'ON CONFLICT DO NOTHING';
-  await insertRows(tx, 'document_confidentiality_codes', ['entry_uuid', 'code', 'scheme'], conf, {
-    cast: codeCast,
-    suffix: skipDup,
-  });
-  await insertRows(tx, 'document_event_codes', ['entry_uuid', 'code', 'scheme'], events, {
-    cast: codeCast,
-    suffix: skipDup,
-  });
-  await insertRows(tx, 'document_author_persons', ['entry_uuid', 'ordinal', 'person'], authors, {
-    cast: ['uuid', 'smallint', undefined],
-  });
-  await insertRows(tx, 'document_reference_ids', ['entry_uuid', 'reference_id'], refs, {
-    cast: ['uuid', undefined],
-    suffix: skipDup,
-  });
+  batch
+    .add({
+      parent,
+      table: 'document_confidentiality_codes',
+      columns: codeColumns,
+      rows: conf,
+      cast: codeCast,
+      suffix: skipDup,
+    })
+    .add({
+      parent,
+      table: 'document_event_codes',
+      columns: codeColumns,
+      rows: events,
+      cast: codeCast,
+      suffix: skipDup,
+    })
+    .add({
+      parent,
+      table: 'document_author_persons',
+      columns: ['entry_uuid', 'ordinal', 'person'],
+      rows: authors,
+      cast: ['uuid', 'smallint', undefined],
+    })
+    .add({
+      parent,
+      table: 'document_reference_ids',
+      columns: ['entry_uuid', 'reference_id'],
+      rows: refs,
+      cast: ['uuid', undefined],
+      suffix: skipDup,
+    });
 }
 
-async function insertSubmissionSet(tx: Queryable, ss: SubmissionSet, receivedAt: Date): Promise<void> {
+/** The uniqueIds of `uniqueIds` that another object of `table` already holds (for the error's context). */
+async function takenUniqueIds(
+  q: Queryable,
+  table: 'submission_sets' | 'folders',
+  uniqueIds: readonly string[],
+  mine: readonly string[],
+): Promise<string> {
+  const r = await q.query<{ unique_id: string }>(
+    `SELECT unique_id FROM ${table} WHERE unique_id = ANY($1::text[]) AND entry_uuid <> ALL($2::uuid[])`,
+    [uniqueIds, mine],
+  );
+  return r.rows.length === 0 ? 'an entryUUID' : r.rows.map((x) => x.unique_id).join(', ');
+}
+
+function addSubmissionSet(batch: InsertBatch, ss: SubmissionSet, receivedAt: Date): void {
   const id = requireUuid(ss.entryUUID, 'SubmissionSet.entryUUID');
   const uniqueId = required(ss.uniqueId, 'SubmissionSet.uniqueId');
-  const n = await insertRows(
-    tx,
-    'submission_sets',
-    [
+  const parent: InsertPart = {
+    table: 'submission_sets',
+    columns: [
       'entry_uuid',
       'unique_id',
       'patient_id',
@@ -401,7 +438,7 @@ async function insertSubmissionSet(tx: Queryable, ss: SubmissionSet, receivedAt:
       'registered_at',
       'metadata',
     ],
-    [
+    rows: [
       [
         id,
         uniqueId,
@@ -417,110 +454,101 @@ async function insertSubmissionSet(tx: Queryable, ss: SubmissionSet, receivedAt:
         JSON.stringify(ss),
       ],
     ],
-    {
-      cast: ['uuid', ...Array<undefined>(7), 'bigint', undefined, 'timestamptz', 'jsonb'],
-      suffix: 'ON CONFLICT DO NOTHING',
-    },
-  );
-  if (n === 0) {
-    throw MeshError.of(
-      'XDSDuplicateUniqueIdInRegistry',
-      `SubmissionSet uniqueId ${uniqueId} (or its entryUUID) is already registered`,
-      { location: ss.entryUUID },
-    );
-  }
+    cast: ['uuid', ...Array<undefined>(7), 'bigint', undefined, 'timestamptz', 'jsonb'],
+    suffix: 'ON CONFLICT DO NOTHING',
+    onShort: async (q) =>
+      MeshError.of(
+        'XDSDuplicateUniqueIdInRegistry',
+        `SubmissionSet uniqueId already registered: ${await takenUniqueIds(q, 'submission_sets', [uniqueId], [id])}`,
+        { location: ss.entryUUID },
+      ),
+  };
+  batch.add(parent);
   const authors = ss.authors.flatMap((a, k) => (a.person === undefined ? [] : [[id, k, a.person.raw]]));
-  await insertRows(tx, 'submission_set_author_persons', ['entry_uuid', 'ordinal', 'person'], authors, {
+  batch.add({
+    parent,
+    table: 'submission_set_author_persons',
+    columns: ['entry_uuid', 'ordinal', 'person'],
+    rows: authors,
     cast: ['uuid', 'smallint', undefined],
   });
 }
 
-async function insertFolders(tx: Queryable, folders: readonly Folder[], receivedAt: Date): Promise<void> {
-  for (const f of folders) {
+function addFolders(batch: InsertBatch, folders: readonly Folder[], receivedAt: Date): void {
+  if (folders.length === 0) return;
+  const rows = folders.map((f) => {
     const id = requireUuid(f.entryUUID, 'Folder.entryUUID');
-    const uniqueId = required(f.uniqueId, 'Folder.uniqueId');
-    const n = await insertRows(
-      tx,
-      'folders',
-      [
-        'entry_uuid',
-        'logical_id',
-        'version',
-        'unique_id',
-        'patient_id',
-        'status',
-        'last_update_time',
-        'last_update_time_n',
-        'home_community_id',
-        'registered_at',
-        'metadata',
-      ],
-      [
-        [
-          id,
-          f.logicalID === undefined ? id : requireUuid(f.logicalID, 'Folder.logicalID'),
-          versionOf(f.version),
-          uniqueId,
-          required(f.patientId?.raw, 'Folder.patientId'),
-          f.availabilityStatus ?? 'Approved',
-          f.lastUpdateTime ?? null,
-          f.lastUpdateTime === undefined ? null : (normalizeDtm(f.lastUpdateTime) ?? null),
-          f.homeCommunityId ?? null,
-          receivedAt,
-          JSON.stringify(f),
-        ],
-      ],
-      {
-        cast: [
-          'uuid',
-          'uuid',
-          'integer',
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-          'bigint',
-          undefined,
-          'timestamptz',
-          'jsonb',
-        ],
-        suffix: 'ON CONFLICT DO NOTHING',
-      },
-    );
-    if (n === 0) {
-      throw MeshError.of(
+    return [
+      id,
+      f.logicalID === undefined ? id : requireUuid(f.logicalID, 'Folder.logicalID'),
+      versionOf(f.version),
+      required(f.uniqueId, 'Folder.uniqueId'),
+      required(f.patientId?.raw, 'Folder.patientId'),
+      f.availabilityStatus ?? 'Approved',
+      f.lastUpdateTime ?? null,
+      f.lastUpdateTime === undefined ? null : (normalizeDtm(f.lastUpdateTime) ?? null),
+      f.homeCommunityId ?? null,
+      receivedAt,
+      JSON.stringify(f),
+    ];
+  });
+  const parent: InsertPart = {
+    table: 'folders',
+    columns: [
+      'entry_uuid',
+      'logical_id',
+      'version',
+      'unique_id',
+      'patient_id',
+      'status',
+      'last_update_time',
+      'last_update_time_n',
+      'home_community_id',
+      'registered_at',
+      'metadata',
+    ],
+    rows,
+    cast: [
+      'uuid',
+      'uuid',
+      'integer',
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      'bigint',
+      undefined,
+      'timestamptz',
+      'jsonb',
+    ],
+    suffix: 'ON CONFLICT DO NOTHING',
+    onShort: async (q) =>
+      MeshError.of(
         'XDSDuplicateUniqueIdInRegistry',
-        `Folder uniqueId ${uniqueId} (or its entryUUID) is already registered`,
-        { location: f.entryUUID },
-      );
-    }
-    await insertRows(
-      tx,
-      'folder_codes',
-      ['entry_uuid', 'code', 'scheme'],
-      f.codeList.map((c) => [id, c.code, c.codingScheme]),
-      { cast: ['uuid', undefined, undefined], suffix: 'ON CONFLICT DO NOTHING' },
-    );
-  }
+        `Folder uniqueId already registered: ${await takenUniqueIds(
+          q,
+          'folders',
+          rows.map((r) => r[3] as string),
+          rows.map((r) => r[0] as string),
+        )}`,
+        { location: 'Folder.uniqueId' },
+      ),
+  };
+  batch.add(parent);
+  batch.add({
+    parent,
+    table: 'folder_codes',
+    columns: ['entry_uuid', 'code', 'scheme'],
+    rows: folders.flatMap((f, i) => f.codeList.map((c) => [rows[i]![0], c.code, c.codingScheme])),
+    cast: ['uuid', undefined, undefined],
+    suffix: 'ON CONFLICT DO NOTHING',
+  });
 }
 
-async function insertAssociations(tx: Queryable, associations: readonly Association[]): Promise<void> {
-  if (associations.length === 0) return;
-  const rows = associations.map((a) => [
-    requireUuid(a.entryUUID, 'Association.entryUUID'),
-    a.associationType,
-    requireUuid(a.sourceObject, 'Association.sourceObject'),
-    requireUuid(a.targetObject, 'Association.targetObject'),
-    a.availabilityStatus ?? 'Approved',
-    a.submissionSetStatus ?? null,
-    a.homeCommunityId ?? null,
-    JSON.stringify(a.extraSlots),
-    JSON.stringify(a),
-  ]);
-  const n = await insertRows(
-    tx,
-    'associations',
-    [
+function addAssociations(batch: InsertBatch, associations: readonly Association[]): void {
+  batch.add({
+    table: 'associations',
+    columns: [
       'id',
       'type',
       'source_id',
@@ -531,15 +559,22 @@ async function insertAssociations(tx: Queryable, associations: readonly Associat
       'slots',
       'metadata',
     ],
-    rows,
-    {
-      cast: ['uuid', undefined, 'uuid', 'uuid', undefined, undefined, undefined, 'jsonb', 'jsonb'],
-      suffix: 'ON CONFLICT (id) DO NOTHING',
-    },
-  );
-  if (n !== rows.length) {
-    throw MeshError.of('XDSRegistryMetadataError', 'An Association id is already registered', {
-      location: 'Association.entryUUID',
-    });
-  }
+    rows: associations.map((a) => [
+      requireUuid(a.entryUUID, 'Association.entryUUID'),
+      a.associationType,
+      requireUuid(a.sourceObject, 'Association.sourceObject'),
+      requireUuid(a.targetObject, 'Association.targetObject'),
+      a.availabilityStatus ?? 'Approved',
+      a.submissionSetStatus ?? null,
+      a.homeCommunityId ?? null,
+      JSON.stringify(a.extraSlots),
+      JSON.stringify(a),
+    ]),
+    cast: ['uuid', undefined, 'uuid', 'uuid', undefined, undefined, undefined, 'jsonb', 'jsonb'],
+    suffix: 'ON CONFLICT (id) DO NOTHING',
+    onShort: () =>
+      MeshError.of('XDSRegistryMetadataError', 'An Association id is already registered', {
+        location: 'Association.entryUUID',
+      }),
+  });
 }
