@@ -183,13 +183,11 @@ export function xtnProblem(xtn: Xtn): string | undefined {
 
 /**
  * Extra metadata slot names (ITI TF-3 4.2.3.1.7): a URN, not in the `urn:ihe:` namespace IHE
- * reserves, nor in ebRIM's own `urn:oasis:names:tc:ebxml-regrep:` namespace.
+ * reserves. Nothing more: the TF reserves no other namespace.
  */
 export function extraSlotNameProblem(name: string): string | undefined {
   if (!/^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:\S+$/.test(name))
     return `slot '${name}' is neither defined by XDS for this object nor a URN (extra metadata)`;
   if (/^urn:ihe:/i.test(name)) return `slot '${name}' is in the urn:ihe: namespace reserved for IHE`;
-  if (/^urn:oasis:names:tc:ebxml-regrep:/i.test(name))
-    return `slot '${name}' is in the ebRIM urn:oasis:names:tc:ebxml-regrep: namespace`;
   return undefined;
 }
