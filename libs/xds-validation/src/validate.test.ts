@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCx, parseXcn, parseXon, parseXtn } from '@mesh/xds';
 import type { Association, Code, DocumentEntry, Folder, Submission, SubmissionSet } from '@mesh/xds';
-import { validateSubmission } from './validate.js';
+import { relationshipTargets, validateSubmission } from './validate.js';
 import type { CodedAttribute, MetadataPolicy, RegisteredDocument, ValidateOptions } from './policy.js';
 
 const NATIONAL = '1.3.6.1.4.1.21367.2017.2.5.83';
@@ -660,6 +660,16 @@ describe('relationships (ITI TF-3 4.2.2.2)', () => {
     expect(validateSubmission(rel('RPLC', { targetObject: DOC }), ITI42)).toMatchObject([
       { code: META, location: 'Association[as-rel].targetObject' },
     ]);
+  });
+
+  it('relationshipTargets lists registered targets once, for prefetching', () => {
+    const s = withAssociations(
+      association({ entryUUID: 'r1', associationType: 'RPLC', sourceObject: DOC, targetObject: REGISTERED }),
+      association({ entryUUID: 'r2', associationType: 'signs', sourceObject: DOC, targetObject: REGISTERED }),
+      association({ entryUUID: 'r3', associationType: 'signs', sourceObject: DOC, targetObject: DOC }),
+      association({ entryUUID: 'r4', associationType: 'APND', sourceObject: DOC, targetObject: DOC2 }),
+    );
+    expect(relationshipTargets(s)).toEqual([REGISTERED, DOC2]);
   });
 
   it('one document replaced twice', () => {

@@ -42,6 +42,15 @@ import type { CodedAttribute, MetadataPolicy, SubmissionTransaction, ValidateOpt
 /** Full StatusType URNs allowed in ITI-57 OriginalStatus / NewStatus (ITI TF-2 3.57.4.1.3.3.2). */
 const STATUS_URN = /^urn:oasis:names:tc:ebxml-regrep:StatusType:(Approved|Deprecated|Submitted)$/;
 
+/** Relationship associations: their target is a registered document (ITI TF-3 4.2.2.2). */
+const RELATIONSHIPS: ReadonlySet<string> = new Set([
+  'RPLC',
+  'APND',
+  'XFRM',
+  'XFRM_RPLC',
+  'signs',
+  'IsSnapshotOf',
+]);
 /** Those whose target must be Approved (ITI TF-3 Table 4.2.4.1-2 XDSRegistryDeprecatedDocumentError). */
 const NEEDS_APPROVED_TARGET = new Set(['RPLC', 'APND', 'XFRM', 'XFRM_RPLC']);
 /** Those that deprecate their target: a document can be replaced once (ITI TF-3 4.2.2.2.1). */
@@ -61,6 +70,24 @@ interface Codes {
  */
 export function validateSubmission(submission: Submission, opts: ValidateOptions): Issue[] {
   return new Validator(submission, opts).run();
+}
+
+/**
+ * The UUIDs of registered documents the submission's relationship associations (RPLC, APND,
+ * XFRM, XFRM_RPLC, signs, IsSnapshotOf) point at, each once: what a caller backed by an
+ * asynchronous store fetches before validating, to answer `policy.lookupDocument` from memory.
+ */
+export function relationshipTargets(submission: Submission): string[] {
+  const inSubmission = new Set(submission.documentEntries.map((d) => d.entryUUID));
+  const targets = new Set<string>();
+  for (const a of submission.associations)
+    if (
+      RELATIONSHIPS.has(a.associationType) &&
+      isUuidUrn(a.targetObject) &&
+      !inSubmission.has(a.targetObject)
+    )
+      targets.add(a.targetObject);
+  return [...targets];
 }
 
 class Validator {
