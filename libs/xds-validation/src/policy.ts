@@ -7,22 +7,11 @@
 import type { AvailabilityStatus, DocumentEntryType } from '@mesh/xds';
 
 /**
- * The coded attributes whose codes the affinity domain constrains (ITI TF-3 4.2.3.1.2):
- * DocumentEntry (Table 4.2.3.2-1), SubmissionSet.contentTypeCode (Table 4.2.3.3-1),
- * Folder.codeList (Table 4.2.3.4-1) and the Association Documentation classification (4.2.2.2).
- * Same names as `CodedAttribute` in @mesh/affinity-domain, so its `isAllowedCode` plugs in.
+ * The coded attributes whose codes the affinity domain constrains (ITI TF-3 4.2.3.1.2), as
+ * @mesh/affinity-domain names them, so its `isAllowedCode` plugs in as is.
  */
-export type CodedAttribute =
-  | 'classCode'
-  | 'typeCode'
-  | 'formatCode'
-  | 'healthcareFacilityTypeCode'
-  | 'practiceSettingCode'
-  | 'confidentialityCode'
-  | 'eventCodeList'
-  | 'contentTypeCode'
-  | 'folderCodeList'
-  | 'associationDocumentation';
+export type { CodedAttribute } from '@mesh/affinity-domain';
+import type { CodedAttribute } from '@mesh/affinity-domain';
 
 /** What the registry knows about a document an Association targets (RPLC, APND, XFRM, ...). */
 export interface RegisteredDocument {
