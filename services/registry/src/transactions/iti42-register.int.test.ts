@@ -82,6 +82,7 @@ function relation(type: Association['associationType'], source: string, target: 
   };
 }
 
+const upper = (u: string): string => `urn:uuid:${u.slice('urn:uuid:'.length).toUpperCase()}`;
 const element = (xml: string): Element => parseXml(xml).documentElement;
 const register = (s: Submission): Promise<Outcome> =>
   registerDocumentSet(element(writeSubmitObjectsRequest(s)), ctx, { db, store, domain, clock: () => now });
@@ -152,7 +153,8 @@ describe('ITI-42 registerDocumentSet', () => {
         p,
         [replacement, addendum],
         [
-          relation('RPLC', replacement.entryUUID, original.entryUUID),
+          // UUIDs are case-insensitive (RFC 4122 3): the registry matches an upper-case spelling.
+          relation('RPLC', replacement.entryUUID, upper(original.entryUUID)),
           relation('APND', addendum.entryUUID, appended.entryUUID),
         ],
       ),
@@ -196,6 +198,55 @@ describe('ITI-42 registerDocumentSet', () => {
     const failed = outcomes.find((o) => o.status === 'Failure');
     expect(failed && codes(failed)).toEqual(['XDSRegistryDeprecatedDocumentError']);
     expect((await store.getDocumentsByUuid([a.entryUUID, b.entryUUID])).length).toBe(1);
+  });
+
+  it('re-checks targets inside the transaction: a change after validation fails the submission', async () => {
+    const p = await newPatient('stale');
+    const elsewhere = await newPatient('stale-other');
+    const appended = doc(p);
+    const moved = doc(p);
+    expect((await register(sub(p, [appended, moved]))).status).toBe('Success');
+    // The real store, with a concurrent ITI-57 deprecation and a concurrent patient merge landing
+    // right after the handler loaded the targets (what validation saw is then stale).
+    const racing: RegistryStore = {
+      ...store,
+      async getDocumentsByUuid(uuids, q) {
+        const seen = await store.getDocumentsByUuid(uuids, q);
+        if (q === undefined) {
+          await store.deprecate(db, [appended.entryUUID]);
+          await db.query(`UPDATE document_entries SET patient_id = $2 WHERE entry_uuid = $1::uuid`, [
+            moved.entryUUID.slice('urn:uuid:'.length),
+            elsewhere,
+          ]);
+        }
+        return seen;
+      },
+    };
+    const a = doc(p);
+    const b = doc(p);
+    const before = await rowCount();
+    const o = await registerDocumentSet(
+      element(
+        writeSubmitObjectsRequest(
+          sub(
+            p,
+            [a, b],
+            [
+              relation('APND', a.entryUUID, appended.entryUUID),
+              relation('XFRM', b.entryUUID, moved.entryUUID),
+            ],
+          ),
+        ),
+      ),
+      ctx,
+      { db, store: racing, domain, clock: () => now },
+    );
+    expect(o.issues).toMatchObject([
+      { code: 'XDSRegistryDeprecatedDocumentError', location: expect.stringMatching(/targetObject$/) },
+      { code: 'XDSPatientIdDoesNotMatch', location: expect.stringMatching(/targetObject$/) },
+    ]);
+    expect(o.status).toBe('Failure');
+    expect(await rowCount()).toBe(before);
   });
 
   it('rejects a relationship to a document of another patient (XDSPatientIdDoesNotMatch)', async () => {

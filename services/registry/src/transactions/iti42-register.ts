@@ -30,7 +30,14 @@ const REPLACING = new Set(['RPLC', 'XFRM_RPLC']);
 /** Associations whose target must still be Approved when the submission commits (ITI TF-3 4.2.2.2). */
 const NEEDS_APPROVED = new Set(['RPLC', 'APND', 'XFRM', 'XFRM_RPLC']);
 
-/** ITI-42 Register Document Set-b: Document Repository -> Document Registry. */
+/**
+ * ITI-42 Register Document Set-b: Document Repository -> Document Registry.
+ *
+ * Returns Success (with any warnings) or Failure with every issue found; on Failure nothing is
+ * stored. MeshErrors of the store (XDSNonIdenticalHash, XDSDuplicateUniqueIdInRegistry...) become
+ * the Failure; anything else (database down, `ctx.signal` aborted) is thrown for the transport
+ * to answer XDSRegistryError.
+ */
 export async function registerDocumentSet(
   request: Element /* lcm:SubmitObjectsRequest */,
   ctx: RequestContext,
@@ -70,7 +77,7 @@ export async function registerDocumentSet(
       // was replaced in between (a document is replaced only once, ITI TF-3 4.2.2.2.1).
       const deprecated = new Set(await d.store.deprecate(tx, [...replaced.keys()]));
       for (const [uuid, at] of replaced)
-        if (!deprecated.has(uuid))
+        if (!deprecated.has(uuid.toLowerCase()))
           throw MeshError.of(
             'XDSRegistryDeprecatedDocumentError',
             `The target ${uuid} was replaced or deprecated by a concurrent submission`,
