@@ -75,7 +75,7 @@ export async function registerDocumentSet(
       // UPDATE ... WHERE status <> 'Deprecated' locks the targets and, under READ COMMITTED,
       // re-reads a row a concurrent transaction replaced first: a target missing from the result
       // was replaced in between (a document is replaced only once, ITI TF-3 4.2.2.2.1).
-      const deprecated = new Set(await d.store.deprecate(tx, [...replaced.keys()]));
+      const deprecated = new Set(replaced.size > 0 ? await d.store.deprecate(tx, [...replaced.keys()]) : []);
       for (const [uuid, at] of replaced)
         if (!deprecated.has(uuid.toLowerCase()))
           throw MeshError.of(
