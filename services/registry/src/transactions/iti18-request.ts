@@ -400,9 +400,9 @@ function optionalList(v: string | undefined): string[] | undefined {
 }
 
 /** Drops undefined members (exactOptionalPropertyTypes-friendly optional fields). */
-function defined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+function defined<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
-    [K in keyof T]: Exclude<T[K], undefined>;
+    [K in keyof T]?: Exclude<T[K], undefined>;
   };
 }
 

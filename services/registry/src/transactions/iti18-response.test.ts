@@ -115,6 +115,18 @@ describe('buildQueryResponse', () => {
     expect(selectString('string(//rs:RegistryErrorList/@highestSeverity)', doc)).toBe(ERROR_SEVERITY.Warning);
   });
 
+  it('never returns objects alongside an Error, even one passed among the warnings', () => {
+    const de = documentEntry(patientCx(3));
+    const doc = parse(
+      buildQueryResponse(
+        { objects: { ...NONE, documentEntries: [de] }, tooManyResults: false },
+        { warnings: [error('XDSResultNotSinglePatient', 'two patients')], write },
+      ),
+    );
+    expect(status(doc)).toBe(RESPONSE_STATUS.Failure);
+    expect(select('//rim:ExtrinsicObject', doc)).toHaveLength(0);
+  });
+
   it('places the RegistryErrorList before the RegistryObjectList (ebRS 3.0 query.xsd)', () => {
     const doc = parse(
       buildQueryResponse({

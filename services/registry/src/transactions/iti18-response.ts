@@ -15,7 +15,7 @@ import type { StoredQueryResult } from '../queries.js';
 export interface QueryResponseOptions {
   /** The XDSTooManyResults cap, named in its codeContext. */
   readonly limit?: number;
-  /** Warnings to report alongside a successful result. */
+  /** Further issues (normally warnings) to report; an Error among them makes the response a Failure. */
   readonly warnings?: readonly Issue[];
   /** Passed to the ebRIM writer (deterministic ids in tests, objectType attributes). */
   readonly write?: WriteOptions;
