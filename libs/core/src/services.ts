@@ -42,7 +42,7 @@ export const MESH_SERVICES: readonly ServiceSpec[] = Object.freeze([
     title: 'XDS.b Document Registry',
     actors: ['Document Registry', 'Patient Identity Consumer'],
     soap: [{ path: '/xds/registry', transactions: ['ITI-42', 'ITI-18', 'ITI-57', 'ITI-62'] }],
-    api: '/api/registry',
+    api: '/api/affinity-domain',
     listeners: [],
     schema: 'registry',
     defaultPort: 8081,

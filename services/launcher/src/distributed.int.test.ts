@@ -20,9 +20,7 @@ import type { SpawnedMesh } from './spawn-mesh.js';
 
 const DATABASE_URL = process.env.DATABASE_URL;
 const NATS_URL = process.env.NATS_URL;
-const SCENARIOS = fileURLToPath(
-  new URL('../../../test-harness/scenarios/foundation/*.yaml', import.meta.url),
-);
+const SCENARIOS = fileURLToPath(new URL('../../../test-harness/scenarios/', import.meta.url));
 
 /** A run of MESH_SERVICES.length + 1 consecutive free ports (the supervisor uses base + i + 1). */
 async function freePortRun(): Promise<number> {
@@ -93,7 +91,7 @@ describe.skipIf(DATABASE_URL === undefined || NATS_URL === undefined)(
       }
     });
 
-    it('passes the foundation scenarios against each service port', async () => {
+    it('passes the conformance scenarios against each service port', async () => {
       const routes: Record<string, string> = {};
       MESH_SERVICES.forEach((spec, i) => {
         for (const ep of spec.soap) routes[ep.path] = `http://127.0.0.1:${base + i + 1}`;
@@ -103,6 +101,9 @@ describe.skipIf(DATABASE_URL === undefined || NATS_URL === undefined)(
         target: { baseUrl: `http://127.0.0.1:${base + 1}`, routes },
       });
       expect(report.failed, formatReport(report)).toBe(0);
+      expect(
+        report.scenarios.filter((r) => r.id.startsWith('registry-') && r.status === 'passed').length,
+      ).toBe(5);
     });
 
     it('stops every process on SIGTERM', async () => {

@@ -12,9 +12,7 @@ import { expandScenarioPaths, formatReport, runScenarios } from '@mesh/test-harn
 import { freePort, spawnMesh, waitReady } from './spawn-mesh.js';
 import type { SpawnedMesh } from './spawn-mesh.js';
 
-const SCENARIOS = fileURLToPath(
-  new URL('../../../test-harness/scenarios/foundation/*.yaml', import.meta.url),
-);
+const SCENARIOS = fileURLToPath(new URL('../../../test-harness/scenarios/', import.meta.url));
 
 describe('embedded mesh (npm start)', () => {
   let dataDir: string;
@@ -58,10 +56,13 @@ describe('embedded mesh (npm start)', () => {
     expect(out).toMatch(/mllp\s+127\.0\.0\.1:\d+\s+ITI-8 ITI-9 ITI-21/);
   });
 
-  it('passes the foundation conformance scenarios', async () => {
+  it('passes the conformance scenarios (foundation, registry)', async () => {
     const report = await runScenarios({ files: expandScenarioPaths([SCENARIOS]), target: { baseUrl } });
     expect(report.scenarios.length).toBeGreaterThan(0);
     expect(report.failed, formatReport(report)).toBe(0);
+    expect(report.scenarios.filter((r) => r.id.startsWith('registry-') && r.status === 'passed').length).toBe(
+      5,
+    );
   });
 
   it('drains and exits 0 on SIGTERM', async () => {

@@ -3,6 +3,7 @@
  * the only place that imports services. A service absent here still has its paths served
  * (every action answers wsa:ActionNotSupported) and is reported as not implemented.
  */
+import { registryService } from '@mesh/registry';
 import type { ServiceModules } from '@mesh/runtime';
 
-export const MODULES: ServiceModules = Object.freeze({});
+export const MODULES: ServiceModules = Object.freeze({ registry: registryService });

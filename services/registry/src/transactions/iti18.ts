@@ -1,0 +1,73 @@
+/**
+ * ITI-18 Registry Stored Query: Document Consumer -> Document Registry.
+ * Parses the AdhocQueryRequest, runs the stored query and renders the AdhocQueryResponse.
+ */
+import type { Issue } from '@mesh/core';
+import type { StoredQueryResult } from '../queries.js';
+import type { RegistryStore } from '../store.js';
+import { parseStoredQuery } from './iti18-request.js';
+import type { ParsedStoredQuery } from './iti18-request.js';
+import { buildQueryResponse } from './iti18-response.js';
+
+export interface Iti18Deps {
+  readonly store: RegistryStore;
+  /** The registry's homeCommunityId (urn:oid:...). */
+  readonly homeCommunityId: string;
+  readonly maxResults: number;
+}
+
+/** Runs ITI-18 and returns the AdhocQueryResponse XML. */
+export async function handleIti18(request: Element, d: Iti18Deps): Promise<string> {
+  const parsed = parseStoredQuery(request);
+  if ('issues' in parsed) return buildQueryResponse({ issues: parsed.issues });
+  const q = parsed.query;
+  // ITI TF-2 3.18.4.1.2.3.8: a homeCommunityId that is not this registry's is unknown here.
+  if (q.homeCommunityId !== undefined && q.homeCommunityId !== d.homeCommunityId) {
+    const issue: Issue = {
+      code: 'XDSUnknownCommunity',
+      severity: 'Error',
+      context: `homeCommunityId ${q.homeCommunityId} is not served by this registry`,
+      location: '$homeCommunityId',
+    };
+    return buildQueryResponse({ issues: [issue] });
+  }
+  const result = await run(d.store, q, { returnType: q.returnType, limit: d.maxResults });
+  return buildQueryResponse(result, { limit: d.maxResults });
+}
+
+function run(
+  s: RegistryStore,
+  q: ParsedStoredQuery,
+  o: { returnType: ParsedStoredQuery['returnType']; limit: number },
+): Promise<StoredQueryResult> {
+  switch (q.name) {
+    case 'FindDocuments':
+      return s.findDocuments(q.params, o);
+    case 'FindDocumentsByReferenceId':
+      return s.findDocumentsByReferenceId(q.params, o);
+    case 'FindSubmissionSets':
+      return s.findSubmissionSets(q.params, o);
+    case 'FindFolders':
+      return s.findFolders(q.params, o);
+    case 'GetAll':
+      return s.getAll(q.params, o);
+    case 'GetDocuments':
+      return s.getDocuments(q.params, o);
+    case 'GetFolders':
+      return s.getFolders(q.params, o);
+    case 'GetAssociations':
+      return s.getAssociations(q.params, o);
+    case 'GetDocumentsAndAssociations':
+      return s.getDocumentsAndAssociations(q.params, o);
+    case 'GetSubmissionSets':
+      return s.getSubmissionSets(q.params, o);
+    case 'GetSubmissionSetAndContents':
+      return s.getSubmissionSetAndContents(q.params, o);
+    case 'GetFolderAndContents':
+      return s.getFolderAndContents(q.params, o);
+    case 'GetFoldersForDocument':
+      return s.getFoldersForDocument(q.params, o);
+    case 'GetRelatedDocuments':
+      return s.getRelatedDocuments(q.params, o);
+  }
+}
