@@ -138,3 +138,35 @@ export function submission(
   for (const x of opts.extra ?? []) assocs.push(x, hasMember(ss.entryUUID, x.entryUUID));
   return { submissionSet: ss, documentEntries: docs, folders, associations: assocs, objectRefs: [] };
 }
+
+// Codes and ids of the shipped default affinity domain (libs/affinity-domain/default-affinity-domain.json).
+const DEFAULT_DOMAIN_SNOMED = '2.16.840.1.113883.6.96';
+
+/** A DocumentEntry coded from the shipped default affinity domain (libs/affinity-domain). */
+export function domainDocument(patient: string, over: Partial<DocumentEntry> = {}): DocumentEntry {
+  return documentEntry(patient, {
+    classCode: code('18842-5', LOINC, 'Discharge summary'),
+    typeCode: code('18842-5', LOINC, 'Discharge summary'),
+    formatCode: code('urn:ihe:pcc:xphr:2007', '1.3.6.1.4.1.19376.1.2.3', 'PCC XPHR'),
+    healthcareFacilityTypeCode: code('22232009', DEFAULT_DOMAIN_SNOMED, 'Hospital'),
+    practiceSettingCode: code('394802001', DEFAULT_DOMAIN_SNOMED, 'General medicine'),
+    confidentialityCodes: [code('N', '2.16.840.1.113883.5.25', 'normal')],
+    eventCodeList: [code('CT', '1.2.840.10008.2.16.4', 'Computed Tomography')],
+    repositoryUniqueId: '1.3.6.1.4.1.99999.4.1',
+    sourcePatientId: parseCx('H-778^^^&1.3.6.1.4.1.99999.2.10001.1&ISO'),
+    sourcePatientInfo: ['PID-3|H-778^^^&1.3.6.1.4.1.99999.2.10001.1&ISO', 'PID-5|Schmit^Marie^^^'],
+    homeCommunityId: undefined,
+    ...over,
+  });
+}
+
+export function domainSubmission(
+  patient: string,
+  docs: readonly DocumentEntry[],
+  extra: readonly Association[] = [],
+): Submission {
+  return submission(patient, docs, {
+    extra,
+    set: { contentTypeCode: code('INPATIENT-STAY', '1.3.6.1.4.1.99999.5.4', 'Inpatient stay') },
+  });
+}

@@ -6,20 +6,27 @@ import { migrate, openTestDb } from '@mesh/db';
 import type { Db } from '@mesh/db';
 import { DEFAULT_AFFINITY_DOMAIN_URL, parseAffinityDomain } from '@mesh/affinity-domain';
 import type { AffinityDomain } from '@mesh/affinity-domain';
-import { parseCx, writeSubmitObjectsRequest } from '@mesh/xds';
-import type { Association, DocumentEntry, Submission } from '@mesh/xds';
+import { writeSubmitObjectsRequest } from '@mesh/xds';
+import type { Association, Submission } from '@mesh/xds';
 import { NS, attr, children, parseXml } from '@mesh/xml';
 import { REGISTRY_MIGRATIONS } from '../migrations.js';
 import { createRegistryStore } from '../store.js';
 import type { RegistryStore } from '../store.js';
-import { code, documentEntry, folder, oid, submission, urn } from '../fixtures.js';
+import {
+  code,
+  domainDocument as doc,
+  domainSubmission as sub,
+  folder,
+  oid,
+  submission,
+  urn,
+} from '../fixtures.js';
 import { registerDocumentSet } from './iti42-register.js';
 import { registryResponseXml } from './iti42-response.js';
 
 // Codes and ids of the shipped default affinity domain (libs/affinity-domain/default-affinity-domain.json).
 const NATIONAL = '1.3.6.1.4.1.99999.1.1';
 const LOINC = '2.16.840.1.113883.6.1';
-const SNOMED = '2.16.840.1.113883.6.96';
 const pid = (n: string): string => `${n}^^^&${NATIONAL}&ISO`;
 
 let db: Db;
@@ -42,35 +49,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await db.close();
 });
-
-/** A DocumentEntry coded from the default affinity domain. */
-function doc(patient: string, over: Partial<DocumentEntry> = {}): DocumentEntry {
-  return documentEntry(patient, {
-    classCode: code('18842-5', LOINC, 'Discharge summary'),
-    typeCode: code('18842-5', LOINC, 'Discharge summary'),
-    formatCode: code('urn:ihe:pcc:xphr:2007', '1.3.6.1.4.1.19376.1.2.3', 'PCC XPHR'),
-    healthcareFacilityTypeCode: code('22232009', SNOMED, 'Hospital'),
-    practiceSettingCode: code('394802001', SNOMED, 'General medicine'),
-    confidentialityCodes: [code('N', '2.16.840.1.113883.5.25', 'normal')],
-    eventCodeList: [code('CT', '1.2.840.10008.2.16.4', 'Computed Tomography')],
-    repositoryUniqueId: '1.3.6.1.4.1.99999.4.1',
-    sourcePatientId: parseCx('H-778^^^&1.3.6.1.4.1.99999.2.10001.1&ISO'),
-    sourcePatientInfo: ['PID-3|H-778^^^&1.3.6.1.4.1.99999.2.10001.1&ISO', 'PID-5|Schmit^Marie^^^'],
-    homeCommunityId: undefined,
-    ...over,
-  });
-}
-
-function sub(
-  patient: string,
-  docs: readonly DocumentEntry[],
-  extra: readonly Association[] = [],
-): Submission {
-  return submission(patient, docs, {
-    extra,
-    set: { contentTypeCode: code('INPATIENT-STAY', '1.3.6.1.4.1.99999.5.4', 'Inpatient stay') },
-  });
-}
 
 function relation(type: Association['associationType'], source: string, target: string): Association {
   return {

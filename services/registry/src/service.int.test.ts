@@ -1,0 +1,115 @@
+/**
+ * The registry as the mesh runs it: its module inside a real process (PGlite + in-process
+ * bus, or PostgreSQL + NATS when DATABASE_URL / NATS_URL are set), fed a patient by an MPI
+ * event on the bus, then ITI-42 over SOAP, ITI-18 over SOAP finding it, and ITI-42 from a
+ * repository over the `registry.register` subject.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANONYMOUS } from '@mesh/core';
+import { createLogger } from '@mesh/observability';
+import { loadRuntimeConfig, startMeshProcess } from '@mesh/runtime';
+import type { MeshProcess } from '@mesh/runtime';
+import { writeSubmitObjectsRequest } from '@mesh/xds';
+import { NS, parseXml, select } from '@mesh/xml';
+import { domainDocument, domainSubmission, oid } from './fixtures.js';
+import { registryService } from './service.js';
+
+const distributed = process.env.DATABASE_URL !== undefined && process.env.NATS_URL !== undefined;
+const NATIONAL = '1.3.6.1.4.1.99999.1.1';
+
+function envelope(action: string, body: string): string {
+  return `<s:Envelope xmlns:s="${NS.soap12}" xmlns:a="${NS.wsa}"><s:Header><a:Action s:mustUnderstand="true">${action}</a:Action><a:MessageID>urn:uuid:${randomUUID()}</a:MessageID></s:Header><s:Body>${body}</s:Body></s:Envelope>`;
+}
+
+describe(`registry service (${distributed ? 'PostgreSQL + NATS' : 'PGlite + in-process bus'})`, () => {
+  let dataDir: string;
+  let mesh: MeshProcess;
+  const patientId = `svc-${oid()}`;
+  const cx = `${patientId}^^^&${NATIONAL}&ISO`;
+
+  async function soap(action: string, body: string): Promise<Document> {
+    const res = await fetch(`${mesh.url}/xds/registry`, {
+      method: 'POST',
+      headers: { 'content-type': `application/soap+xml; charset=UTF-8; action="${action}"` },
+      body: envelope(action, body),
+    });
+    expect(res.status).toBe(200);
+    return parseXml(await res.text());
+  }
+  const status = (d: Document): string =>
+    (select('/soap12:Envelope/soap12:Body/*/@status', d)[0] as Attr | undefined)?.value ?? '';
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'mesh-registry-'));
+    const env = {
+      DATA_DIR: dataDir,
+      PORT: '0',
+      ...(distributed
+        ? { DATABASE_URL: process.env.DATABASE_URL, NATS_URL: process.env.NATS_URL, MESH_SERVICE: 'registry' }
+        : {}),
+    };
+    mesh = await startMeshProcess({
+      config: loadRuntimeConfig(env),
+      modules: { registry: registryService },
+      env,
+      logger: createLogger({ service: 'test', level: 'silent' }),
+    });
+    await mesh.bus.publish(
+      'mpi.patient-created',
+      {
+        eventId: randomUUID(),
+        occurredAt: new Date().toISOString(),
+        enterpriseId: { id: patientId, assigningAuthority: NATIONAL },
+        identifiers: [],
+        transaction: 'ITI-8',
+      },
+      { msgId: randomUUID() },
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    await mesh?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('registers over SOAP once the MPI has made the patient known, and ITI-18 finds it', async () => {
+    const xml = writeSubmitObjectsRequest(domainSubmission(cx, [domainDocument(cx)]));
+    let doc = await soap('urn:ihe:iti:2007:RegisterDocumentSet-b', xml);
+    // The patient event is consumed asynchronously: until then the answer is XDSUnknownPatientId.
+    for (let i = 0; i < 40 && status(doc).endsWith('Failure'); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      doc = await soap('urn:ihe:iti:2007:RegisterDocumentSet-b', xml);
+    }
+    expect(status(doc)).toBe('urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success');
+
+    const query = `<query:AdhocQueryRequest xmlns:query="${NS.query}" xmlns:rim="${NS.rim}"><query:ResponseOption returnComposedObjects="true" returnType="LeafClass"/><rim:AdhocQuery id="urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d"><rim:Slot name="$XDSDocumentEntryPatientId"><rim:ValueList><rim:Value>'${cx.replace(/&/g, '&amp;')}'</rim:Value></rim:ValueList></rim:Slot><rim:Slot name="$XDSDocumentEntryStatus"><rim:ValueList><rim:Value>('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')</rim:Value></rim:ValueList></rim:Slot></rim:AdhocQuery></query:AdhocQueryRequest>`;
+    const found = await soap('urn:ihe:iti:2007:RegistryStoredQuery', query);
+    expect(status(found)).toBe('urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success');
+    expect(select('//rim:RegistryObjectList/rim:ExtrinsicObject', found)).toHaveLength(1);
+  });
+
+  it('serves registry.register for the repository over the bus', async () => {
+    const xml = writeSubmitObjectsRequest(domainSubmission(cx, [domainDocument(cx)]));
+    const reply = await mesh.bus.request('registry.register', {
+      submission: xml,
+      context: {
+        transaction: 'ITI-42',
+        principal: ANONYMOUS,
+        traceId: '0'.repeat(32),
+        messageId: `urn:uuid:${randomUUID()}`,
+      },
+    });
+    expect(reply.status).toBe('Success');
+    expect(reply.responseXml).toContain('ResponseStatusType:Success');
+  });
+
+  it('serves its affinity domain', async () => {
+    const res = await fetch(`${mesh.url}/api/affinity-domain`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { homeCommunityId: string }).homeCommunityId).toMatch(/^urn:oid:/);
+  });
+});
