@@ -92,6 +92,32 @@ describe(`registry service (${distributed ? 'PostgreSQL + NATS' : 'PGlite + in-p
     expect(select('//rim:RegistryObjectList/rim:ExtrinsicObject', found)).toHaveLength(1);
   });
 
+  it('audits ITI-42 and ITI-18 on the registry side (ATNA)', async () => {
+    const seen = new Set<string>();
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`audit records missing; saw ${[...seen].join(',')}`)),
+        15_000,
+      );
+      const sub = mesh.bus.consume(
+        'audit.record-submitted',
+        { durable: `registry-test-${randomUUID().slice(0, 8)}`, inactiveThresholdMs: 30_000 },
+        (rec) => {
+          if (!rec.xml.includes(patientId) && !rec.xml.includes('ParticipantObjectQuery'))
+            return Promise.resolve();
+          for (const tx of ['ITI-42', 'ITI-18']) if (rec.xml.includes(`csd-code="${tx}"`)) seen.add(tx);
+          if (seen.size === 2) {
+            clearTimeout(timer);
+            void sub.close();
+            resolve();
+          }
+          return Promise.resolve();
+        },
+      );
+    });
+    expect([...seen].sort()).toEqual(['ITI-18', 'ITI-42']);
+  });
+
   it('serves registry.register for the repository over the bus', async () => {
     const xml = writeSubmitObjectsRequest(domainSubmission(cx, [domainDocument(cx)]));
     const reply = await mesh.bus.request('registry.register', {

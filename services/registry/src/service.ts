@@ -4,13 +4,17 @@
  * GET /api/affinity-domain, and the Patient Identity Consumer fed by the MPI's events.
  */
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { TRANSACTIONS } from '@mesh/core';
-import type { Outcome, RequestContext } from '@mesh/core';
+import type { Outcome, OutcomeStatus, RequestContext } from '@mesh/core';
+import { auditSource, buildTransactionAudit } from '@mesh/audit';
+import type { QueryInput } from '@mesh/audit';
 import { parseAffinityDomain, publicView } from '@mesh/affinity-domain';
 import type { Subscription } from '@mesh/bus';
 import type { ServiceContext, ServiceInstance, ServiceModule } from '@mesh/runtime';
 import type { SoapOperation } from '@mesh/soap';
-import { parseXml } from '@mesh/xml';
+import { readSubmitObjectsRequest } from '@mesh/xds';
+import { NS, attr, parseXml, serialize } from '@mesh/xml';
 import { loadRegistryConfig } from './config.js';
 import { REGISTRY_MIGRATIONS } from './migrations.js';
 import { createRegistryStore } from './store.js';
@@ -46,6 +50,45 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
     }
   };
 
+  // Registry-side ATNA audit of each transaction (ITI TF-2 3.42.5.1.2, 3.18.5.1.2). The
+  // response waits for the record to be durable (bus or Secure Node spool).
+  const source = auditSource(ctx.env['AUDIT_SOURCE_ID'] ?? 'ihe-mesh', ctx.env['AUDIT_ENTERPRISE_SITE_ID']);
+  const audit = async (
+    rctx: RequestContext,
+    replyTo: string | undefined,
+    outcome: OutcomeStatus,
+    objects: { patientId?: string; submissionSetUniqueId?: string; query?: QueryInput },
+  ): Promise<void> => {
+    try {
+      await ctx.audit.send(
+        buildTransactionAudit({
+          transaction: rctx.transaction === 'ITI-18' ? 'ITI-18' : 'ITI-42',
+          side: 'responder',
+          outcome,
+          eventDateTime: ctx.clock(),
+          initiator: {
+            userId: replyTo ?? 'http://www.w3.org/2005/08/addressing/anonymous',
+            ...(rctx.remoteAddress === undefined ? {} : { networkAccessPoint: rctx.remoteAddress }),
+          },
+          responder: {
+            userId: rctx.endpoint ?? '/xds/registry',
+            altUserId: String(process.pid),
+            networkAccessPoint: hostname(),
+          },
+          principal: rctx.principal,
+          auditSource: source,
+          ...(objects.patientId === undefined ? {} : { patientId: objects.patientId }),
+          ...(objects.submissionSetUniqueId === undefined
+            ? {}
+            : { submissionSetUniqueId: objects.submissionSetUniqueId }),
+          ...(objects.query === undefined ? {} : { query: objects.query }),
+        }),
+      );
+    } catch (err) {
+      ctx.logger.error({ err, transaction: rctx.transaction }, 'audit record could not be built or stored');
+    }
+  };
+
   const iti42 = action('ITI-42');
   const iti18 = action('ITI-18');
   const soapOperations: readonly SoapOperation[] = [
@@ -53,19 +96,33 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
       transaction: 'ITI-42',
       action: iti42.request,
       responseAction: iti42.response,
-      handler: async (req, rctx) => ({ body: registryResponseXml(await register(req.body, rctx)) }),
+      handler: async (req, rctx) => {
+        const outcome = await register(req.body, rctx);
+        const set = readSubmitObjectsRequest(req.body).submission?.submissionSet;
+        await audit(rctx, req.replyTo, outcome.status, {
+          ...(set?.patientId ? { patientId: set.patientId.raw } : {}),
+          ...(set?.uniqueId ? { submissionSetUniqueId: set.uniqueId } : {}),
+        });
+        return { body: registryResponseXml(outcome) };
+      },
     },
     {
       transaction: 'ITI-18',
       action: iti18.request,
       responseAction: iti18.response,
-      handler: async (req) => ({
-        body: await handleIti18(req.body, {
+      handler: async (req, rctx) => {
+        const body = await handleIti18(req.body, {
           store,
           homeCommunityId: domain.homeCommunityId,
           maxResults: config.maxResults,
-        }),
-      }),
+        });
+        const failed = body.includes('ResponseStatusType:Failure');
+        const adhoc = Array.from(req.body.getElementsByTagNameNS(NS.rim, 'AdhocQuery'))[0];
+        await audit(rctx, req.replyTo, failed ? 'Failure' : 'Success', {
+          query: { storedQueryId: (adhoc && attr(adhoc, 'id')) ?? '', query: serialize(req.body) },
+        });
+        return { body };
+      },
     },
   ];
 
