@@ -7,6 +7,7 @@
  */
 import { auditSource, buildTransactionAudit, parseAuditXml, toAuditXml } from '@mesh/audit';
 import type { TransactionAuditInput } from '@mesh/audit';
+import { TEST_USER } from '../src/test-fixtures.js';
 
 const base: TransactionAuditInput = {
   transaction: 'ITI-18',
@@ -19,14 +20,7 @@ const base: TransactionAuditInput = {
     altUserId: '4711',
     networkAccessPoint: '10.0.0.5',
   },
-  principal: {
-    kind: 'user',
-    subjectId: 'Dr. Anne Muller',
-    nameId: 'anne.muller@hospital.example',
-    roles: [{ code: '46255001', codeSystem: '2.16.840.1.113883.6.96', displayName: 'Pharmacist' }],
-    purposeOfUse: { code: 'TREATMENT', codeSystem: '2.16.840.1.113883.3.18.7.1', displayName: 'Treatment' },
-    assertionId: '_a1',
-  },
+  principal: TEST_USER,
   auditSource: auditSource('registry', 'LU'),
   patientId: '1234567890^^^&1.2.442.0.1&ISO',
   query: {

@@ -17,17 +17,11 @@ import {
   type AuditMessage,
   type TransactionAuditInput,
 } from './index.js';
+import { TEST_USER } from './test-fixtures.js';
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 
-const user: UserPrincipal = {
-  kind: 'user',
-  subjectId: 'Dr. Anne Muller',
-  nameId: 'anne.muller@hospital.example',
-  roles: [{ code: '46255001', codeSystem: '2.16.840.1.113883.6.96', displayName: 'Pharmacist' }],
-  purposeOfUse: { code: 'TREATMENT', codeSystem: '2.16.840.1.113883.3.18.7.1', displayName: 'Treatment' },
-  assertionId: '_a1',
-};
+const user: UserPrincipal = TEST_USER;
 
 const base: TransactionAuditInput = {
   transaction: 'ITI-41',

@@ -20,6 +20,7 @@ import {
   toAuditXml,
   type TransactionAuditInput,
 } from './index.js';
+import { TEST_USER } from './test-fixtures.js';
 
 const atna = fileURLToPath(new URL('../../../../shared/conformance/05-atna/ipf/', import.meta.url));
 const xsd = parseXml(readFileSync(`${atna}dicom2017c.xsd`)).documentElement;
@@ -152,14 +153,7 @@ const iti41: TransactionAuditInput = {
     altUserId: '4711',
     networkAccessPoint: 'repository.mesh.example',
   },
-  principal: {
-    kind: 'user',
-    subjectId: 'Dr. Anne Muller',
-    nameId: 'anne.muller@hospital.example',
-    roles: [{ code: '46255001', codeSystem: '2.16.840.1.113883.6.96', displayName: 'Pharmacist' }],
-    purposeOfUse: { code: 'TREATMENT', codeSystem: '2.16.840.1.113883.3.18.7.1', displayName: 'Treatment' },
-    assertionId: '_a1',
-  },
+  principal: TEST_USER,
   auditSource: auditSource('repository', 'LU-NATIONAL'),
   patientId: '1234^^^&1.2.3.4.5&ISO',
   submissionSetUniqueId: '1.2.3.4.5.6.7',
