@@ -42,6 +42,9 @@ const base: TransactionAuditInput = {
     storedQueryId: 'urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d',
     query: '<query:AdhocQueryRequest/>',
   },
+  hl7Query: { queryId: 'Q-77', query: 'QPD|IHE PIX Query|Q-77|1234^^^&1.2.3.4.5&ISO' },
+  messageId: 'MSG-0001',
+  removedObjectIds: ['urn:uuid:d1a2c3e4-0000-4000-8000-000000000001'],
 };
 
 /** The event codes, participants (role, requestor flag, user) and object type codes of a message. */
@@ -224,6 +227,247 @@ describe('buildTransactionAudit: ITI TF-2 definitions', () => {
         const m = buildTransactionAudit({ ...base, transaction, side, principal: user });
         expect(parseAuditXml(toAuditXml(m))).toEqual(m);
       }
+  });
+});
+
+/** ParticipantObjectDetail values decoded, per object. */
+const details = (m: AuditMessage) =>
+  m.participantObjects.map((o) =>
+    o.participantObjectDetails.map((d) => [d.type, Buffer.from(d.value, 'base64').toString()]),
+  );
+
+const V2_SENDER = 'LAB|HOSP_A';
+const V2_RECEIVER = 'MESH|MPI';
+const hl7v2: Pick<TransactionAuditInput, 'initiator' | 'responder'> = {
+  initiator: { userId: V2_SENDER, networkAccessPoint: '10.1.2.3' },
+  responder: { userId: V2_RECEIVER, altUserId: '4242', networkAccessPoint: 'mpi.example' },
+};
+const OTHER_PATIENT = '77^^^&1.2.3.9&ISO';
+
+describe('buildTransactionAudit: Metadata Update, Remove Metadata and Documents, PIX/PDQ', () => {
+  it('ITI-57 Update Document Set (3.57.5.1): Export/Import with action U, submission set and patient', () => {
+    const admin = buildTransactionAudit({ ...base, transaction: 'ITI-57', principal: user });
+    expect(shape(admin)).toEqual({
+      event: ['110106', 'U', ['ITI-57|IHE Transactions|Update Document Set']],
+      participants: [
+        ['110153', true, ANON],
+        ['46255001', true, 'anne.muller@hospital.example'],
+        ['110152', false, 'https://repo.example/xds/iti41'],
+      ],
+      objects: [PATIENT, SUBMISSION_SET],
+    });
+    const registry = buildTransactionAudit({ ...base, transaction: 'ITI-57', side: 'responder' });
+    expect(shape(registry).event).toEqual(['110107', 'U', ['ITI-57|IHE Transactions|Update Document Set']]);
+    expect(shape(registry).objects).toEqual([PATIENT, SUBMISSION_SET]);
+    expect(() =>
+      buildTransactionAudit({ ...base, transaction: 'ITI-57', submissionSetUniqueId: undefined }),
+    ).toThrow(/SubmissionSet/);
+  });
+
+  it('ITI-62 Delete Document Set (3.62.5.1): Patient Record, D; patient and each removed object reference', () => {
+    for (const side of ['initiator', 'responder'] as const) {
+      const m = buildTransactionAudit({ ...base, transaction: 'ITI-62', side });
+      expect(shape(m)).toEqual({
+        event: ['110110', 'D', ['ITI-62|IHE Transactions|Delete Document Set']],
+        participants: [
+          ['110153', true, ANON],
+          ['110152', false, 'https://repo.example/xds/iti41'],
+        ],
+        objects: [
+          PATIENT,
+          [
+            2,
+            3,
+            'urn:ihe:iti:2017:ObjectRef',
+            'IHE XDS Metadata',
+            'urn:uuid:d1a2c3e4-0000-4000-8000-000000000001',
+          ],
+        ],
+      });
+      expect(m.participantObjects[1]?.participantObjectDataLifeCycle).toBe(14);
+    }
+    expect(() => buildTransactionAudit({ ...base, transaction: 'ITI-62', removedObjectIds: [] })).toThrow(
+      /Removed Object/,
+    );
+  });
+
+  it('ITI-86 Remove Documents (3.86.5.1): Patient Record, D; documents with repository and community, erased', () => {
+    const repo = buildTransactionAudit({ ...base, transaction: 'ITI-86', side: 'responder' });
+    expect(shape(repo)).toEqual({
+      event: ['110110', 'D', ['ITI-86|IHE Transactions|Remove Documents']],
+      participants: [
+        ['110153', true, ANON],
+        ['110152', false, 'https://repo.example/xds/iti41'],
+      ],
+      objects: [PATIENT, [2, 3, '9', 'RFC-3881', '1.2.3.9']],
+    });
+    expect(repo.participantObjects[1]).toMatchObject({ participantObjectDataLifeCycle: 15 });
+    expect(details(repo)[1]).toEqual([
+      ['Repository Unique Id', '1.2.3.100'],
+      ['ihe:homeCommunityID', 'urn:oid:1.2.3.200'],
+    ]);
+    expect(shape(buildTransactionAudit({ ...base, transaction: 'ITI-86' })).event[0]).toBe('110110');
+    expect(() => buildTransactionAudit({ ...base, transaction: 'ITI-86', documents: [] })).toThrow(
+      /Document/,
+    );
+  });
+
+  it('ITI-8 Patient Identity Feed (3.8.5.1): Patient Record C/U/D; MSH-3|4 source, MSH-5|6 destination, MSH-10 detail', () => {
+    for (const side of ['initiator', 'responder'] as const) {
+      const m = buildTransactionAudit({ ...base, ...hl7v2, transaction: 'ITI-8', side });
+      expect(shape(m)).toEqual({
+        event: ['110110', 'C', ['ITI-8|IHE Transactions|Patient Identity Feed']],
+        participants: [
+          ['110153', true, V2_SENDER],
+          ['110152', false, V2_RECEIVER],
+        ],
+        objects: [PATIENT],
+      });
+      expect(details(m)).toEqual([[['MSH-10', 'MSG-0001']]]);
+    }
+    // A merge (A40) is two messages: the subsumed patient deleted, the survivor updated.
+    const subsumed = buildTransactionAudit({ ...base, ...hl7v2, transaction: 'ITI-8', action: 'D' });
+    const survivor = buildTransactionAudit({
+      ...base,
+      ...hl7v2,
+      transaction: 'ITI-8',
+      action: 'U',
+      patientId: OTHER_PATIENT,
+    });
+    expect([subsumed, survivor].map((m) => m.eventIdentification.eventActionCode)).toEqual(['D', 'U']);
+    expect(survivor.participantObjects[0]?.participantObjectId).toBe(OTHER_PATIENT);
+    expect(() => buildTransactionAudit({ ...base, transaction: 'ITI-8', action: 'E' })).toThrow(
+      /EventActionCode/,
+    );
+    expect(() => buildTransactionAudit({ ...base, transaction: 'ITI-41', action: 'U' })).toThrow(
+      AuditFormatError,
+    );
+    expect(() => buildTransactionAudit({ ...base, transaction: 'ITI-8', patientId: undefined })).toThrow(
+      /Patient/,
+    );
+  });
+
+  it('ITI-9 PIX Query (3.9.5.1): Query, E; query object with the QPD segment and MSH-10; patients found', () => {
+    for (const side of ['initiator', 'responder'] as const) {
+      const m = buildTransactionAudit({
+        ...base,
+        ...hl7v2,
+        transaction: 'ITI-9',
+        side,
+        patientIds: [OTHER_PATIENT],
+      });
+      expect(shape(m)).toEqual({
+        event: ['110112', 'E', ['ITI-9|IHE Transactions|PIX Query']],
+        participants: [
+          ['110153', true, V2_SENDER],
+          ['110152', false, V2_RECEIVER],
+        ],
+        objects: [
+          PATIENT,
+          [1, 1, '2', 'RFC-3881', OTHER_PATIENT],
+          [2, 24, 'ITI-9', 'IHE Transactions', 'Q-77'],
+        ],
+      });
+      const q = m.participantObjects[2]!;
+      expect(Buffer.from(q.participantObjectQuery!, 'base64').toString()).toBe(
+        'QPD|IHE PIX Query|Q-77|1234^^^&1.2.3.4.5&ISO',
+      );
+      expect(details(m)).toEqual([[], [], [['MSH-10', 'MSG-0001']]]);
+    }
+    expect(() => buildTransactionAudit({ ...base, transaction: 'ITI-9', hl7Query: undefined })).toThrow(
+      /Query Parameters/,
+    );
+  });
+
+  it('ITI-21 Patient Demographics Query (3.21.5.1): Query, E; query id defaults to MSH-10; no patient needed', () => {
+    const m = buildTransactionAudit({
+      ...base,
+      ...hl7v2,
+      transaction: 'ITI-21',
+      side: 'responder',
+      patientId: undefined,
+      hl7Query: { query: 'QPD|IHE PDQ Query|Q-1|@PID.5.1^MULLER' },
+    });
+    expect(shape(m)).toEqual({
+      event: ['110112', 'E', ['ITI-21|IHE Transactions|Patient Demographics Query']],
+      participants: [
+        ['110153', true, V2_SENDER],
+        ['110152', false, V2_RECEIVER],
+      ],
+      objects: [[2, 24, 'ITI-21', 'IHE Transactions', 'MSG-0001']],
+    });
+    expect(details(m)).toEqual([[['MSH-10', 'MSG-0001']]]);
+  });
+
+  it('ITI-44 Patient Identity Feed HL7 V3 (3.44.5.1): Patient Record; message id as the "II" detail', () => {
+    for (const side of ['initiator', 'responder'] as const) {
+      const m = buildTransactionAudit({
+        ...base,
+        transaction: 'ITI-44',
+        side,
+        action: 'U',
+        messageId: '1.2.3^42',
+      });
+      expect(shape(m)).toEqual({
+        event: ['110110', 'U', ['ITI-44|IHE Transactions|Patient Identity Feed']],
+        participants: [
+          ['110153', true, ANON],
+          ['110152', false, 'https://repo.example/xds/iti41'],
+        ],
+        objects: [PATIENT],
+      });
+      expect(details(m)).toEqual([[['II', '1.2.3^42']]]);
+    }
+    expect(
+      buildTransactionAudit({ ...base, transaction: 'ITI-44' }).eventIdentification.eventActionCode,
+    ).toBe('C');
+  });
+
+  it('ITI-45 PIXV3 Query (3.45.5.1): Query, E; QueryByParameter, query id as object id, no detail', () => {
+    const qbp = '<queryByParameter><queryId root="1.2.3" extension="9"/></queryByParameter>';
+    for (const side of ['initiator', 'responder'] as const) {
+      const m = buildTransactionAudit({
+        ...base,
+        transaction: 'ITI-45',
+        side,
+        hl7Query: { queryId: '9@1.2.3', query: qbp },
+      });
+      expect(shape(m)).toEqual({
+        event: ['110112', 'E', ['ITI-45|IHE Transactions|PIX Query']],
+        participants: [
+          ['110153', true, ANON],
+          ['110152', false, 'https://repo.example/xds/iti41'],
+        ],
+        objects: [PATIENT, [2, 24, 'ITI-45', 'IHE Transactions', '9@1.2.3']],
+      });
+      expect(Buffer.from(m.participantObjects[1]!.participantObjectQuery!, 'base64').toString()).toBe(qbp);
+      expect(details(m)).toEqual([[], []]);
+    }
+  });
+
+  it('ITI-47 PDQV3 Query (3.47.5.1): Query, E; QueryByParameter already base64; patients returned', () => {
+    const m = buildTransactionAudit({
+      ...base,
+      transaction: 'ITI-47',
+      side: 'responder',
+      principal: user,
+      patientId: undefined,
+      patientIds: [OTHER_PATIENT],
+      hl7Query: { queryId: '35423@1.2.840.1', queryBase64: 'PHE+PC9xPg==' },
+    });
+    expect(shape(m)).toEqual({
+      event: ['110112', 'E', ['ITI-47|IHE Transactions|Patient Demographics Query']],
+      participants: [
+        ['110153', true, ANON],
+        ['46255001', true, 'anne.muller@hospital.example'],
+        ['110152', false, 'https://repo.example/xds/iti41'],
+      ],
+      objects: [
+        [1, 1, '2', 'RFC-3881', OTHER_PATIENT],
+        [2, 24, 'ITI-47', 'IHE Transactions', '35423@1.2.840.1'],
+      ],
+    });
+    expect(m.participantObjects[1]?.participantObjectQuery).toBe('PHE+PC9xPg==');
   });
 });
 

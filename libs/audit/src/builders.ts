@@ -8,6 +8,8 @@
 import type { Coded as CoreCoded, OutcomeStatus, Principal } from '@mesh/core';
 import {
   AUDIT_SOURCE_TYPE,
+  auditTransactionCode,
+  DATA_LIFE_CYCLE,
   EVENT_ID,
   OBJECT_DETAIL_TYPE,
   OBJECT_ID_TYPE,
@@ -233,16 +235,85 @@ export function auditSource(
   };
 }
 
+/**
+ * An HL7 query as the PIX/PDQ audits carry it (ITI TF-2 3.9.5.1, 3.21.5.1: the QPD segment;
+ * 3.45.5.1, 3.47.5.1: the QueryByParameter element), raw or already base64.
+ */
+export type Hl7QueryInput = {
+  /**
+   * ParticipantObjectID of the query object: for HL7 V3 the queryId (as `extension@root`),
+   * for HL7v2 the query tag (QPD-2); defaults to the message id (MSH-10) when absent.
+   */
+  readonly queryId?: string;
+} & ({ readonly query: string | Uint8Array } | { readonly queryBase64: string });
+
+/**
+ * Query Parameters of an HL7v2 (ITI-9, ITI-21) or HL7 V3 (ITI-45, ITI-47) query:
+ * ParticipantObjectIDTypeCode the transaction code, ParticipantObjectQuery the QPD segment
+ * or QueryByParameter in base64, and for HL7v2 a "MSH-10" detail with the message control id.
+ */
+export function hl7QueryObject(
+  transaction: 'ITI-9' | 'ITI-21' | 'ITI-45' | 'ITI-47',
+  q: Hl7QueryInput,
+  messageId?: string,
+): ParticipantObjectIdentification {
+  const v2 = transaction === 'ITI-9' || transaction === 'ITI-21';
+  const id = q.queryId ?? messageId;
+  return {
+    ...(id !== undefined && { participantObjectId: id }),
+    participantObjectTypeCode: OBJECT_TYPE.systemObject,
+    participantObjectTypeCodeRole: OBJECT_ROLE.query,
+    participantObjectIdTypeCode: auditTransactionCode(transaction),
+    participantObjectQuery: 'queryBase64' in q ? q.queryBase64 : base64(q.query),
+    participantObjectDetails:
+      v2 && messageId !== undefined ? [{ type: OBJECT_DETAIL_TYPE.msh10, value: base64(messageId) }] : [],
+  };
+}
+
+/**
+ * A registry object removed by ITI-62 Delete Document Set (ITI TF-2 3.62.5.1): its entryUUID,
+ * typed "registry object reference", a report in its logical-deletion life cycle.
+ */
+export function removedObject(entryUuid: string): ParticipantObjectIdentification {
+  return {
+    participantObjectId: entryUuid,
+    participantObjectTypeCode: OBJECT_TYPE.systemObject,
+    participantObjectTypeCodeRole: OBJECT_ROLE.report,
+    participantObjectDataLifeCycle: DATA_LIFE_CYCLE.logicalDeletion,
+    participantObjectIdTypeCode: OBJECT_ID_TYPE.registryObjectReference,
+    participantObjectDetails: [],
+  };
+}
+
 // ---------------------------------------------------------------------------------------
 // Per-transaction definitions
 
 /** The transactions {@link buildTransactionAudit} knows; others are added with their issues. */
-export type AuditedTransaction = 'ITI-18' | 'ITI-41' | 'ITI-42' | 'ITI-43';
+export type AuditedTransaction =
+  | 'ITI-8'
+  | 'ITI-9'
+  | 'ITI-18'
+  | 'ITI-21'
+  | 'ITI-41'
+  | 'ITI-42'
+  | 'ITI-43'
+  | 'ITI-44'
+  | 'ITI-45'
+  | 'ITI-47'
+  | 'ITI-57'
+  | 'ITI-62'
+  | 'ITI-86';
 
 /** Which end of the transaction records the audit. */
 export type AuditSide = 'initiator' | 'responder';
 
 type Cardinality = 'required' | 'optional' | 'none';
+
+/**
+ * The form of a transaction's query object: an ebXML stored query ({@link queryObject}) or an
+ * HL7v2 / HL7 V3 query ({@link hl7QueryObject}).
+ */
+export type QueryStyle = 'stored-query' | 'hl7v2' | 'hl7v3';
 
 /** One row of the table: what ITI TF-2 fixes for a transaction's audit on both sides. */
 export interface TransactionAuditDefinition {
@@ -258,19 +329,79 @@ export interface TransactionAuditDefinition {
    * responder when content flows back to the initiator (ITI-43: the Repository is Source).
    */
   readonly sourceRole: AuditSide;
+  /** The Patient object(s): `patientId` and `patientIds` of the input. */
   readonly patient: Cardinality;
   readonly submissionSet: Cardinality;
   readonly documents: Cardinality;
   readonly query: Cardinality;
+  /** Default 'stored-query'. */
+  readonly queryStyle?: QueryStyle;
+  /**
+   * EventActionCodes the caller may choose instead of the default (Patient Record events:
+   * 'C' a new patient, 'U' an update or a merge's surviving patient, 'D' the merged-away one).
+   */
+  readonly allowedActions?: readonly EventActionCode[];
+  /** ParticipantObjectDetail on each Patient object naming the message (ITI-8 "MSH-10", ITI-44 "II"). */
+  readonly patientMessageDetail?: string;
+  /** The registry objects an ITI-62 removes (`removedObjectIds`); default 'none'. */
+  readonly removedObjects?: Cardinality;
+  /** ParticipantObjectDataLifeCycle of each Document object (ITI-86: permanent erasure). */
+  readonly documentLifeCycle?: number;
 }
 
+const xdsSubmission = {
+  sourceRole: 'initiator',
+  patient: 'required',
+  submissionSet: 'required',
+  documents: 'none',
+  query: 'none',
+} as const;
+
+const patientFeed = {
+  initiator: { eventId: EVENT_ID.patientRecord, action: 'C' },
+  responder: { eventId: EVENT_ID.patientRecord, action: 'C' },
+  allowedActions: ['C', 'U', 'D'],
+  sourceRole: 'initiator',
+  patient: 'required',
+  submissionSet: 'none',
+  documents: 'none',
+  query: 'none',
+} as const;
+
+const patientQuery = {
+  initiator: { eventId: EVENT_ID.query, action: 'E' },
+  responder: { eventId: EVENT_ID.query, action: 'E' },
+  sourceRole: 'initiator',
+  patient: 'optional',
+  submissionSet: 'none',
+  documents: 'none',
+  query: 'required',
+} as const;
+
 /**
- * The audit definitions of the XDS.b transactions (ITI TF-2 3.18.5.1, 3.41.5.1, 3.42.5.1,
- * 3.43.5.1). The recording end chooses EventID/ActionCode; participants and objects are
- * the same on both ends.
+ * The audit definitions of the ITI transactions the mesh plays. XDS.b: ITI TF-2 3.18.5.1,
+ * 3.41.5.1, 3.42.5.1, 3.43.5.1; Metadata Update 3.57.5.1; Remove Metadata and Documents
+ * 3.62.5.1 and 3.86.5.1; PIX/PDQ HL7v2 3.8.5.1, 3.9.5.1, 3.21.5.1; HL7 V3 3.44.5.1,
+ * 3.45.5.1, 3.47.5.1. The recording end chooses EventID/ActionCode; participants and
+ * objects are the same on both ends. HL7v2 parties are named `MSH-3|MSH-4` (sender) and
+ * `MSH-5|MSH-6` (receiver) in their UserID; SOAP parties as {@link Party} says.
  */
 export const TRANSACTION_AUDITS: Readonly<Record<AuditedTransaction, TransactionAuditDefinition>> =
   Object.freeze({
+    'ITI-8': {
+      tf: 'ITI TF-2 3.8.5.1',
+      initiatorActor: 'Patient Identity Source',
+      responderActor: 'Patient Identifier Cross-reference Manager',
+      ...patientFeed,
+      patientMessageDetail: OBJECT_DETAIL_TYPE.msh10,
+    },
+    'ITI-9': {
+      tf: 'ITI TF-2 3.9.5.1',
+      initiatorActor: 'Patient Identifier Cross-reference Consumer',
+      responderActor: 'Patient Identifier Cross-reference Manager',
+      ...patientQuery,
+      queryStyle: 'hl7v2',
+    },
     'ITI-18': {
       tf: 'ITI TF-2 3.18.5.1',
       initiatorActor: 'Document Consumer',
@@ -283,17 +414,20 @@ export const TRANSACTION_AUDITS: Readonly<Record<AuditedTransaction, Transaction
       documents: 'none',
       query: 'required',
     },
+    'ITI-21': {
+      tf: 'ITI TF-2 3.21.5.1',
+      initiatorActor: 'Patient Demographics Consumer',
+      responderActor: 'Patient Demographics Supplier',
+      ...patientQuery,
+      queryStyle: 'hl7v2',
+    },
     'ITI-41': {
       tf: 'ITI TF-2 3.41.5.1',
       initiatorActor: 'Document Source',
       responderActor: 'Document Repository',
       initiator: { eventId: EVENT_ID.export, action: 'R' },
       responder: { eventId: EVENT_ID.import, action: 'C' },
-      sourceRole: 'initiator',
-      patient: 'required',
-      submissionSet: 'required',
-      documents: 'none',
-      query: 'none',
+      ...xdsSubmission,
     },
     'ITI-42': {
       tf: 'ITI TF-2 3.42.5.1',
@@ -301,11 +435,7 @@ export const TRANSACTION_AUDITS: Readonly<Record<AuditedTransaction, Transaction
       responderActor: 'Document Registry',
       initiator: { eventId: EVENT_ID.export, action: 'R' },
       responder: { eventId: EVENT_ID.import, action: 'C' },
-      sourceRole: 'initiator',
-      patient: 'required',
-      submissionSet: 'required',
-      documents: 'none',
-      query: 'none',
+      ...xdsSubmission,
     },
     'ITI-43': {
       tf: 'ITI TF-2 3.43.5.1',
@@ -318,6 +448,62 @@ export const TRANSACTION_AUDITS: Readonly<Record<AuditedTransaction, Transaction
       submissionSet: 'none',
       documents: 'required',
       query: 'none',
+    },
+    'ITI-44': {
+      tf: 'ITI TF-2 3.44.5.1',
+      initiatorActor: 'Patient Identity Source',
+      responderActor: 'Patient Identifier Cross-reference Manager',
+      ...patientFeed,
+      patientMessageDetail: OBJECT_DETAIL_TYPE.hl7v3MessageId,
+    },
+    'ITI-45': {
+      tf: 'ITI TF-2 3.45.5.1',
+      initiatorActor: 'Patient Identifier Cross-reference Consumer',
+      responderActor: 'Patient Identifier Cross-reference Manager',
+      ...patientQuery,
+      queryStyle: 'hl7v3',
+    },
+    'ITI-47': {
+      tf: 'ITI TF-2 3.47.5.1',
+      initiatorActor: 'Patient Demographics Consumer',
+      responderActor: 'Patient Demographics Supplier',
+      ...patientQuery,
+      queryStyle: 'hl7v3',
+    },
+    // Metadata Update: the submission audit of ITI-42 with EventActionCode "U" (Update).
+    'ITI-57': {
+      tf: 'ITI TF-2 3.57.5.1',
+      initiatorActor: 'Document Administrator',
+      responderActor: 'Document Registry',
+      initiator: { eventId: EVENT_ID.export, action: 'U' },
+      responder: { eventId: EVENT_ID.import, action: 'U' },
+      ...xdsSubmission,
+    },
+    'ITI-62': {
+      tf: 'ITI TF-2 3.62.5.1',
+      initiatorActor: 'Document Administrator',
+      responderActor: 'Document Registry',
+      initiator: { eventId: EVENT_ID.patientRecord, action: 'D' },
+      responder: { eventId: EVENT_ID.patientRecord, action: 'D' },
+      sourceRole: 'initiator',
+      patient: 'required',
+      submissionSet: 'none',
+      documents: 'none',
+      query: 'none',
+      removedObjects: 'required',
+    },
+    'ITI-86': {
+      tf: 'ITI TF-2 3.86.5.1',
+      initiatorActor: 'Document Administrator',
+      responderActor: 'Document Repository',
+      initiator: { eventId: EVENT_ID.patientRecord, action: 'D' },
+      responder: { eventId: EVENT_ID.patientRecord, action: 'D' },
+      sourceRole: 'initiator',
+      patient: 'optional',
+      submissionSet: 'none',
+      documents: 'required',
+      query: 'none',
+      documentLifeCycle: DATA_LIFE_CYCLE.permanentErasure,
     },
   });
 
@@ -337,23 +523,49 @@ export interface TransactionAuditInput {
   /** The calling principal: a XUA user becomes the Human Requestor and gives PurposeOfUse. */
   readonly principal?: Principal;
   readonly auditSource: AuditSourceIdentification;
+  /**
+   * EventActionCode, where the definition lets the caller choose (ITI-8/ITI-44 Patient
+   * Record: 'C' add, 'U' update or merge survivor, 'D' the merged-away patient; a merge is
+   * audited as two messages, ITI TF-2 3.8.5.1). Otherwise the definition's code applies.
+   */
+  readonly action?: EventActionCode;
   /** Patient id in CX form. */
   readonly patientId?: string;
+  /** Further patients in CX form (PIX/PDQ queries: every patient id in the query or its result). */
+  readonly patientIds?: readonly string[];
   readonly submissionSetUniqueId?: string;
   readonly documents?: readonly DocumentRef[];
   readonly query?: QueryInput;
+  /** The HL7v2 / HL7 V3 query of ITI-9, ITI-21, ITI-45, ITI-47. */
+  readonly hl7Query?: Hl7QueryInput;
+  /**
+   * The id of the audited HL7 message: MSH-10 for ITI-8/9/21, the message id
+   * (`root^extension`) for ITI-44. Written as the ParticipantObjectDetail the TF names.
+   */
+  readonly messageId?: string;
+  /** entryUUIDs of the registry objects ITI-62 removes. */
+  readonly removedObjectIds?: readonly string[];
 }
 
 /**
- * Builds the audit message ITI TF-2 defines for one end of an XDS.b transaction. A
- * successful transaction must supply every required object (throws AuditFormatError
- * 'invalid-model' otherwise); a failed one is audited with whatever is known, because the
- * failure itself must still be recorded (ATNA audits failed transactions too).
+ * Builds the audit message ITI TF-2 defines for one end of a transaction. A successful
+ * transaction must supply every required object (throws AuditFormatError 'invalid-model'
+ * otherwise); a failed one is audited with whatever is known, because the failure itself
+ * must still be recorded (ATNA audits failed transactions too).
  */
 export function buildTransactionAudit(input: TransactionAuditInput): AuditMessage {
-  const def = TRANSACTION_AUDITS[input.transaction];
+  const def: TransactionAuditDefinition = TRANSACTION_AUDITS[input.transaction];
   const indicator = typeof input.outcome === 'number' ? input.outcome : outcomeIndicator(input.outcome);
   const event = input.side === 'initiator' ? def.initiator : def.responder;
+  const action = input.action ?? event.action;
+  if (action !== event.action && !(def.allowedActions ?? []).includes(action))
+    throw new AuditFormatError(
+      'invalid-model',
+      `${def.tf}: EventActionCode '${action}' is not defined for ${input.transaction}`,
+      'EventIdentification@EventActionCode',
+    );
+  const queryStyle = def.queryStyle ?? 'stored-query';
+  const patients = [...(input.patientId !== undefined ? [input.patientId] : []), ...(input.patientIds ?? [])];
 
   const require = (card: Cardinality, present: boolean, what: string): void => {
     if (card === 'required' && !present && indicator === 0)
@@ -363,10 +575,14 @@ export function buildTransactionAudit(input: TransactionAuditInput): AuditMessag
         `ParticipantObjectIdentification(${what})`,
       );
   };
-  require(def.patient, input.patientId !== undefined, 'Patient');
+  const removed = def.removedObjects ?? 'none';
+  require(def.patient, patients.length > 0, 'Patient');
   require(def.submissionSet, input.submissionSetUniqueId !== undefined, 'SubmissionSet');
   require(def.documents, (input.documents?.length ?? 0) > 0, 'Document');
-  require(def.query, input.query !== undefined, 'Query Parameters');
+  require(def.query, queryStyle === 'stored-query'
+    ? input.query !== undefined
+    : input.hl7Query !== undefined, 'Query Parameters');
+  require(removed, (input.removedObjectIds?.length ?? 0) > 0, 'Removed Object');
 
   // The initiator asked for the transaction: it is the requestor whichever role it plays.
   const initiator = { ...input.initiator, isRequestor: true };
@@ -379,11 +595,41 @@ export function buildTransactionAudit(input: TransactionAuditInput): AuditMessag
   participants.push(destinationParticipant(destination));
 
   const objects: ParticipantObjectIdentification[] = [];
-  if (def.patient !== 'none' && input.patientId !== undefined) objects.push(patientObject(input.patientId));
+  if (def.patient !== 'none')
+    for (const cx of patients) {
+      const p = patientObject(cx);
+      objects.push(
+        def.patientMessageDetail !== undefined && input.messageId !== undefined
+          ? {
+              ...p,
+              participantObjectDetails: [{ type: def.patientMessageDetail, value: base64(input.messageId) }],
+            }
+          : p,
+      );
+    }
   if (def.submissionSet !== 'none' && input.submissionSetUniqueId !== undefined)
     objects.push(submissionSetObject(input.submissionSetUniqueId));
-  if (def.documents !== 'none') for (const d of input.documents ?? []) objects.push(documentObject(d));
-  if (def.query !== 'none' && input.query !== undefined) objects.push(queryObject(input.query));
+  if (def.documents !== 'none')
+    for (const d of input.documents ?? []) {
+      const o = documentObject(d);
+      objects.push(
+        def.documentLifeCycle === undefined
+          ? o
+          : { ...o, participantObjectDataLifeCycle: def.documentLifeCycle },
+      );
+    }
+  if (def.query !== 'none') {
+    if (queryStyle === 'stored-query' && input.query !== undefined) objects.push(queryObject(input.query));
+    if (queryStyle !== 'stored-query' && input.hl7Query !== undefined)
+      objects.push(
+        hl7QueryObject(
+          input.transaction as 'ITI-9' | 'ITI-21' | 'ITI-45' | 'ITI-47',
+          input.hl7Query,
+          input.messageId,
+        ),
+      );
+  }
+  if (removed !== 'none') for (const id of input.removedObjectIds ?? []) objects.push(removedObject(id));
 
   const purpose =
     input.principal?.kind === 'user' && input.principal.purposeOfUse
@@ -392,11 +638,11 @@ export function buildTransactionAudit(input: TransactionAuditInput): AuditMessag
   return {
     eventIdentification: {
       eventId: event.eventId,
-      eventActionCode: event.action,
+      eventActionCode: action,
       eventDateTime:
         typeof input.eventDateTime === 'string' ? input.eventDateTime : input.eventDateTime.toISOString(),
       eventOutcomeIndicator: indicator,
-      eventTypeCodes: [transactionCode(input.transaction)],
+      eventTypeCodes: [auditTransactionCode(input.transaction)],
       ...(input.outcomeDescription !== undefined && { eventOutcomeDescription: input.outcomeDescription }),
       ...(purpose.length > 0 && { purposesOfUse: purpose }),
     },

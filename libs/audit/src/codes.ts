@@ -159,6 +159,15 @@ export const OBJECT_ID_TYPE = Object.freeze({
   uri: Object.freeze({ csdCode: '12', codeSystemName: 'RFC-3881', originalText: 'URI' }),
   /** DICOM "Node ID": a security alert's subject named as a network node (DICOM PS3.15 A.5.3 "Security Alert"). */
   nodeId: dcm('110182', 'Node ID'),
+  /**
+   * A registry object named by its entryUUID: the objects an ITI-62 Delete Document Set
+   * removes (ITI TF-2 3.62.5.1, Remove Metadata and Documents).
+   */
+  registryObjectReference: Object.freeze({
+    csdCode: 'urn:ihe:iti:2017:ObjectRef',
+    codeSystemName: 'IHE XDS Metadata',
+    originalText: 'registry object reference',
+  }),
 } satisfies Record<string, Coded>);
 
 /** ParticipantObjectDetail `type` values fixed by the TF. */
@@ -173,6 +182,10 @@ export const OBJECT_DETAIL_TYPE = Object.freeze({
   queryEncoding: 'QueryEncoding',
   /** DICOM PS3.15 A.5.3 "Security Alert": free-text description of a security alert. */
   alertDescription: 'Alert Description',
+  /** ITI TF-2 3.8.5.1, 3.9.5.1, 3.21.5.1: the HL7v2 message control id (MSH-10) of the audited message. */
+  msh10: 'MSH-10',
+  /** ITI TF-2 3.44.5.1: the HL7v3 message id (root^extension form) of the audited message. */
+  hl7v3MessageId: 'II',
 });
 
 /** The code system of IHE transaction codes in EventTypeCode and query object id types. */
@@ -184,6 +197,27 @@ export const IHE_TRANSACTIONS = 'IHE Transactions';
  */
 export function transactionCode(id: TransactionId): Coded {
   return { csdCode: id, codeSystemName: IHE_TRANSACTIONS, originalText: TRANSACTIONS[id].name };
+}
+
+/**
+ * Display texts the TF-2 audit tables give some transactions in EventTypeCode and in the
+ * query object's ParticipantObjectIDTypeCode, where they differ from the transaction's
+ * title: the HL7 V3 variants are written with the HL7v2 display (ITI TF-2 3.44.5.1
+ * "Patient Identity Feed", 3.45.5.1 "PIX Query", 3.47.5.1 "Patient Demographics Query").
+ */
+export const AUDIT_TRANSACTION_DISPLAY: Readonly<Partial<Record<TransactionId, string>>> = Object.freeze({
+  'ITI-44': 'Patient Identity Feed',
+  'ITI-45': 'PIX Query',
+  'ITI-47': 'Patient Demographics Query',
+});
+
+/**
+ * The transaction code as audit messages write it: {@link transactionCode} with the TF-2
+ * audit table's display text ({@link AUDIT_TRANSACTION_DISPLAY}) where it has its own.
+ */
+export function auditTransactionCode(id: TransactionId): Coded {
+  const display = AUDIT_TRANSACTION_DISPLAY[id];
+  return display === undefined ? transactionCode(id) : { ...transactionCode(id), originalText: display };
 }
 
 /**
