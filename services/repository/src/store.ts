@@ -1,0 +1,190 @@
+/**
+ * The document index of the repository (table `documents`) and the life of a stored document:
+ * pending while its ITI-41 waits for the registry, committed when the registry said Success,
+ * gone otherwise. The blobs follow the rows: every path that removes a row removes its blob.
+ */
+import type { Db } from '@mesh/db';
+import type { BlobStore } from './blob-store.js';
+
+/** A document as the index records it. */
+export interface StoredDocument {
+  readonly uniqueId: string;
+  readonly status: 'pending' | 'committed';
+  readonly attemptId: string;
+  readonly blobId: string;
+  readonly size: number;
+  /** Lower-case hex SHA-1. */
+  readonly sha1: string;
+  readonly mimeType: string;
+  readonly patientId: string | undefined;
+}
+
+/** One document an ITI-41 wants to store. */
+export interface NewDocument {
+  readonly uniqueId: string;
+  readonly blobId: string;
+  readonly size: number;
+  readonly sha1: string;
+  readonly mimeType: string;
+  readonly patientId: string | undefined;
+}
+
+/** What reserving a document's uniqueId found. */
+export type Reservation =
+  /** A new pending row owned by this attempt: store the blob under `blobId`. */
+  | { readonly kind: 'new'; readonly blobId: string }
+  /** A pending row of an earlier attempt (same content) now owned by this attempt; its old blob is to be replaced. */
+  | { readonly kind: 'taken-over'; readonly blobId: string; readonly previousBlobId: string }
+  /** Already committed with the same content: nothing to store, nothing to undo. */
+  | { readonly kind: 'committed' }
+  /** Already here with other content. */
+  | { readonly kind: 'conflict'; readonly existing: StoredDocument };
+
+interface Row {
+  unique_id: string;
+  status: 'pending' | 'committed';
+  attempt_id: string;
+  blob_id: string;
+  size: string;
+  sha1: string;
+  mime_type: string;
+  patient_id: string | null;
+}
+
+const COLUMNS = 'unique_id, status, attempt_id, blob_id, size, sha1, mime_type, patient_id';
+
+function fromRow(r: Row): StoredDocument {
+  return {
+    uniqueId: r.unique_id,
+    status: r.status,
+    attemptId: r.attempt_id,
+    blobId: r.blob_id,
+    size: Number(r.size),
+    sha1: r.sha1,
+    mimeType: r.mime_type,
+    patientId: r.patient_id ?? undefined,
+  };
+}
+
+export interface RepositoryStore {
+  /**
+   * Reserves `doc.uniqueId` for `attemptId` (ITI-41 retries are safe: same uniqueId, same
+   * hash and size is the same document). Atomic per uniqueId.
+   */
+  reserve(attemptId: string, doc: NewDocument): Promise<Reservation>;
+  /** Makes the attempt's documents retrievable, all at once; returns how many rows it committed. */
+  commit(attemptId: string): Promise<number>;
+  /** Deletes the attempt's pending rows and their blobs (registration refused or failed). */
+  abandon(attemptId: string): Promise<void>;
+  /** Committed documents by uniqueId (ITI-43, ITI-86). */
+  getCommitted(uniqueIds: readonly string[]): Promise<Map<string, StoredDocument>>;
+  /** Deletes committed documents and their blobs (ITI-86); returns the uniqueIds removed. */
+  remove(uniqueIds: readonly string[]): Promise<string[]>;
+  /**
+   * Deletes pending rows older than `maxAgeMs` and their blobs, then blobs older than that which
+   * no row refers to; returns how many rows and blobs it reclaimed.
+   */
+  sweep(maxAgeMs: number): Promise<{ documents: number; blobs: number }>;
+}
+
+export function createRepositoryStore(db: Db, blobs: BlobStore): RepositoryStore {
+  return {
+    async reserve(attemptId, doc) {
+      const inserted = await db.query<Row>(
+        `INSERT INTO documents (unique_id, status, attempt_id, blob_id, size, sha1, mime_type, patient_id)
+         VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (unique_id) DO NOTHING RETURNING ${COLUMNS}`,
+        [doc.uniqueId, attemptId, doc.blobId, doc.size, doc.sha1, doc.mimeType, doc.patientId ?? null],
+      );
+      if (inserted.rowCount === 1) return { kind: 'new', blobId: doc.blobId };
+      // Someone has this uniqueId. Same content pending: take it over (its attempt died or is
+      // a concurrent retry of the same document; either way the bytes are the same).
+      const taken = await db.query<{ previous: string }>(
+        `UPDATE documents d SET attempt_id = $2, blob_id = $3, created_at = now()
+           FROM (SELECT unique_id, blob_id AS previous FROM documents WHERE unique_id = $1 FOR UPDATE) old
+          WHERE d.unique_id = old.unique_id AND d.status = 'pending' AND d.sha1 = $4 AND d.size = $5
+          RETURNING old.previous`,
+        [doc.uniqueId, attemptId, doc.blobId, doc.sha1, doc.size],
+      );
+      const previous = taken.rows[0]?.previous;
+      if (previous !== undefined) return { kind: 'taken-over', blobId: doc.blobId, previousBlobId: previous };
+      const existing = await db.query<Row>(`SELECT ${COLUMNS} FROM documents WHERE unique_id = $1`, [
+        doc.uniqueId,
+      ]);
+      const row = existing.rows[0];
+      // Swept or removed in between: try again from the start.
+      if (!row) return this.reserve(attemptId, doc);
+      const found = fromRow(row);
+      if (found.status === 'committed' && found.sha1 === doc.sha1 && found.size === doc.size)
+        return { kind: 'committed' };
+      return { kind: 'conflict', existing: found };
+    },
+
+    async commit(attemptId) {
+      const r = await db.query(
+        `UPDATE documents SET status = 'committed', committed_at = now()
+          WHERE attempt_id = $1 AND status = 'pending'`,
+        [attemptId],
+      );
+      return r.rowCount;
+    },
+
+    async abandon(attemptId) {
+      const r = await db.query<{ blob_id: string }>(
+        `DELETE FROM documents WHERE attempt_id = $1 AND status = 'pending' RETURNING blob_id`,
+        [attemptId],
+      );
+      await blobs.delete(r.rows.map((x) => x.blob_id));
+    },
+
+    async getCommitted(uniqueIds) {
+      const out = new Map<string, StoredDocument>();
+      if (uniqueIds.length === 0) return out;
+      const r = await db.query<Row>(
+        `SELECT ${COLUMNS} FROM documents WHERE unique_id = ANY($1::text[]) AND status = 'committed'`,
+        [uniqueIds],
+      );
+      for (const row of r.rows) out.set(row.unique_id, fromRow(row));
+      return out;
+    },
+
+    async remove(uniqueIds) {
+      if (uniqueIds.length === 0) return [];
+      const r = await db.query<{ unique_id: string; blob_id: string }>(
+        `DELETE FROM documents WHERE unique_id = ANY($1::text[]) AND status = 'committed'
+         RETURNING unique_id, blob_id`,
+        [uniqueIds],
+      );
+      await blobs.delete(r.rows.map((x) => x.blob_id));
+      return r.rows.map((x) => x.unique_id);
+    },
+
+    async sweep(maxAgeMs) {
+      const r = await db.query<{ blob_id: string }>(
+        `DELETE FROM documents WHERE status = 'pending' AND created_at < now() - make_interval(secs => $1)
+         RETURNING blob_id`,
+        [maxAgeMs / 1000],
+      );
+      await blobs.delete(r.rows.map((x) => x.blob_id));
+      let unreferenced = 0;
+      let batch: string[] = [];
+      const drop = async (): Promise<void> => {
+        const known = await db.query<{ blob_id: string }>(
+          'SELECT blob_id FROM documents WHERE blob_id = ANY($1::text[])',
+          [batch],
+        );
+        const referenced = new Set(known.rows.map((x) => x.blob_id));
+        const orphans = batch.filter((b) => !referenced.has(b));
+        await blobs.delete(orphans);
+        unreferenced += orphans.length;
+        batch = [];
+      };
+      for await (const id of blobs.list(maxAgeMs)) {
+        batch.push(id);
+        if (batch.length === 500) await drop();
+      }
+      if (batch.length > 0) await drop();
+      return { documents: r.rowCount, blobs: unreferenced };
+    },
+  };
+}

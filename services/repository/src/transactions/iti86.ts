@@ -1,0 +1,62 @@
+/**
+ * ITI-86 Remove Documents (ITI TF-2 3.86), the Document Repository side: delete the named
+ * documents' bytes (the Document Administrator removed their metadata from the registry with
+ * ITI-62 first). Documents that are not here are reported; the status says how many were removed.
+ */
+import { error } from '@mesh/core';
+import type { Issue, Outcome, OutcomeStatus } from '@mesh/core';
+import { NS } from '@mesh/xml';
+import type { RepositoryStore } from '../store.js';
+import { readDocumentRequests, sameCommunity } from './document-request.js';
+import type { DocumentRequest } from './document-request.js';
+
+export interface RemoveDeps {
+  readonly store: RepositoryStore;
+  readonly repositoryUniqueId: string;
+  readonly homeCommunityId: string;
+}
+
+/** ITI-86 Remove Documents: Document Administrator -> Document Repository. */
+export async function removeDocuments(
+  body: Element /* rmd:RemoveDocumentsRequest */,
+  d: RemoveDeps,
+): Promise<Outcome<readonly DocumentRequest[]>> {
+  const requests = readDocumentRequests(body, NS.rmd, 'RemoveDocumentsRequest');
+  const issues: Issue[] = [];
+  const wanted: DocumentRequest[] = [];
+  for (const r of requests) {
+    if (r.homeCommunityId !== undefined && !sameCommunity(r.homeCommunityId, d.homeCommunityId))
+      issues.push(
+        error(
+          'XDSUnknownCommunity',
+          `homeCommunityId ${r.homeCommunityId} is not this community`,
+          r.homeCommunityId,
+        ),
+      );
+    else if (r.repositoryUniqueId !== d.repositoryUniqueId)
+      issues.push(
+        error(
+          'XDSUnknownRepositoryId',
+          `repositoryUniqueId ${r.repositoryUniqueId} is not this repository (${d.repositoryUniqueId})`,
+          r.repositoryUniqueId,
+        ),
+      );
+    else wanted.push(r);
+  }
+  const removed = new Set(await d.store.remove(wanted.map((r) => r.documentUniqueId)));
+  const done: DocumentRequest[] = [];
+  for (const r of wanted) {
+    if (removed.has(r.documentUniqueId)) done.push(r);
+    else
+      issues.push(
+        error(
+          'XDSDocumentUniqueIdError',
+          `Document ${r.documentUniqueId} is not in this repository`,
+          r.documentUniqueId,
+        ),
+      );
+  }
+  const status: OutcomeStatus =
+    done.length === requests.length ? 'Success' : done.length > 0 ? 'PartialSuccess' : 'Failure';
+  return { status, issues, value: done };
+}
