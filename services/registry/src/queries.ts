@@ -61,6 +61,11 @@ export interface StoredQueryResult {
   readonly objects: RegistryObjects;
   /** True when the query matched more than `limit` objects (XDSTooManyResults). */
   readonly tooManyResults: boolean;
+  /**
+   * The distinct patientIds of the DocumentEntries, SubmissionSets and Folders found, for the
+   * XDSResultNotSinglePatient check (ITI TF-2 3.18.4.1.2.3.7; ITI TF-3 Table 4.2.4.1-2).
+   */
+  readonly patientIds: ReadonlySet<string>;
 }
 
 /** Selects objects by entryUUID or by uniqueId ($XDS...EntryUUID / $XDS...UniqueId: exactly one is given). */
@@ -196,9 +201,12 @@ class Answer {
   }
 
   result(): StoredQueryResult {
+    const patientIds = new Set<string>();
+    for (const r of [...this.docs, ...this.sets, ...this.folders]) patientIds.add(r.patient_id);
     if (this.leaf) {
       return {
         tooManyResults: this.tooMany,
+        patientIds,
         objects: {
           documentEntries: this.docs.map(toDocumentEntry),
           submissionSets: this.sets.map(toSubmissionSet),
@@ -211,6 +219,7 @@ class Answer {
     const refs: ObjectRef[] = [...this.sets, ...this.folders, ...this.docs, ...this.assocs].map(toObjectRef);
     return {
       tooManyResults: this.tooMany,
+      patientIds,
       objects: { documentEntries: [], submissionSets: [], folders: [], associations: [], objectRefs: refs },
     };
   }

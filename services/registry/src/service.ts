@@ -1,19 +1,21 @@
 /**
- * The registry as a mesh service: ITI-42 and ITI-18 at /xds/registry, ITI-42 from the
+ * The registry as a mesh service: ITI-42, ITI-18, ITI-57 and ITI-62 at /xds/registry, ITI-42 from the
  * repository over the bus (`registry.register`), the affinity domain at
  * GET /api/affinity-domain, and the Patient Identity Consumer fed by the MPI's events.
  */
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { TRANSACTIONS } from '@mesh/core';
-import type { Outcome, OutcomeStatus, RequestContext } from '@mesh/core';
+import { randomUUID } from 'node:crypto';
+import { TRANSACTIONS, failure } from '@mesh/core';
+import type { Outcome, OutcomeStatus, RequestContext, TransactionId } from '@mesh/core';
 import { auditSource, buildTransactionAudit } from '@mesh/audit';
-import type { QueryInput } from '@mesh/audit';
+import type { TransactionAuditInput } from '@mesh/audit';
 import { parseAffinityDomain, publicView } from '@mesh/affinity-domain';
-import type { Subscription } from '@mesh/bus';
+import type { EventOf, RegisteredDocument, Subscription } from '@mesh/bus';
 import type { ServiceContext, ServiceInstance, ServiceModule } from '@mesh/runtime';
 import type { SoapOperation } from '@mesh/soap';
 import { readSubmitObjectsRequest } from '@mesh/xds';
+import type { DocumentEntry, Submission } from '@mesh/xds';
 import { NS, attr, parseXml, serialize } from '@mesh/xml';
 import { loadRegistryConfig } from './config.js';
 import { REGISTRY_MIGRATIONS } from './migrations.js';
@@ -21,11 +23,40 @@ import { createRegistryStore } from './store.js';
 import { handleIti18 } from './transactions/iti18.js';
 import { registerDocumentSet } from './transactions/iti42-register.js';
 import { registryResponseXml } from './transactions/iti42-response.js';
+import { updateDocumentSet } from './transactions/iti57-update.js';
+import { deleteDocumentSet } from './transactions/iti62-delete.js';
+import type { DeleteResult } from './transactions/iti62-delete.js';
+
+/** A registered DocumentEntry as the `xds.document-registered` event summarizes it (ids and codes, no PHI). */
+function registeredDocument(d: DocumentEntry): RegisteredDocument {
+  const code = (c: DocumentEntry['classCode']) =>
+    c === undefined
+      ? undefined
+      : {
+          code: c.code,
+          codeSystem: c.codingScheme,
+          ...(c.displayName ? { displayName: c.displayName.value } : {}),
+        };
+  const classCode = code(d.classCode);
+  const typeCode = code(d.typeCode);
+  const formatCode = code(d.formatCode);
+  const institutions = d.authors.flatMap((a) => a.institutions.map((i) => i.raw));
+  return {
+    entryUUID: d.entryUUID,
+    uniqueId: d.uniqueId ?? '',
+    ...(d.repositoryUniqueId === undefined ? {} : { repositoryUniqueId: d.repositoryUniqueId }),
+    ...(classCode ? { classCode } : {}),
+    ...(typeCode ? { typeCode } : {}),
+    ...(formatCode ? { formatCode } : {}),
+    ...(d.mimeType === undefined ? {} : { mimeType: d.mimeType }),
+    ...(institutions.length > 0 ? { authorInstitutions: institutions } : {}),
+  };
+}
 
 const cx = (p: { id: string; assigningAuthority: string }): string =>
   `${p.id}^^^&${p.assigningAuthority}&ISO`;
 
-function action(id: 'ITI-42' | 'ITI-18'): { request: string; response: string } {
+function action(id: 'ITI-42' | 'ITI-18' | 'ITI-57' | 'ITI-62'): { request: string; response: string } {
   const pair = TRANSACTIONS[id].soapActions?.[0];
   if (!pair) throw new Error(`${id} has no SOAP action`);
   return pair;
@@ -37,32 +68,67 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
   const store = createRegistryStore(ctx.db);
   const deps = { db: ctx.db, store, domain, clock: ctx.clock };
 
-  const register = async (request: Element, rctx: RequestContext): Promise<Outcome> => {
+  /** Anything but a spec outcome is the registry's default error (ITI TF-3 Table 4.2.4.1-2). */
+  const guarded = async <T>(
+    transaction: TransactionId,
+    run: () => Promise<Outcome<T>>,
+  ): Promise<Outcome<T>> => {
     try {
-      return await registerDocumentSet(request, rctx, deps);
+      return await run();
     } catch (err) {
-      // Anything but a spec outcome is the registry's default error (ITI TF-3 Table 4.2.4.1-2).
-      ctx.logger.error({ err, transaction: 'ITI-42' }, 'ITI-42 failed');
-      return {
-        status: 'Failure',
-        issues: [{ code: 'XDSRegistryError', severity: 'Error', context: 'Internal registry error' }],
-      };
+      ctx.logger.error({ err, transaction }, `${transaction} failed`);
+      return failure([{ code: 'XDSRegistryError', severity: 'Error', context: 'Internal registry error' }]);
     }
   };
 
-  // Registry-side ATNA audit of each transaction (ITI TF-2 3.42.5.1.2, 3.18.5.1.2). The
-  // response waits for the record to be durable (bus or Secure Node spool).
+  // Change events for the mesh (indicators, notifications), published once the change is
+  // committed. A publish that fails is logged: the registry's tables stay the system of record.
+  const publish = async <S extends 'xds.document-registered' | 'xds.document-removed'>(
+    subject: S,
+    build: (base: { eventId: string; occurredAt: string }) => EventOf<S>,
+  ): Promise<void> => {
+    const eventId = randomUUID();
+    try {
+      await ctx.bus.publish(subject, build({ eventId, occurredAt: ctx.clock().toISOString() }), {
+        msgId: eventId,
+      });
+    } catch (err) {
+      ctx.logger.error({ err, subject, eventId }, 'change event not published');
+    }
+  };
+
+  const register = async (request: Element, rctx: RequestContext): Promise<Outcome<Submission>> => {
+    const outcome = await guarded('ITI-42', () => registerDocumentSet(request, rctx, deps));
+    const stored = outcome.value;
+    if (stored && outcome.status === 'Success') {
+      await publish('xds.document-registered', (base) => ({
+        ...base,
+        patientId: stored.submissionSet.patientId?.raw ?? '',
+        submissionSetUniqueId: stored.submissionSet.uniqueId ?? '',
+        submissionSetEntryUUID: stored.submissionSet.entryUUID,
+        sourceId: stored.submissionSet.sourceId ?? '',
+        documents: stored.documentEntries.map(registeredDocument),
+      }));
+    }
+    return outcome;
+  };
+
+  // Registry-side ATNA audit of each transaction (ITI TF-2 3.42.5.1.2, 3.18.5.1.2, 3.57.5.1.2,
+  // 3.62.5.1.2). The response waits for the record to be durable (bus or Secure Node spool).
   const source = auditSource(ctx.env['AUDIT_SOURCE_ID'] ?? 'ihe-mesh', ctx.env['AUDIT_ENTERPRISE_SITE_ID']);
   const audit = async (
     rctx: RequestContext,
     replyTo: string | undefined,
     outcome: OutcomeStatus,
-    objects: { patientId?: string; submissionSetUniqueId?: string; query?: QueryInput },
+    objects: Pick<
+      TransactionAuditInput,
+      'patientId' | 'submissionSetUniqueId' | 'query' | 'removedObjectIds'
+    >,
   ): Promise<void> => {
     try {
       await ctx.audit.send(
         buildTransactionAudit({
-          transaction: rctx.transaction === 'ITI-18' ? 'ITI-18' : 'ITI-42',
+          transaction: rctx.transaction as 'ITI-42' | 'ITI-18' | 'ITI-57' | 'ITI-62',
           side: 'responder',
           outcome,
           eventDateTime: ctx.clock(),
@@ -77,20 +143,28 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
           },
           principal: rctx.principal,
           auditSource: source,
-          ...(objects.patientId === undefined ? {} : { patientId: objects.patientId }),
-          ...(objects.submissionSetUniqueId === undefined
-            ? {}
-            : { submissionSetUniqueId: objects.submissionSetUniqueId }),
-          ...(objects.query === undefined ? {} : { query: objects.query }),
+          ...objects,
         }),
       );
     } catch (err) {
       ctx.logger.error({ err, transaction: rctx.transaction }, 'audit record could not be built or stored');
     }
   };
+  /** Patient and SubmissionSet of a received SubmitObjectsRequest, for its audit record. */
+  const submissionObjects = (
+    body: Element,
+  ): Pick<TransactionAuditInput, 'patientId' | 'submissionSetUniqueId'> => {
+    const set = readSubmitObjectsRequest(body).submission?.submissionSet;
+    return {
+      ...(set?.patientId ? { patientId: set.patientId.raw } : {}),
+      ...(set?.uniqueId ? { submissionSetUniqueId: set.uniqueId } : {}),
+    };
+  };
 
   const iti42 = action('ITI-42');
   const iti18 = action('ITI-18');
+  const iti57 = action('ITI-57');
+  const iti62 = action('ITI-62');
   const soapOperations: readonly SoapOperation[] = [
     {
       transaction: 'ITI-42',
@@ -98,11 +172,7 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
       responseAction: iti42.response,
       handler: async (req, rctx) => {
         const outcome = await register(req.body, rctx);
-        const set = readSubmitObjectsRequest(req.body).submission?.submissionSet;
-        await audit(rctx, req.replyTo, outcome.status, {
-          ...(set?.patientId ? { patientId: set.patientId.raw } : {}),
-          ...(set?.uniqueId ? { submissionSetUniqueId: set.uniqueId } : {}),
-        });
+        await audit(rctx, req.replyTo, outcome.status, submissionObjects(req.body));
         return { body: registryResponseXml(outcome) };
       },
     },
@@ -122,6 +192,46 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
           query: { storedQueryId: (adhoc && attr(adhoc, 'id')) ?? '', query: serialize(req.body) },
         });
         return { body };
+      },
+    },
+    {
+      transaction: 'ITI-57',
+      action: iti57.request,
+      responseAction: iti57.response,
+      handler: async (req, rctx) => {
+        const outcome = await guarded('ITI-57', () => updateDocumentSet(req.body, rctx, deps));
+        await audit(rctx, req.replyTo, outcome.status, submissionObjects(req.body));
+        return { body: registryResponseXml(outcome) };
+      },
+    },
+    {
+      transaction: 'ITI-62',
+      action: iti62.request,
+      responseAction: iti62.response,
+      handler: async (req, rctx) => {
+        let removed: DeleteResult['removed'] = [];
+        let requested: readonly string[] = [];
+        const outcome = await guarded('ITI-62', async () => {
+          const r = await deleteDocumentSet(req.body, rctx, deps);
+          removed = r.removed;
+          requested = r.requested;
+          return r.outcome;
+        });
+        const patients = [...new Set(removed.map((x) => x.patientId))];
+        for (const patientId of patients)
+          await publish('xds.document-removed', (base) => ({
+            ...base,
+            patientId,
+            transaction: 'ITI-62',
+            documents: removed
+              .filter((x) => x.patientId === patientId)
+              .map((x) => ({ entryUUID: x.entryUUID, uniqueId: x.uniqueId })),
+          }));
+        await audit(rctx, req.replyTo, outcome.status, {
+          ...(patients[0] === undefined ? {} : { patientId: patients[0] }),
+          removedObjectIds: requested,
+        });
+        return { body: registryResponseXml(outcome) };
       },
     },
   ];

@@ -44,7 +44,7 @@ function registryError(i: Issue): string {
  * query.xsd orders and requires them.
  */
 export function buildQueryResponse(
-  result: StoredQueryResult | { readonly issues: readonly Issue[] },
+  result: Pick<StoredQueryResult, 'objects' | 'tooManyResults'> | { readonly issues: readonly Issue[] },
   opts: QueryResponseOptions = {},
 ): string {
   let issues: Issue[] = [...(opts.warnings ?? [])];

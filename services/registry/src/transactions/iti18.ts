@@ -3,6 +3,7 @@
  * Parses the AdhocQueryRequest, runs the stored query and renders the AdhocQueryResponse.
  */
 import type { Issue } from '@mesh/core';
+import type { RegistryObjects } from '@mesh/xds';
 import type { StoredQueryResult } from '../queries.js';
 import type { RegistryStore } from '../store.js';
 import { parseStoredQuery } from './iti18-request.js';
@@ -32,7 +33,38 @@ export async function handleIti18(request: Element, d: Iti18Deps): Promise<strin
     return buildQueryResponse({ issues: [issue] });
   }
   const result = await run(d.store, q, { returnType: q.returnType, limit: d.maxResults });
-  return buildQueryResponse(result, { limit: d.maxResults });
+  // A national record answers for one patient at a time: a query by ids that reaches entries of
+  // several patients is refused whole (ITI TF-3 Table 4.2.4.1-2 XDSResultNotSinglePatient).
+  if (!result.tooManyResults && result.patientIds.size > 1) {
+    const issue: Issue = {
+      code: 'XDSResultNotSinglePatient',
+      severity: 'Error',
+      context: `The result holds entries of ${result.patientIds.size} patients; query one patient at a time`,
+    };
+    return buildQueryResponse({ issues: [issue] });
+  }
+  return buildQueryResponse(
+    { ...result, objects: withHome(result.objects, d.homeCommunityId) },
+    { limit: d.maxResults },
+  );
+}
+
+/**
+ * Every returned object carries the registry's homeCommunityId (ITI TF-2 3.18.4.1.2.3.8), so a
+ * consumer (or the mesh's XCA Responding Gateway) can route follow-up queries and retrieves.
+ */
+function withHome(o: RegistryObjects, home: string): RegistryObjects {
+  const stamp = <T extends { readonly homeCommunityId?: string }>(x: T): T => ({
+    ...x,
+    homeCommunityId: home,
+  });
+  return {
+    documentEntries: o.documentEntries.map(stamp),
+    submissionSets: o.submissionSets.map(stamp),
+    folders: o.folders.map(stamp),
+    associations: o.associations.map(stamp),
+    objectRefs: o.objectRefs.map(stamp),
+  };
 }
 
 function run(

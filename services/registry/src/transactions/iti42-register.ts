@@ -7,13 +7,12 @@
 import { MeshError, error, failure, hasErrors, success } from '@mesh/core';
 import type { Issue, Outcome, RequestContext } from '@mesh/core';
 import type { Db, Queryable } from '@mesh/db';
-import { lookupsFor } from '@mesh/affinity-domain';
 import type { AffinityDomain } from '@mesh/affinity-domain';
 import { assignEntryUUIDs, readSubmitObjectsRequest } from '@mesh/xds';
-import type { DocumentEntry, Submission } from '@mesh/xds';
-import { relationshipTargets, validateSubmission } from '@mesh/xds-validation';
-import type { MetadataPolicy, RegisteredDocument } from '@mesh/xds-validation';
+import type { Submission } from '@mesh/xds';
 import type { RegistryStore } from '../store.js';
+import { lookupObjects, objectKey } from '../objects.js';
+import { dtm, validateAgainstRegistry } from './validate-received.js';
 
 /** The ports of {@link registerDocumentSet}. */
 export interface RegisterDocumentSetDeps {
@@ -33,8 +32,8 @@ const NEEDS_APPROVED = new Set(['RPLC', 'APND', 'XFRM', 'XFRM_RPLC']);
 /**
  * ITI-42 Register Document Set-b: Document Repository -> Document Registry.
  *
- * Returns Success (with any warnings) or Failure with every issue found; on Failure nothing is
- * stored. MeshErrors of the store (XDSNonIdenticalHash, XDSDuplicateUniqueIdInRegistry...) become
+ * Returns Success (with any warnings and, as value, the submission as stored: UUIDs assigned,
+ * statuses set) or Failure with every issue found; on Failure nothing is stored. MeshErrors of the store (XDSNonIdenticalHash, XDSDuplicateUniqueIdInRegistry...) become
  * the Failure; anything else (database down, `ctx.signal` aborted) is thrown for the transport
  * to answer XDSRegistryError.
  */
@@ -42,24 +41,13 @@ export async function registerDocumentSet(
   request: Element /* lcm:SubmitObjectsRequest */,
   ctx: RequestContext,
   d: RegisterDocumentSetDeps,
-): Promise<Outcome> {
+): Promise<Outcome<Submission>> {
   const read = readSubmitObjectsRequest(request);
   const issues: Issue[] = [...read.issues];
   if (!read.submission) return failure(issues);
   const received = read.submission;
 
-  // The policy is synchronous; everything it asks of the store is loaded first.
-  const targets = await loadTargets(d.store, relationshipTargets(received));
-  const knownPatients = await loadKnownPatients(d.store, patientIdsOf(received));
-  const policy: MetadataPolicy = {
-    ...lookupsFor(d.domain),
-    isKnownPatientId: (cx) => knownPatients.has(cx),
-    lookupDocument: (id) => targets.get(id),
-    // The registry stores extra metadata with the model (metadata jsonb), so no
-    // XDSExtraMetadataNotSaved warning (ITI TF-3 4.2.3.1.7).
-    extraMetadataSaved: true,
-  };
-  issues.push(...validateSubmission(received, { transaction: 'ITI-42', policy }));
+  issues.push(...(await validateAgainstRegistry(received, 'ITI-42', d)));
   if (hasErrors(issues)) return failure(issues);
   ctx.signal?.throwIfAborted();
 
@@ -83,54 +71,14 @@ export async function registerDocumentSet(
             `The target ${uuid} was replaced or deprecated by a concurrent submission`,
             { location: at },
           );
-      await recheckTargets(tx, d.store, mustBeApproved, replaced, submission);
+      await recheckTargets(tx, mustBeApproved, replaced, touched, submission);
       if (touched.length > 0) await d.store.touchFolders(tx, touched, dtm(now));
     });
   } catch (e) {
     if (e instanceof MeshError) return failure([...issues, ...e.outcome.issues]);
     throw e;
   }
-  return success(undefined, issues);
-}
-
-/** Registered documents by entryUUID, as the validator's `lookupDocument` answers them. */
-async function loadTargets(
-  store: RegistryStore,
-  uuids: readonly string[],
-): Promise<Map<string, RegisteredDocument>> {
-  const found = uuids.length === 0 ? [] : await store.getDocumentsByUuid(uuids);
-  // The store answers in lower case; the submission may spell a UUID in upper case.
-  const byId = new Map(found.map((e) => [e.entryUUID.toLowerCase(), registeredDocument(e)]));
-  const out = new Map<string, RegisteredDocument>();
-  for (const u of uuids) {
-    const doc = byId.get(u.toLowerCase());
-    if (doc) out.set(u, doc);
-  }
-  return out;
-}
-
-function registeredDocument(e: DocumentEntry): RegisteredDocument {
-  return {
-    status: e.availabilityStatus ?? 'Approved',
-    patientId: e.patientId?.raw ?? '',
-    objectType: e.objectType,
-  };
-}
-
-function patientIdsOf(s: Submission): string[] {
-  const ids = new Set<string>();
-  const add = (raw: string | undefined): void => {
-    if (raw !== undefined) ids.add(raw);
-  };
-  add(s.submissionSet.patientId?.raw);
-  for (const x of s.documentEntries) add(x.patientId?.raw);
-  for (const x of s.folders) add(x.patientId?.raw);
-  return [...ids];
-}
-
-async function loadKnownPatients(store: RegistryStore, ids: readonly string[]): Promise<Set<string>> {
-  const known = await Promise.all(ids.map(async (cx) => ((await store.isKnownPatient(cx)) ? cx : undefined)));
-  return new Set(known.filter((x): x is string => x !== undefined));
+  return success(submission, issues);
 }
 
 /**
@@ -176,45 +124,42 @@ function existingFoldersWithNewMembers(s: Submission): string[] {
 }
 
 /**
- * The validator saw the targets before the transaction; a concurrent ITI-42/ITI-57 or a patient
- * merge may have changed them since. Re-read inside the transaction: still Approved (those not
- * deprecated by this submission) and still of the submission's patient.
+ * The validator saw the targets before the transaction; a concurrent ITI-42/ITI-57, ITI-62 or a
+ * patient merge may have changed them since. Re-read them inside the transaction under a FOR
+ * SHARE lock (an ITI-62 removing one waits until this commits, then sees the new Association):
+ * still registered, still Approved (those not deprecated by this submission), still of the
+ * submission's patient. Existing Folders receiving documents (ITI TF-3 4.2.2.1.2) are checked the
+ * same way: a registered, Approved Folder of the same patient.
  */
 async function recheckTargets(
   tx: Queryable,
-  store: RegistryStore,
   targets: ReadonlyMap<string, string>,
   replacedHere: ReadonlyMap<string, string>,
+  folders: readonly string[],
   s: Submission,
 ): Promise<void> {
-  if (targets.size === 0) return;
-  const rows = await store.getDocumentsByUuid([...targets.keys()], tx);
-  const byId = new Map(rows.map((r) => [r.entryUUID.toLowerCase(), r]));
+  if (targets.size === 0 && folders.length === 0) return;
+  const found = await lookupObjects(tx, [...targets.keys(), ...folders], 'share');
   const patient = s.submissionSet.patientId?.raw;
   const problems: Issue[] = [];
-  for (const [uuid, at] of targets) {
-    const row = byId.get(uuid.toLowerCase());
-    if (!row) {
-      problems.push(error('XDSRegistryMetadataError', `The target ${uuid} is no longer registered`, at));
-      continue;
+  const check = (id: string, at: string, kind: 'DocumentEntry' | 'Folder', mustBeApproved: boolean): void => {
+    const row = found.get(objectKey(id));
+    if (!row || row.kind !== kind) {
+      problems.push(error('XDSRegistryMetadataError', `${id} is not a registered ${kind}`, at));
+      return;
     }
-    if (!replacedHere.has(uuid) && row.availabilityStatus !== 'Approved')
+    if (mustBeApproved && row.status !== 'Approved')
       problems.push(
         error(
-          'XDSRegistryDeprecatedDocumentError',
-          `The target ${uuid} became ${row.availabilityStatus ?? 'unknown'} during the submission`,
+          kind === 'DocumentEntry' ? 'XDSRegistryDeprecatedDocumentError' : 'XDSRegistryMetadataError',
+          `The ${kind} ${id} is ${row.status}, not Approved`,
           at,
         ),
       );
-    if (patient !== undefined && row.patientId?.raw !== patient)
-      problems.push(
-        error('XDSPatientIdDoesNotMatch', `The target ${uuid} no longer belongs to patient ${patient}`, at),
-      );
-  }
+    if (patient !== undefined && row.patientId !== patient)
+      problems.push(error('XDSPatientIdDoesNotMatch', `The ${kind} ${id} belongs to another patient`, at));
+  };
+  for (const [uuid, at] of targets) check(uuid, at, 'DocumentEntry', !replacedHere.has(uuid));
+  for (const f of folders) check(f, `Folder[${f}]`, 'Folder', true);
   if (problems.length > 0) throw new MeshError(problems);
-}
-
-/** A DTM in UTC to the second (ITI TF-3 Table 4.2.3.1.7-2). */
-function dtm(t: Date): string {
-  return t.toISOString().replace(/[-:T]/g, '').slice(0, 14);
 }

@@ -6,8 +6,8 @@ import type { Outcome } from '@mesh/core';
 import { ERROR_SEVERITY, RESPONSE_STATUS } from '@mesh/xds';
 import { NS, escapeXmlAttribute } from '@mesh/xml';
 
-/** Renders an Outcome as `rs:RegistryResponse` (the body of the ITI-42 response, also ITI-41/ITI-57). */
-export function registryResponseXml(outcome: Outcome): string {
+/** Renders an Outcome as `rs:RegistryResponse` (the body of the ITI-42 response, also ITI-41, ITI-57, ITI-62). */
+export function registryResponseXml(outcome: Pick<Outcome<unknown>, 'status' | 'issues'>): string {
   const status = RESPONSE_STATUS[outcome.status];
   if (outcome.issues.length === 0) return `<rs:RegistryResponse xmlns:rs="${NS.rs}" status="${status}"/>`;
   const highest = outcome.issues.some((i) => i.severity === 'Error') ? 'Error' : 'Warning';
