@@ -133,6 +133,58 @@ describe(`registry service (${distributed ? 'PostgreSQL + NATS' : 'PGlite + in-p
     expect(reply.responseXml).toContain('ResponseStatusType:Success');
   });
 
+  it('publishes xds.document-registered, then ITI-62 over SOAP removes it and publishes xds.document-removed', async () => {
+    const s = domainSubmission(cx, [domainDocument(cx)]);
+    const uniqueId = s.documentEntries[0]?.uniqueId ?? '';
+    const events: string[] = [];
+    let subs: { close(): Promise<void> }[] = [];
+    const got = new Promise<void>((resolve) => {
+      const seen = (what: string) => {
+        events.push(what);
+        if (events.includes('registered') && events.includes('removed')) resolve();
+      };
+      const opts = { inactiveThresholdMs: 30_000 };
+      const subs = [
+        mesh.bus.consume(
+          'xds.document-registered',
+          { durable: `t-reg-${randomUUID().slice(0, 8)}`, ...opts },
+          (e) => {
+            if (e.documents.some((d) => d.uniqueId === uniqueId)) seen('registered');
+            return Promise.resolve();
+          },
+        ),
+        mesh.bus.consume(
+          'xds.document-removed',
+          { durable: `t-rm-${randomUUID().slice(0, 8)}`, ...opts },
+          (e) => {
+            if (e.documents.some((d) => d.uniqueId === uniqueId)) seen('removed');
+            return Promise.resolve();
+          },
+        ),
+      ];
+    });
+    expect(
+      status(await soap('urn:ihe:iti:2007:RegisterDocumentSet-b', writeSubmitObjectsRequest(s))),
+    ).toMatch(/Success$/);
+    const ids = [
+      s.submissionSet.entryUUID,
+      ...s.documentEntries.map((d) => d.entryUUID),
+      ...s.associations.map((a) => a.entryUUID),
+    ];
+    const removal = `<lcm:RemoveObjectsRequest xmlns:lcm="${NS.lcm}" xmlns:rim="${NS.rim}"><rim:ObjectRefList>${ids
+      .map((id) => `<rim:ObjectRef id="${id}"/>`)
+      .join('')}</rim:ObjectRefList></lcm:RemoveObjectsRequest>`;
+    expect(status(await soap('urn:ihe:iti:2010:DeleteDocumentSet', removal))).toMatch(/Success$/);
+    const again = await soap('urn:ihe:iti:2010:DeleteDocumentSet', removal);
+    expect(status(again)).toMatch(/Failure$/);
+    expect(select('//rs:RegistryError/@errorCode', again).map((a) => (a as Attr).value)).toContain(
+      'UnresolvedReferenceException',
+    );
+    await got;
+    await Promise.all(subs.map((x) => x.close()));
+    expect(events.sort()).toEqual(['registered', 'removed']);
+  });
+
   it('serves its affinity domain', async () => {
     const res = await fetch(`${mesh.url}/api/affinity-domain`);
     expect(res.status).toBe(200);
