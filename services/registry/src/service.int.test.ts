@@ -137,32 +137,32 @@ describe(`registry service (${distributed ? 'PostgreSQL + NATS' : 'PGlite + in-p
     const s = domainSubmission(cx, [domainDocument(cx)]);
     const uniqueId = s.documentEntries[0]?.uniqueId ?? '';
     const events: string[] = [];
-    let subs: { close(): Promise<void> }[] = [];
-    const got = new Promise<void>((resolve) => {
-      const seen = (what: string) => {
-        events.push(what);
-        if (events.includes('registered') && events.includes('removed')) resolve();
-      };
-      const opts = { inactiveThresholdMs: 30_000 };
-      const subs = [
-        mesh.bus.consume(
-          'xds.document-registered',
-          { durable: `t-reg-${randomUUID().slice(0, 8)}`, ...opts },
-          (e) => {
-            if (e.documents.some((d) => d.uniqueId === uniqueId)) seen('registered');
-            return Promise.resolve();
-          },
-        ),
-        mesh.bus.consume(
-          'xds.document-removed',
-          { durable: `t-rm-${randomUUID().slice(0, 8)}`, ...opts },
-          (e) => {
-            if (e.documents.some((d) => d.uniqueId === uniqueId)) seen('removed');
-            return Promise.resolve();
-          },
-        ),
-      ];
-    });
+    let done: () => void = () => undefined;
+    const got = new Promise<void>((resolve) => (done = resolve));
+    const seen = (what: string) => {
+      events.push(what);
+      if (events.includes('registered') && events.includes('removed')) done();
+    };
+    const opts = { inactiveThresholdMs: 30_000 };
+    const subs = [
+      mesh.bus.consume(
+        'xds.document-registered',
+        { durable: `t-reg-${randomUUID().slice(0, 8)}`, ...opts },
+        (e) => {
+          if (e.documents.some((d) => d.uniqueId === uniqueId)) seen('registered');
+          return Promise.resolve();
+        },
+      ),
+      mesh.bus.consume(
+        'xds.document-removed',
+        { durable: `t-rm-${randomUUID().slice(0, 8)}`, ...opts },
+        (e) => {
+          if (e.documents.some((d) => d.uniqueId === uniqueId)) seen('removed');
+          return Promise.resolve();
+        },
+      ),
+    ];
+    await Promise.all(subs.map((x) => x.ready));
     expect(
       status(await soap('urn:ihe:iti:2007:RegisterDocumentSet-b', writeSubmitObjectsRequest(s))),
     ).toMatch(/Success$/);
