@@ -1,0 +1,288 @@
+/**
+ * The document index and both blob stores on a real database (PostgreSQL when DATABASE_URL is
+ * set, else PGlite): streaming round trips, the pending -> committed life of a submission, and
+ * the sweeper reclaiming what a submission interrupted mid-way (a process killed between steps)
+ * left behind. Each blob-store kind runs the same tests.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, rm, utimes, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANONYMOUS, success } from '@mesh/core';
+import type { Outcome } from '@mesh/core';
+import { parseAffinityDomain, DEFAULT_AFFINITY_DOMAIN_URL } from '@mesh/affinity-domain';
+import type { AffinityDomain } from '@mesh/affinity-domain';
+import { migrate, openTestDb } from '@mesh/db';
+import type { Db } from '@mesh/db';
+import { parseXml } from '@mesh/xml';
+import type { BlobStore } from './blob-store.js';
+import { createFsBlobStore } from './fs-blob-store.js';
+import { REPOSITORY_MIGRATIONS } from './migrations.js';
+import { createPgBlobStore } from './pg-blob-store.js';
+import { createRepositoryStore } from './store.js';
+import type { RepositoryStore } from './store.js';
+import { provideAndRegister } from './transactions/iti41.js';
+import { REPOSITORY_ID, cda, entry, iti41Request, newPatient, sha1, submission } from './test-fixtures.js';
+import { readFile } from 'node:fs/promises';
+
+const stream = (b: Buffer, pieces = 7): Readable =>
+  Readable.from(
+    (function* () {
+      const step = Math.max(1, Math.ceil(b.length / pieces));
+      for (let i = 0; i < b.length; i += step) yield b.subarray(i, i + step);
+    })(),
+    { objectMode: false },
+  );
+
+async function readAll(r: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of r) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
+
+/** An ITI-41 body with the documents inline as base64 (what binaryContent reads without MTOM). */
+function inlineRequest(s: ReturnType<typeof submission>, docs: { id: string; bytes: Buffer }[]): Element {
+  const { body } = iti41Request(s, []);
+  const inline = docs
+    .map((d) => `<xdsb:Document id="${d.id}">${d.bytes.toString('base64')}</xdsb:Document>`)
+    .join('');
+  return parseXml(
+    body.replace(
+      '</xdsb:ProvideAndRegisterDocumentSetRequest>',
+      `${inline}</xdsb:ProvideAndRegisterDocumentSetRequest>`,
+    ),
+  ).documentElement;
+}
+
+const ctx = {
+  transaction: 'ITI-41' as const,
+  principal: ANONYMOUS,
+  traceId: '0'.repeat(32),
+  messageId: `urn:uuid:${randomUUID()}`,
+};
+
+for (const kind of ['fs', 'pg'] as const) {
+  describe(`repository store with the ${kind} blob store (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () => {
+    let db: Db;
+    let dir: string;
+    let blobs: BlobStore;
+    let store: RepositoryStore;
+    let domain: AffinityDomain;
+
+    const open = async (): Promise<void> => {
+      blobs = kind === 'fs' ? await createFsBlobStore(dir) : createPgBlobStore(db, { chunkBytes: 64 * 1024 });
+      store = createRepositoryStore(db, blobs);
+    };
+
+    beforeAll(async () => {
+      db = await openTestDb({ prefix: `repo_${kind}` });
+      await migrate(db, REPOSITORY_MIGRATIONS);
+      dir = await mkdtemp(join(tmpdir(), 'mesh-blobs-'));
+      domain = parseAffinityDomain(JSON.parse(await readFile(DEFAULT_AFFINITY_DOMAIN_URL, 'utf8')));
+      await open();
+    }, 60_000);
+
+    afterAll(async () => {
+      await db?.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    const blobCount = async (): Promise<number> => {
+      let n = 0;
+      for await (const _ of blobs.list(-60_000)) n++;
+      return n;
+    };
+
+    it('streams a blob in and out unchanged, across chunk boundaries', async () => {
+      for (const size of [0, 1, 64 * 1024, 64 * 1024 + 1, 300_000]) {
+        const data = Buffer.from(Array.from({ length: size }, (_, i) => (i * 31) % 251));
+        const id = randomUUID();
+        await blobs.put(id, { open: () => stream(data) });
+        expect((await readAll(blobs.open(id))).equals(data)).toBe(true);
+        await blobs.delete([id]);
+        await expect(readAll(blobs.open(id))).rejects.toThrow();
+      }
+    });
+
+    it('leaves nothing of a blob whose source stream fails', async () => {
+      const before = await blobCount();
+      const failing = (): Readable =>
+        Readable.from(
+          (function* () {
+            yield Buffer.alloc(100_000, 1);
+            throw new Error('connection reset');
+          })(),
+          { objectMode: false },
+        );
+      await expect(blobs.put(randomUUID(), { open: failing })).rejects.toThrow('connection reset');
+      expect(await blobCount()).toBe(before);
+    });
+
+    it('reserves, commits and abandons by attempt; only committed documents are visible', async () => {
+      const doc = (uniqueId: string, content: string) => ({
+        uniqueId,
+        blobId: randomUUID(),
+        size: content.length,
+        sha1: createHash('sha1').update(content).digest('hex'),
+        mimeType: 'text/plain',
+        patientId: undefined,
+      });
+      const a = randomUUID();
+      const u1 = `1.2.${Date.now()}.1`;
+      const r1 = await store.reserve(a, doc(u1, 'hello'));
+      expect(r1.kind).toBe('new');
+      expect((await store.getCommitted([u1])).size).toBe(0);
+      expect(await store.commit(a)).toBe(1);
+      expect((await store.getCommitted([u1])).get(u1)?.size).toBe(5);
+      // The same content again is the committed document; other content conflicts.
+      expect((await store.reserve(randomUUID(), doc(u1, 'hello'))).kind).toBe('committed');
+      expect((await store.reserve(randomUUID(), doc(u1, 'HELLO'))).kind).toBe('conflict');
+      // Abandon removes pending rows of that attempt only, never committed ones.
+      const b = randomUUID();
+      const u2 = `1.2.${Date.now()}.2`;
+      await store.reserve(b, doc(u2, 'x'));
+      await store.abandon(b);
+      expect((await store.getCommitted([u1, u2])).size).toBe(1);
+      expect((await store.reserve(randomUUID(), doc(u2, 'x'))).kind).toBe('new');
+    });
+
+    it('a retry takes over the pending document of an attempt that died', async () => {
+      const u = `1.2.${Date.now()}.3`;
+      const d = {
+        uniqueId: u,
+        size: 1,
+        sha1: sha1(Buffer.from('z')),
+        mimeType: 'text/plain',
+        patientId: undefined,
+      };
+      const dead = randomUUID();
+      const first = await store.reserve(dead, { ...d, blobId: randomUUID() });
+      expect(first.kind).toBe('new');
+      const retry = randomUUID();
+      const r = await store.reserve(retry, { ...d, blobId: randomUUID() });
+      expect(r).toMatchObject({
+        kind: 'taken-over',
+        previousBlobId: first.kind === 'new' ? first.blobId : '',
+      });
+      expect(await store.commit(dead)).toBe(0);
+      expect(await store.commit(retry)).toBe(1);
+    });
+
+    it('a submission interrupted while waiting for the registry is invisible, and the sweeper reclaims it after a restart', async () => {
+      await store.sweep(0); // what the tests above left pending
+      const before = await blobCount();
+      const patient = newPatient();
+      const e = entry(patient, 'Document01');
+      let reached!: () => void;
+      const waiting = new Promise<void>((r) => (reached = r));
+      // The registry never answers: the request is stuck exactly where a killed process would stop.
+      const stuck = provideAndRegister(
+        inlineRequest(submission(patient, [e]), [{ id: 'Document01', bytes: cda(patient, 150_000) }]),
+        new Map(),
+        ctx,
+        {
+          store,
+          blobs,
+          domain,
+          repositoryUniqueId: REPOSITORY_ID,
+          register: () => {
+            reached();
+            return new Promise<Outcome>(() => undefined);
+          },
+          cda: { maxBytes: 1 << 20, patientCheck: true, validation: 'off' },
+        },
+      );
+      void stuck;
+      await waiting;
+      expect(await blobCount()).toBe(before + 1);
+      expect((await store.getCommitted([e.uniqueId!])).size).toBe(0);
+      // "Restart": a new store on the same database and blob storage; nothing is young enough to keep.
+      await open();
+      expect(await store.sweep(0)).toEqual({ documents: 1, blobs: 0 });
+      expect(await blobCount()).toBe(before);
+      expect((await db.query('SELECT 1 FROM documents WHERE unique_id = $1', [e.uniqueId])).rowCount).toBe(0);
+    });
+
+    it('the sweeper keeps young pending documents and deletes blobs no row refers to', async () => {
+      const before = await blobCount();
+      const patient = newPatient();
+      const e = entry(patient, 'Document01');
+      let reached!: () => void;
+      const waiting = new Promise<void>((r) => (reached = r));
+      void provideAndRegister(
+        inlineRequest(submission(patient, [e]), [{ id: 'Document01', bytes: cda(patient) }]),
+        new Map(),
+        ctx,
+        {
+          store,
+          blobs,
+          domain,
+          repositoryUniqueId: REPOSITORY_ID,
+          register: () => {
+            reached();
+            return new Promise<Outcome>(() => undefined);
+          },
+          cda: { maxBytes: 1 << 20, patientCheck: true, validation: 'off' },
+        },
+      );
+      await waiting;
+      expect(await store.sweep(60_000)).toEqual({ documents: 0, blobs: 0 });
+      // A blob left without its row (killed between deleting the row and the blob).
+      const orphan = randomUUID();
+      await blobs.put(orphan, { open: () => stream(Buffer.from('orphan')) });
+      if (kind === 'fs') {
+        const old = new Date(Date.now() - 3_600_000);
+        await utimes(join(dir, orphan.slice(0, 2), orphan), old, old);
+      } else {
+        await db.query(`UPDATE blob_chunks SET created_at = now() - interval '1 hour' WHERE blob_id = $1`, [
+          orphan,
+        ]);
+      }
+      expect(await store.sweep(60_000)).toEqual({ documents: 0, blobs: 1 });
+      expect(await blobCount()).toBe(before + 1);
+      await store.sweep(0);
+    });
+
+    it('commits only when the registry says Success', async () => {
+      const patient = newPatient();
+      const e = entry(patient, 'Document01');
+      const body = cda(patient);
+      const r = await provideAndRegister(
+        inlineRequest(submission(patient, [e]), [{ id: 'Document01', bytes: body }]),
+        new Map(),
+        ctx,
+        {
+          store,
+          blobs,
+          domain,
+          repositoryUniqueId: REPOSITORY_ID,
+          register: () => Promise.resolve(success()),
+          cda: { maxBytes: 1 << 20, patientCheck: true, validation: 'off' },
+        },
+      );
+      expect(r.outcome.status).toBe('Success');
+      const stored = (await store.getCommitted([e.uniqueId!])).get(e.uniqueId!);
+      expect(stored?.sha1).toBe(sha1(body));
+      expect((await readAll(blobs.open(stored!.blobId))).equals(body)).toBe(true);
+    });
+  });
+}
+
+describe('fs blob store layout', () => {
+  it('ignores stray files when listing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mesh-blobs-'));
+    try {
+      const blobs = await createFsBlobStore(dir);
+      await mkdir(join(dir, 'zz'));
+      await writeFile(join(dir, 'README'), 'x');
+      const ids: string[] = [];
+      for await (const id of blobs.list(-60_000)) ids.push(id);
+      expect(ids).toEqual([]);
+      expect(await readdir(dir)).toContain('zz');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
