@@ -158,6 +158,7 @@ export async function startMeshProcess(opts: StartOptions): Promise<MeshProcess>
         dataDir: config.dataDir,
         spoolDir,
         clock: () => new Date(),
+        metrics,
       });
       if (instance.close)
         closers.push({ name: `service:${spec.name}`, fn: () => instance.close?.() ?? Promise.resolve() });

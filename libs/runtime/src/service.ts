@@ -11,6 +11,7 @@ import type { Bus } from '@mesh/bus';
 import type { Db, Migration } from '@mesh/db';
 import type { SoapOperation } from '@mesh/soap';
 import type { AuditSender } from '@mesh/secure-node';
+import type { MeshMetrics } from '@mesh/observability';
 
 /** pino-compatible logger surface the runtime hands to services. */
 export interface ServiceLogger {
@@ -38,6 +39,8 @@ export interface ServiceContext {
   /** Where streamed attachments are spooled while a request is in flight. */
   readonly spoolDir: string;
   readonly clock: Clock;
+  /** The process's metrics registry, for the service's own `mesh_` metrics (exposed at /metrics). */
+  readonly metrics?: MeshMetrics;
 }
 
 /** A non-HTTP listener a service opened (MLLP, syslog), for the launcher's report. */

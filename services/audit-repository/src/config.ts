@@ -1,0 +1,57 @@
+/** The audit repository's own configuration, read once from the environment. */
+import { readEnv } from '@mesh/observability';
+import type { DeepReadonly, EnvSource, TlsServerOptions } from '@mesh/observability';
+
+export interface AuditRepositoryConfig {
+  /**
+   * Syslog over TLS (RFC 5425): SYSLOG_TLS_CERT_FILE / SYSLOG_TLS_KEY_FILE, SYSLOG_TLS_CA_FILE
+   * and SYSLOG_TLS_CLIENT_AUTH=require for mutual TLS (ATNA node authentication). Without a
+   * certificate the TLS listener is not opened (UDP and the bus still are).
+   */
+  readonly syslogTls: TlsServerOptions | undefined;
+  /** Largest syslog message accepted, in octets (AUDIT_SYSLOG_MAX_MESSAGE_BYTES). */
+  readonly syslogMaxMessageBytes: number;
+  /** Unstored messages per TLS connection before reading pauses (AUDIT_SYSLOG_MAX_IN_FLIGHT). */
+  readonly syslogMaxInFlight: number;
+  /** Hash chains appended in parallel (AUDIT_CHAINS). */
+  readonly chains: number;
+  /** Records per transaction at most (AUDIT_BATCH_MAX). */
+  readonly batchMax: number;
+  /** Parallel subscriptions of the durable bus consumer (AUDIT_BUS_CONSUMERS): records in flight from the bus. */
+  readonly busConsumers: number;
+  /** Durable consumer name on the AUDIT stream (AUDIT_BUS_DURABLE). */
+  readonly busDurable: string;
+  /** Monthly partitions created ahead of the current month (AUDIT_PARTITIONS_AHEAD). */
+  readonly partitionsAhead: number;
+  /** Months of records kept; 0 keeps everything (AUDIT_RETENTION_MONTHS). */
+  readonly retentionMonths: number;
+  /** Where partitions are exported (NDJSON) before retention drops them (AUDIT_EXPORT_DIR). */
+  readonly exportDir: string | undefined;
+  /** Page size bound of searches (AUDIT_SEARCH_MAX_COUNT). */
+  readonly searchMaxCount: number;
+}
+
+/** Throws ConfigError naming every bad key. */
+export function loadAuditRepositoryConfig(source: EnvSource): DeepReadonly<AuditRepositoryConfig> {
+  const env = readEnv(source);
+  return env.done({
+    syslogTls: env.tlsFromEnv('SYSLOG'),
+    syslogMaxMessageBytes: env.int('AUDIT_SYSLOG_MAX_MESSAGE_BYTES', {
+      default: 1024 * 1024,
+      min: 2048,
+      max: 16 * 1024 * 1024,
+    }),
+    syslogMaxInFlight: env.int('AUDIT_SYSLOG_MAX_IN_FLIGHT', { default: 256, min: 1, max: 10_000 }),
+    chains: env.int('AUDIT_CHAINS', { default: 4, min: 1, max: 256 }),
+    batchMax: env.int('AUDIT_BATCH_MAX', { default: 500, min: 1, max: 10_000 }),
+    busConsumers: env.int('AUDIT_BUS_CONSUMERS', { default: 64, min: 1, max: 1024 }),
+    busDurable: env.str('AUDIT_BUS_DURABLE', {
+      default: 'audit-repository',
+      pattern: /^[A-Za-z0-9_-]{1,64}$/,
+    }),
+    partitionsAhead: env.int('AUDIT_PARTITIONS_AHEAD', { default: 2, min: 1, max: 36 }),
+    retentionMonths: env.int('AUDIT_RETENTION_MONTHS', { default: 0, min: 0, max: 1200 }),
+    exportDir: env.str('AUDIT_EXPORT_DIR'),
+    searchMaxCount: env.int('AUDIT_SEARCH_MAX_COUNT', { default: 200, min: 1, max: 5000 }),
+  });
+}

@@ -1,0 +1,63 @@
+/**
+ * ITI-20 ingest, whatever the transport: parse and index (record.ts), then hand to the
+ * writer and wait for the commit. What is not an audit message is rejected: counted by
+ * transport and reason, logged with who sent it and why, never with its content (audit
+ * records carry PHI).
+ */
+import { AuditFormatError } from '@mesh/audit';
+import { prepareRecord } from './record.js';
+import type { IngestInput, Transport } from './record.js';
+import type { AuditWriter } from './writer.js';
+
+export type IngestOutcome = 'stored' | 'duplicate' | 'rejected';
+
+export interface IngestCounters {
+  received(transport: Transport): void;
+  stored(transport: Transport): void;
+  duplicate(transport: Transport): void;
+  rejected(transport: Transport, reason: string): void;
+}
+
+export interface IngestLogger {
+  warn(obj: object, msg?: string): void;
+}
+
+export interface Ingest {
+  /** Resolves after the record is committed (or recognised as a duplicate, or rejected); rejects when storage failed. */
+  ingest(input: IngestInput): Promise<IngestOutcome>;
+}
+
+export function createIngest(d: {
+  writer: AuditWriter;
+  counters: IngestCounters;
+  logger: IngestLogger;
+}): Ingest {
+  return {
+    async ingest(input) {
+      d.counters.received(input.transport);
+      let record;
+      try {
+        record = prepareRecord(input);
+      } catch (err) {
+        if (!(err instanceof AuditFormatError)) throw err;
+        d.counters.rejected(input.transport, err.reason);
+        d.logger.warn(
+          {
+            transport: input.transport,
+            peer: input.peer,
+            messageId: input.messageId,
+            reason: err.reason,
+            path: err.path,
+            bytes: typeof input.xml === 'string' ? Buffer.byteLength(input.xml) : input.xml.byteLength,
+          },
+          'ITI-20 payload rejected: not a DICOM PS3.15 or RFC 3881 audit message',
+        );
+        return 'rejected';
+      }
+      const r = await d.writer.submit(record);
+      if (r === 'stored') d.counters.stored(input.transport);
+      else d.counters.duplicate(input.transport);
+      return r;
+    },
+  };
+}
