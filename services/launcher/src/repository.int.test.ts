@@ -1,0 +1,180 @@
+/**
+ * The XDS.b repository and registry composed in one mesh process (PGlite + in-process bus), as
+ * `npm start` runs them: a patient made known by an MPI event, then over the wire only (the
+ * conformance harness): ITI-41 to the repository -> ITI-42 to the registry over the bus ->
+ * ITI-18 finds the entry with the repository's hash, size and repositoryUniqueId -> ITI-43
+ * returns the same bytes -> ITI-86 removes them. Then the repository's shipped scenarios.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '@mesh/observability';
+import { loadRuntimeConfig, startMeshProcess } from '@mesh/runtime';
+import type { MeshProcess } from '@mesh/runtime';
+import { registryService } from '@mesh/registry';
+import { repositoryService } from '@mesh/repository';
+import { expandScenarioPaths, formatReport, runScenarios } from '@mesh/test-harness';
+
+const SCENARIOS = fileURLToPath(new URL('../../../test-harness/scenarios/', import.meta.url));
+const NATIONAL = '1.3.6.1.4.1.99999.1.1';
+const REPOSITORY = '1.3.6.1.4.1.99999.4.1';
+
+const retrieve = (uid: string): string =>
+  `<xdsb:RetrieveDocumentSetRequest xmlns:xdsb="urn:ihe:iti:xds-b:2007"><xdsb:DocumentRequest>` +
+  `<xdsb:RepositoryUniqueId>${REPOSITORY}</xdsb:RepositoryUniqueId><xdsb:DocumentUniqueId>${uid}</xdsb:DocumentUniqueId>` +
+  `</xdsb:DocumentRequest></xdsb:RetrieveDocumentSetRequest>`;
+
+describe('registry + repository in one mesh process (PGlite + in-process bus)', () => {
+  let dataDir: string;
+  let mesh: MeshProcess;
+  const patientId = `rep-${randomUUID().slice(0, 8)}`;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'mesh-xds-'));
+    const env = { DATA_DIR: dataDir, PORT: '0' };
+    mesh = await startMeshProcess({
+      config: loadRuntimeConfig(env),
+      modules: { registry: registryService, repository: repositoryService },
+      env,
+      logger: createLogger({ service: 'test', level: 'silent' }),
+    });
+    await mesh.bus.publish(
+      'mpi.patient-created',
+      {
+        eventId: randomUUID(),
+        occurredAt: new Date().toISOString(),
+        enterpriseId: { id: patientId, assigningAuthority: NATIONAL },
+        identifiers: [],
+        transaction: 'ITI-8',
+      },
+      { msgId: randomUUID() },
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    await mesh?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('ITI-41 -> ITI-42 over the bus -> ITI-18 finds it -> ITI-43 returns the same bytes -> ITI-86 removes it', async () => {
+    const report = await runScenarios({
+      target: { baseUrl: mesh.url },
+      vars: { patientId: `${patientId}^^^&${NATIONAL}&ISO` },
+      scenarios: [
+        {
+          id: 'xds-provide-find-retrieve-remove',
+          vars: { docUid: '${uniqueOid}', ssUid: '${uniqueOid}' },
+          steps: [
+            {
+              name: 'ITI-41 (the MPI event is consumed asynchronously: retried until the registry knows the patient)',
+              soap: {
+                path: '/xds/repository',
+                action: 'urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b',
+                bodyFile: join(SCENARIOS, 'repository/data/pnr.xml'),
+                attachments: [{ contentId: 'doc1', contentType: 'text/xml', generate: { bytes: 300_000 } }],
+              },
+              expect: { status: 200, registryStatus: 'Success' },
+              retry: { attempts: 40, intervalMs: 250 },
+            },
+            {
+              name: 'ITI-18 FindDocuments',
+              soap: {
+                path: '/xds/registry',
+                action: 'urn:ihe:iti:2007:RegistryStoredQuery',
+                body:
+                  `<query:AdhocQueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0" xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0">` +
+                  `<query:ResponseOption returnComposedObjects="true" returnType="LeafClass"/>` +
+                  `<rim:AdhocQuery id="urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d">` +
+                  `<rim:Slot name="$XDSDocumentEntryPatientId"><rim:ValueList><rim:Value>'\${patientId}'</rim:Value></rim:ValueList></rim:Slot>` +
+                  `<rim:Slot name="$XDSDocumentEntryStatus"><rim:ValueList><rim:Value>('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')</rim:Value></rim:ValueList></rim:Slot>` +
+                  `</rim:AdhocQuery></query:AdhocQueryRequest>`,
+              },
+              expect: {
+                status: 200,
+                registryStatus: 'Success',
+                xpath: [
+                  { expr: '//rim:ExtrinsicObject', count: 1 },
+                  {
+                    expr: "//rim:ExtrinsicObject/rim:ExternalIdentifier[@identificationScheme='urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab']/@value",
+                    equals: '${docUid}',
+                  },
+                  {
+                    expr: "//rim:ExtrinsicObject/rim:Slot[@name='hash']/rim:ValueList/rim:Value",
+                    equals: '${att.doc1.sha1}',
+                  },
+                  {
+                    expr: "//rim:ExtrinsicObject/rim:Slot[@name='size']/rim:ValueList/rim:Value",
+                    equals: '300000',
+                  },
+                  {
+                    expr: "//rim:ExtrinsicObject/rim:Slot[@name='repositoryUniqueId']/rim:ValueList/rim:Value",
+                    equals: REPOSITORY,
+                  },
+                ],
+              },
+            },
+            {
+              name: 'ITI-43',
+              soap: {
+                path: '/xds/repository',
+                action: 'urn:ihe:iti:2007:RetrieveDocumentSet',
+                mtom: true,
+                body: retrieve('${docUid}'),
+              },
+              expect: {
+                status: 200,
+                registryStatus: 'Success',
+                attachmentCount: 1,
+                attachments: [
+                  { include: '//xdsb:Document/xop:Include/@href', sha1: '${att.doc1.sha1}', size: 300_000 },
+                ],
+              },
+            },
+            {
+              name: 'ITI-86',
+              soap: {
+                path: '/xds/repository',
+                action: 'urn:ihe:iti:2017:RemoveDocuments',
+                body:
+                  `<rmd:RemoveDocumentsRequest xmlns:rmd="urn:ihe:iti:rmd:2017" xmlns:xdsb="urn:ihe:iti:xds-b:2007"><xdsb:DocumentRequest>` +
+                  `<xdsb:RepositoryUniqueId>${REPOSITORY}</xdsb:RepositoryUniqueId><xdsb:DocumentUniqueId>\${docUid}</xdsb:DocumentUniqueId>` +
+                  `</xdsb:DocumentRequest></rmd:RemoveDocumentsRequest>`,
+              },
+              expect: { status: 200, registryStatus: 'Success' },
+            },
+            {
+              name: 'ITI-43 after ITI-86',
+              soap: {
+                path: '/xds/repository',
+                action: 'urn:ihe:iti:2007:RetrieveDocumentSet',
+                mtom: true,
+                body: retrieve('${docUid}'),
+              },
+              expect: {
+                status: 200,
+                registryStatus: 'Failure',
+                exactErrorCodes: ['XDSDocumentUniqueIdError'],
+              },
+            },
+          ],
+        },
+      ],
+    });
+    expect(report.failed, formatReport(report)).toBe(0);
+    expect(report.passed).toBe(1);
+  });
+
+  it('passes the repository conformance scenarios (and the registry ones) with both services running', async () => {
+    const report = await runScenarios({
+      files: expandScenarioPaths([join(SCENARIOS, 'repository'), join(SCENARIOS, 'registry')]),
+      target: { baseUrl: mesh.url },
+    });
+    expect(report.failed, formatReport(report)).toBe(0);
+    expect(
+      report.scenarios.filter((r) => r.id.startsWith('repository-') && r.status === 'passed').length,
+    ).toBe(7);
+  });
+});
