@@ -16,7 +16,7 @@ import { loadRuntimeConfig, startMeshProcess } from '@mesh/runtime';
 import type { MeshProcess } from '@mesh/runtime';
 import { readSubmitObjectsRequest, writeSubmitObjectsRequest } from '@mesh/xds';
 import type { Code, Submission } from '@mesh/xds';
-import { NS, escapeXml, parseXml, select } from '@mesh/xml';
+import { NS, parseXml, select } from '@mesh/xml';
 import { registryService } from './service.js';
 
 const IPF = new URL('../../../../shared/conformance/02-xds-metadata/ipf/', import.meta.url);

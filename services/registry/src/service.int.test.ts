@@ -185,6 +185,46 @@ describe(`registry service (${distributed ? 'PostgreSQL + NATS' : 'PGlite + in-p
     expect(events.sort()).toEqual(['registered', 'removed']);
   });
 
+  it('answers hostile XML (DOCTYPE, too deep, too large) with a SOAP Sender fault and registers nothing', async () => {
+    const findXml = `<query:AdhocQueryRequest xmlns:query="${NS.query}" xmlns:rim="${NS.rim}"><query:ResponseOption returnComposedObjects="true" returnType="ObjectRef"/><rim:AdhocQuery id="urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d"><rim:Slot name="$XDSDocumentEntryPatientId"><rim:ValueList><rim:Value>'${cx.replace(/&/g, '&amp;')}'</rim:Value></rim:ValueList></rim:Slot><rim:Slot name="$XDSDocumentEntryStatus"><rim:ValueList><rim:Value>('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')</rim:Value></rim:ValueList></rim:Slot></rim:AdhocQuery></query:AdhocQueryRequest>`;
+    const count = async () =>
+      select('//rim:ObjectRef', await soap('urn:ihe:iti:2007:RegistryStoredQuery', findXml)).length;
+    const before = await count();
+    const action = 'urn:ihe:iti:2007:RegisterDocumentSet-b';
+    const valid = writeSubmitObjectsRequest(domainSubmission(cx, [domainDocument(cx)]));
+    const post = (raw: string) =>
+      fetch(`${mesh.url}/xds/registry`, {
+        method: 'POST',
+        headers: { 'content-type': `application/soap+xml; charset=UTF-8; action="${action}"` },
+        body: raw,
+      });
+    const hostile = [
+      `<?xml version="1.0"?><!DOCTYPE s:Envelope [<!ENTITY x SYSTEM "file:///etc/passwd">]>${envelope(action, valid)}`,
+      envelope(
+        action,
+        valid.replace(
+          '</rim:RegistryObjectList>',
+          `${'<x>'.repeat(5_000)}${'</x>'.repeat(5_000)}</rim:RegistryObjectList>`,
+        ),
+      ),
+      envelope(
+        action,
+        valid.replace(
+          '</rim:RegistryObjectList>',
+          `<!--${'a'.repeat(80 * 1024 * 1024)}--></rim:RegistryObjectList>`,
+        ),
+      ),
+    ];
+    for (const raw of hostile) {
+      const res = await post(raw);
+      expect([400, 413]).toContain(res.status);
+      const text = await res.text();
+      if (res.status === 400) expect(text).toMatch(/Sender/);
+      expect(text).not.toContain('root:');
+    }
+    expect(await count()).toBe(before);
+  });
+
   it('serves its affinity domain', async () => {
     const res = await fetch(`${mesh.url}/api/affinity-domain`);
     expect(res.status).toBe(200);
