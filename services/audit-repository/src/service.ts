@@ -12,6 +12,7 @@ import { createSyslogTlsServer, createSyslogUdpServer } from '@mesh/syslog';
 import type { SyslogHandler, SyslogServer } from '@mesh/syslog';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toAccessEntry } from './accesses.js';
+import { consumeAuditRecords } from './bus-ingest.js';
 import { loadAuditRepositoryConfig } from './config.js';
 import { operationOutcome, searchsetBundle, toAuditEvent } from './fhir.js';
 import { createIngest } from './ingest.js';
@@ -100,27 +101,19 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
 
   // The bus: parallel subscriptions of one durable consumer, so many records are in flight and
   // commit together; each is acked by the bus only after its handler resolved, i.e. after COMMIT.
-  const subscriptions: Subscription[] = Array.from({ length: config.busConsumers }, () =>
-    ctx.bus.consume('audit.record-submitted', { durable: config.busDurable }, async (e, meta) => {
-      const payload = e as unknown as Record<string, unknown>;
-      if (typeof payload['xml'] !== 'string') {
-        rejected.inc({ transport: 'bus', reason: 'invalid-payload' });
-        ctx.logger.warn(
-          { transport: 'bus', seq: meta.seq, msgId: meta.msgId },
-          'audit event without xml rejected',
-        );
-        return;
-      }
-      const messageId =
-        typeof payload['messageId'] === 'string' && payload['messageId'] !== '' ? e.messageId : meta.msgId;
-      await ingest.ingest({
-        xml: e.xml,
-        transport: 'bus',
-        ...(messageId === undefined ? {} : { messageId }),
-        ...(typeof payload['sourceId'] === 'string' ? { peer: e.sourceId } : {}),
-      });
-    }),
-  );
+  const subscriptions: Subscription[] = consumeAuditRecords({
+    bus: ctx.bus,
+    ingest,
+    durable: config.busDurable,
+    consumers: config.busConsumers,
+    onInvalid: (meta) => {
+      rejected.inc({ transport: 'bus', reason: 'invalid-payload' });
+      ctx.logger.warn(
+        { transport: 'bus', seq: meta.seq, msgId: meta.msgId },
+        'audit event without xml rejected',
+      );
+    },
+  });
   await Promise.all(subscriptions.map((s) => s.ready));
 
   const servers: SyslogServer[] = [];
