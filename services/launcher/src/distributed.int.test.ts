@@ -103,7 +103,7 @@ describe.skipIf(DATABASE_URL === undefined || NATS_URL === undefined)(
       expect(report.failed, formatReport(report)).toBe(0);
       expect(
         report.scenarios.filter((r) => r.id.startsWith('registry-') && r.status === 'passed').length,
-      ).toBe(5);
+      ).toBe(7);
     });
 
     it('stops every process on SIGTERM', async () => {

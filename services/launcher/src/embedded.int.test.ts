@@ -56,12 +56,12 @@ describe('embedded mesh (npm start)', () => {
     expect(out).toMatch(/mllp\s+127\.0\.0\.1:\d+\s+ITI-8 ITI-9 ITI-21/);
   });
 
-  it('passes the conformance scenarios (foundation, registry)', async () => {
+  it('passes the conformance scenarios (foundation, registry, repository)', async () => {
     const report = await runScenarios({ files: expandScenarioPaths([SCENARIOS]), target: { baseUrl } });
     expect(report.scenarios.length).toBeGreaterThan(0);
     expect(report.failed, formatReport(report)).toBe(0);
     expect(report.scenarios.filter((r) => r.id.startsWith('registry-') && r.status === 'passed').length).toBe(
-      5,
+      7,
     );
   });
 

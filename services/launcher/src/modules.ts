@@ -4,6 +4,7 @@
  * (every action answers wsa:ActionNotSupported) and is reported as not implemented.
  */
 import { registryService } from '@mesh/registry';
+import { repositoryService } from '@mesh/repository';
 import type { ServiceModules } from '@mesh/runtime';
 
-export const MODULES: ServiceModules = Object.freeze({ registry: registryService });
+export const MODULES: ServiceModules = Object.freeze({ registry: registryService, repository: repositoryService });
