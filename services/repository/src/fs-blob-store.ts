@@ -13,6 +13,8 @@ import type { BlobSource, BlobStore } from './blob-store.js';
 
 export async function createFsBlobStore(dir: string): Promise<BlobStore> {
   await mkdir(dir, { recursive: true });
+  /** Fan-out directories known to exist (256 at most). */
+  const made = new Set<string>();
   const pathOf = (blobId: string): string => {
     assertBlobId(blobId);
     return join(dir, blobId.slice(0, 2), blobId);
@@ -31,7 +33,11 @@ export async function createFsBlobStore(dir: string): Promise<BlobStore> {
     kind: 'fs',
     async put(blobId: string, source: BlobSource): Promise<void> {
       const path = pathOf(blobId);
-      await mkdir(join(dir, blobId.slice(0, 2)), { recursive: true });
+      const sub = blobId.slice(0, 2);
+      if (!made.has(sub)) {
+        await mkdir(join(dir, sub), { recursive: true });
+        made.add(sub);
+      }
       const tmp = `${path}.tmp`;
       try {
         if (source.claim) await source.claim(tmp);

@@ -184,9 +184,12 @@ async function create(ctx: ServiceContext, opts: RepositoryServiceOptions): Prom
             ...(set?.patientId ? { patientId: set.patientId.raw } : {}),
             ...(set?.uniqueId ? { submissionSetUniqueId: set.uniqueId } : {}),
           };
-          if (result.registration)
-            await audit('ITI-42', 'initiator', rctx, req.replyTo, result.registration.status, objects);
-          await audit('ITI-41', 'responder', rctx, req.replyTo, result.outcome.status, objects);
+          await Promise.all([
+            result.registration
+              ? audit('ITI-42', 'initiator', rctx, req.replyTo, result.registration.status, objects)
+              : undefined,
+            audit('ITI-41', 'responder', rctx, req.replyTo, result.outcome.status, objects),
+          ]);
           return { body: registryResponseXml(result.outcome) };
         } finally {
           inFlight--;

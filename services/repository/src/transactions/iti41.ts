@@ -6,6 +6,7 @@
  * Success. Transport-free: the SOAP wiring renders the returned Outcome.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { error, failure, hasErrors } from '@mesh/core';
 import type { Issue, Outcome, RequestContext } from '@mesh/core';
@@ -301,7 +302,8 @@ function receiveDocuments(
         sha1: a.sha1,
         source: { open: () => a.open(), claim: (dest) => a.claim(dest) },
         bytes: () => a.bytes(),
-        head: () => readHead(a.open()),
+        head: () =>
+          a.path === undefined ? a.bytes().then((b) => b.subarray(0, HEAD_BYTES)) : readHead(a.path),
       });
     } else {
       const bytes = content.bytes;
@@ -318,18 +320,14 @@ function receiveDocuments(
   return { received, problems };
 }
 
-async function readHead(stream: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let n = 0;
+/** The first bytes of a spooled part: one positioned read, not a stream (its 64 KB buffer). */
+async function readHead(path: string): Promise<Buffer> {
+  const h = await open(path, 'r');
   try {
-    for await (const c of stream) {
-      const b = c as Buffer;
-      parts.push(b);
-      n += b.length;
-      if (n >= HEAD_BYTES) break;
-    }
+    const buf = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await h.read(buf, 0, HEAD_BYTES, 0);
+    return buf.subarray(0, bytesRead);
   } finally {
-    stream.destroy();
+    await h.close();
   }
-  return Buffer.concat(parts).subarray(0, HEAD_BYTES);
 }
