@@ -172,7 +172,19 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
       responseAction: iti42.response,
       handler: async (req, rctx) => {
         const outcome = await register(req.body, rctx);
-        await audit(rctx, req.replyTo, outcome.status, submissionObjects(req.body));
+        // On success the stored submission names the objects; only a refusal is read again.
+        const set = outcome.value?.submissionSet;
+        await audit(
+          rctx,
+          req.replyTo,
+          outcome.status,
+          set
+            ? {
+                ...(set.patientId ? { patientId: set.patientId.raw } : {}),
+                ...(set.uniqueId ? { submissionSetUniqueId: set.uniqueId } : {}),
+              }
+            : submissionObjects(req.body),
+        );
         return { body: registryResponseXml(outcome) };
       },
     },

@@ -1,0 +1,238 @@
+/**
+ * ITI-42 over HTTP: single-document Register Document Set-b requests, SOAP 1.2 envelopes as a
+ * Document Repository sends them, from CONCURRENCY keep-alive clients to the registry served
+ * by startMeshProcess in a child process (validation against the affinity domain, patient check,
+ * all-or-nothing store, registry-side ATNA audit, xds.document-registered event). In the same
+ * run, the same rows (DocumentEntry, SubmissionSet, HasMember) go into an identical schema as
+ * raw INSERTs through pg, one transaction per registration, CONCURRENCY clients. Prints
+ * registrations/s of both, their ratio, and the server's peak RSS.
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test NATS_URL=nats://127.0.0.1:4222 \
+ *     pnpm exec tsx services/registry/bench/register-http.bench.ts
+ *
+ * Both variables are required: the registry runs as it does in a cluster (PostgreSQL + NATS).
+ */
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { migrate, openDb } from '@mesh/db';
+import { createLogger } from '@mesh/observability';
+import { loadRuntimeConfig, startMeshProcess } from '@mesh/runtime';
+import { writeSubmitObjectsRequest } from '@mesh/xds';
+import { NS } from '@mesh/xml';
+import { REGISTRY_MIGRATIONS, registryService } from '../src/index.js';
+import { domainDocument, domainSubmission } from '../src/fixtures.js';
+
+const REQUESTS = Number(process.env.REQUESTS ?? 4_000);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
+const PATIENTS = 200;
+const NATIONAL = '1.3.6.1.4.1.99999.1.1';
+const ACTION = 'urn:ihe:iti:2007:RegisterDocumentSet-b';
+/** Shared by the driver and the server process it forks (patient ids of this run). */
+const run = process.env.BENCH_RUN ?? randomUUID().slice(0, 8);
+const patient = (i: number): string => `bench-${run}-${i % PATIENTS}^^^&${NATIONAL}&ISO`;
+
+async function serve(): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'registry-bench-'));
+  const env = {
+    DATA_DIR: dataDir,
+    PORT: '0',
+    DATABASE_URL: process.env.DATABASE_URL,
+    NATS_URL: process.env.NATS_URL,
+    MESH_SERVICE: 'registry',
+    LOG_LEVEL: 'warn',
+  };
+  const mesh = await startMeshProcess({
+    config: loadRuntimeConfig(env),
+    modules: { registry: registryService },
+    env,
+    logger: createLogger({ service: 'registry-bench', level: 'warn' }),
+  });
+  for (let i = 0; i < PATIENTS; i++) {
+    const [id] = patient(i).split('^');
+    await mesh.bus.publish(
+      'mpi.patient-created',
+      {
+        eventId: randomUUID(),
+        occurredAt: new Date().toISOString(),
+        enterpriseId: { id: id ?? '', assigningAuthority: NATIONAL },
+        identifiers: [],
+        transaction: 'ITI-8',
+      },
+      { msgId: randomUUID() },
+    );
+  }
+  process.send?.({ url: mesh.url });
+  process.on('message', () =>
+    process.send?.({ rss: Math.round(process.resourceUsage().maxRSS / 1024), cpu: process.cpuUsage() }),
+  );
+  process.on('disconnect', () => {
+    void mesh.close().then(() => rm(dataDir, { recursive: true, force: true }));
+  });
+}
+
+function envelope(body: string): string {
+  return `<s:Envelope xmlns:s="${NS.soap12}" xmlns:a="${NS.wsa}"><s:Header><a:Action s:mustUnderstand="true">${ACTION}</a:Action><a:MessageID>urn:uuid:${randomUUID()}</a:MessageID></s:Header><s:Body>${body}</s:Body></s:Envelope>`;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+function post(url: URL, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': `application/soap+xml; charset=UTF-8; action="${ACTION}"` },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function concurrently(count: number, fn: (i: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < count) await fn(next++);
+    }),
+  );
+  return count / ((performance.now() - start) / 1000);
+}
+
+async function main(): Promise<void> {
+  if (!process.env.DATABASE_URL || !process.env.NATS_URL) {
+    console.log('register-http: set DATABASE_URL and NATS_URL (the registry runs on PostgreSQL + NATS)');
+    return;
+  }
+  const child = fork(new URL(import.meta.url).pathname, ['--serve'], {
+    execArgv: [
+      ...process.execArgv,
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+    ],
+    env: { ...process.env, BENCH_RUN: run },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ask = <T>(pred: (m: Record<string, unknown>) => boolean): Promise<T> =>
+    new Promise((resolve) => {
+      const on = (m: Record<string, unknown>) => {
+        if (pred(m)) {
+          child.off('message', on);
+          resolve(m as T);
+        }
+      };
+      child.on('message', on);
+    });
+  const { url } = await ask<{ url: string }>((m) => 'url' in m);
+  const endpoint = new URL('/xds/registry', url);
+
+  // Bodies built before timing: the client's XML writing is not the server's cost.
+  const bodies = Array.from({ length: REQUESTS + PATIENTS }, (_, i) => {
+    const p = patient(i);
+    return envelope(writeSubmitObjectsRequest(domainSubmission(p, [domainDocument(p)])));
+  });
+  // Wait until the registry has consumed every patient event (ITI-42 then succeeds for each).
+  for (let i = 0; i < PATIENTS; i++) {
+    for (let tries = 0; ; tries++) {
+      const r = await post(endpoint, bodies[REQUESTS + i]!);
+      if (r.includes('ResponseStatusType:Success')) break;
+      if (tries > 200)
+        throw new Error(
+          `patient ${patient(i)} never became known: ${r.slice(r.indexOf('<env:Body>'), r.indexOf('<env:Body>') + 600)}`,
+        );
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  }
+
+  child.send('cpu?');
+  const before = await ask<{ cpu: NodeJS.CpuUsage }>((m) => 'cpu' in m);
+  let failures = 0;
+  const httpRate = await concurrently(REQUESTS, async (i) => {
+    const r = await post(endpoint, bodies[i]!);
+    if (!r.includes('ResponseStatusType:Success')) failures++;
+  });
+  child.send('rss?');
+  const { rss, cpu } = await ask<{ rss: number; cpu: NodeJS.CpuUsage }>((m) => 'rss' in m);
+  const cpuPerRequest = (cpu.user + cpu.system - before.cpu.user - before.cpu.system) / REQUESTS;
+
+  // The same rows as raw INSERTs, one transaction per registration.
+  const schema = `registry_raw_${run}`;
+  const db = await openDb({ schema, url: process.env.DATABASE_URL, poolSize: CONCURRENCY + 2 });
+  await migrate(db, REGISTRY_MIGRATIONS);
+  const now = new Date();
+  const rawRate = await concurrently(REQUESTS, async (i) => {
+    const p = patient(i);
+    const s = domainSubmission(p, [domainDocument(p)]);
+    const d = s.documentEntries[0]!;
+    const ssId = randomUUID();
+    const docId = randomUUID();
+    await db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO document_entries (entry_uuid, logical_id, unique_id, patient_id, status, object_type, class_code,
+           class_code_scheme, creation_time, creation_time_n, hash, size, submission_set_uuid, registered_at, metadata)
+         VALUES ($1, $1, $2, $3, 'Approved', 'stable', $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb)`,
+        [
+          docId,
+          d.uniqueId,
+          p,
+          d.classCode?.code,
+          d.classCode?.codingScheme,
+          d.creationTime,
+          d.creationTime?.padEnd(14, '0'),
+          d.hash,
+          d.size,
+          ssId,
+          now,
+          JSON.stringify(d),
+        ],
+      );
+      await tx.query(
+        `INSERT INTO submission_sets (entry_uuid, unique_id, patient_id, status, source_id, submission_time, registered_at, metadata)
+         VALUES ($1, $2, $3, 'Approved', $4, $5, $6, $7::jsonb)`,
+        [
+          ssId,
+          s.submissionSet.uniqueId,
+          p,
+          s.submissionSet.sourceId,
+          s.submissionSet.submissionTime,
+          now,
+          JSON.stringify(s.submissionSet),
+        ],
+      );
+      await tx.query(
+        `INSERT INTO associations (id, type, source_id, target_id, status, submission_set_status, metadata)
+         VALUES ($1, 'HasMember', $2, $3, 'Approved', 'Original', $4::jsonb)`,
+        [randomUUID(), ssId, docId, JSON.stringify(s.associations[0])],
+      );
+    });
+  });
+  await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await db.close();
+
+  console.log(
+    `ITI-42 over HTTP (SOAP 1.2, 1 DocumentEntry, validation + store + audit + event), ${CONCURRENCY} clients: ${Math.round(httpRate)} registrations/s (${failures} not Success of ${REQUESTS})`,
+  );
+  console.log(
+    `raw INSERTs of the same 3 rows through pg, 1 transaction each, ${CONCURRENCY} clients: ${Math.round(rawRate)} registrations/s`,
+  );
+  console.log(`ratio HTTP ITI-42 / raw INSERT: ${(httpRate / rawRate).toFixed(2)}`);
+  console.log(`registry process CPU per registration: ${Math.round(cpuPerRequest)} us`);
+  console.log(`registry process peak RSS: ${rss} MB`);
+  agent.destroy();
+  child.disconnect();
+}
+
+if (process.argv.includes('--serve')) await serve();
+else await main();
