@@ -1,0 +1,12 @@
+export * from './model.js';
+export * from './codes.js';
+export type { Parsed, Hl7v3Input } from './message.js';
+export { parseIti44, ITI44_INTERACTIONS } from './iti44.js';
+export { parseIti45, ITI45_PATIENT_IDENTIFIER_LOCATION, iti45DataSourceLocation } from './iti45.js';
+export {
+  parseIti47,
+  parseIti47Continuation,
+  iti47LivingSubjectIdLocation,
+  iti47ScopingOrganizationLocation,
+} from './iti47.js';
+export { parseAck, parseIti45Response, parseIti47Response } from './responses.js';
