@@ -145,6 +145,8 @@ export function buildQueryResponse(
     status: 'OK' | 'NF' | 'AE' | 'AR';
     body: readonly Hl7Segment[];
     version?: string;
+    /** QAK-4 hit count total, QAK-5 this payload, QAK-6 hits remaining (ITI-21 continuation). */
+    counts?: { readonly total: number; readonly payload: number; readonly remaining: number };
   },
 ): Hl7Message {
   const qpd = req.segment('QPD');
@@ -155,7 +157,17 @@ export function buildQueryResponse(
       replyMsh(req, r, opts.messageType, version),
       segment('MSA', code, req.controlId),
       ...errSegments(opts.issues, version),
-      segment('QAK', copy(req, qpd, 2), opts.status),
+      opts.counts
+        ? segment(
+            'QAK',
+            copy(req, qpd, 2),
+            opts.status,
+            copy(req, qpd, 1),
+            String(opts.counts.total),
+            String(opts.counts.payload),
+            String(opts.counts.remaining),
+          )
+        : segment('QAK', copy(req, qpd, 2), opts.status),
       ...(qpd ? [echo(req, qpd)] : []),
       ...opts.body,
     ],

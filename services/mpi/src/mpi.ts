@@ -1,0 +1,1288 @@
+/**
+ * The MPI core (PIX Manager and PDQ Supplier logic): identity feed with matching, PIX and
+ * PDQ queries, resolution for the bus, and the identity-vigilance worklist. Transport
+ * neutral: ITI-8/9/21 (HL7v2, transactions/) and ITI-44/45/47 (HL7 V3) call the same
+ * functions. Every change commits with its history rows and its events (outbox table); the
+ * events are published on the bus after commit and retried until stored (at least once,
+ * de-duplicated by eventId as JetStream msgId).
+ */
+import { randomUUID } from 'node:crypto';
+import type { AffinityDomain } from '@mesh/affinity-domain';
+import type { Bus, EventSubject, EventOf, PatientIdentifier } from '@mesh/bus';
+import type { TransactionId } from '@mesh/core';
+import { isSerializationFailure, isUniqueViolation } from '@mesh/db';
+import type { Db, Queryable } from '@mesh/db';
+import type { ServiceLogger } from '@mesh/runtime';
+import { decide, matchScore, nameKey, searchKeys } from './matching.js';
+import type { Demographics, MatchPolicy } from './matching.js';
+import { MpiError } from './model.js';
+import type {
+  Actor,
+  FeedCommand,
+  FeedResult,
+  PdqCriteria,
+  PdqPatient,
+  PdqResult,
+  PixResult,
+  SourceIdentifier,
+} from './model.js';
+
+/** Options of {@link createMpi}. */
+export interface MpiOptions {
+  readonly db: Db;
+  readonly bus: Bus;
+  readonly domain: AffinityDomain;
+  readonly policy: MatchPolicy;
+  readonly clock: () => Date;
+  readonly logger: ServiceLogger;
+  /** Largest PDQ result kept (beyond it the query must be narrowed). Default 1000. */
+  readonly pdqMaxResults?: number;
+  /** How long a PDQ continuation stays valid. Default 10 minutes. */
+  readonly continuationTtlMs?: number;
+  /** Called after commit with each enterprise identity whose cross-references changed (ITI-10, ITI-46). */
+  readonly onCrossReferenceChange?: (enterpriseIds: readonly number[]) => void;
+}
+
+/** A worklist item as the vigilance API shows it. */
+export interface ReviewItem {
+  readonly id: number;
+  readonly kind: 'potential-duplicate' | 'collision';
+  readonly status: string;
+  readonly score: number | null;
+  readonly source: PatientIdentifier & { enterpriseId: PatientIdentifier; demographics: Demographics };
+  readonly candidate?: {
+    enterpriseId: PatientIdentifier;
+    sources: { id: PatientIdentifier; demographics: Demographics }[];
+  };
+  readonly detail: unknown;
+  readonly createdAt: string;
+  readonly decidedAt?: string;
+  readonly decidedBy?: string;
+  readonly note?: string;
+}
+
+/** A vigilance decision on a worklist item (recorded with who and when). */
+export interface Decision {
+  readonly itemId: number;
+  /** link: move the source into the candidate; unlink: give the source its own identity; merge: merge the two enterprise identities; dismiss: not the same person. */
+  readonly action: 'link' | 'unlink' | 'merge' | 'dismiss';
+  readonly by: string;
+  readonly note?: string;
+}
+
+/** Per-source quality indicators. */
+export interface SourceIndicators {
+  readonly authority: string;
+  readonly name?: string;
+  readonly identities: number;
+  readonly incomplete: number;
+  readonly potentialDuplicates: number;
+  readonly collisions: number;
+  readonly openItems: number;
+}
+
+/** The MPI's core API. */
+export interface Mpi {
+  /**
+   * ITI-8 / ITI-44 identity feed. Resolves identifiers against the affinity domain, links
+   * (national id, existing source, score) or creates the enterprise identity, records history
+   * and events, commits, then publishes. Throws {@link MpiError} for refused input.
+   */
+  feed(cmd: FeedCommand): Promise<FeedResult>;
+  /**
+   * ITI-9 / ITI-45 PIX query: the cross-references of `id` in `targetDomains` (OIDs or
+   * namespace ids; all domains when empty). Throws MpiError UnknownDomain / UnknownPatient.
+   */
+  pixQuery(id: SourceIdentifier, targetDomains?: readonly SourceIdentifier[]): Promise<PixResult>;
+  /**
+   * ITI-21 / ITI-47 PDQ: patients matching `criteria`, at most `limit` of them, the rest kept
+   * under a continuation pointer (pass it back as `continuation` for the next page).
+   */
+  pdqQuery(
+    criteria: PdqCriteria,
+    opts?: {
+      readonly targetDomains?: readonly SourceIdentifier[];
+      readonly limit?: number;
+      readonly continuation?: string;
+      /** Query tag (QPD-2 / queryId), so a cancel can drop the continuation. */
+      readonly queryTag?: string;
+    },
+  ): Promise<PdqResult>;
+  /** ITI-21 QCN^J01 / ITI-47 cancel: drops the continuation of a query tag. True when one existed. */
+  cancelQuery(queryTag: string): Promise<boolean>;
+  /** `mpi.resolve`: a CX string to its enterprise identity and cross-references. */
+  resolve(
+    cx: string,
+  ): Promise<
+    | { found: false }
+    | { found: true; enterpriseId: PatientIdentifier; merged: boolean; crossReferences: PatientIdentifier[] }
+  >;
+  /** Current identifiers of enterprise identities (national first), e.g. for ITI-10 notifications. */
+  crossReferences(
+    enterpriseIds: readonly number[],
+  ): Promise<
+    Map<number, { national: PatientIdentifier; sources: PatientIdentifier[]; demographics?: Demographics }>
+  >;
+  /** Vigilance worklist (open items first, newest first). */
+  worklist(opts?: { status?: string; limit?: number }): Promise<ReviewItem[]>;
+  /** One worklist item. Throws MpiError UnknownPatient when it does not exist. */
+  reviewItem(id: number): Promise<ReviewItem>;
+  /** Applies a vigilance decision. */
+  decideReview(d: Decision): Promise<ReviewItem>;
+  /** Quality indicators per source (assigning authority). */
+  indicators(): Promise<SourceIndicators[]>;
+  /** History of an enterprise identity. */
+  history(nationalId: string): Promise<unknown[]>;
+  /** Publishes committed events not yet on the bus (called after each commit and on a timer). */
+  flushOutbox(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface SourceRow {
+  id: string;
+  authority: string;
+  local_id: string;
+  enterprise_id: string;
+  status: string;
+  demographics: Demographics;
+}
+
+interface Pending {
+  events: { subject: EventSubject; payload: unknown }[];
+  changed: Set<number>;
+}
+
+/** The national OID and the known authorities, resolving namespace ids to OIDs. */
+function authorityResolver(domain: AffinityDomain): (i: SourceIdentifier) => string | undefined {
+  const byOid = new Map<string, string>();
+  const byNs = new Map<string, string>();
+  for (const a of [domain.patientIdAuthority, ...domain.assigningAuthorities]) {
+    byOid.set(a.oid, a.oid);
+    if (a.namespaceId) byNs.set(a.namespaceId, a.oid);
+  }
+  return (i) => {
+    if (i.assigningAuthority) return byOid.get(i.assigningAuthority);
+    if (i.namespaceId) return byNs.get(i.namespaceId);
+    return undefined;
+  };
+}
+
+/** Enough demographics to match on (the "incomplete identities" indicator counts the rest). */
+function isComplete(d: Demographics): boolean {
+  const n = d.names[0];
+  return !!n && n.family !== '' && n.given.length > 0 && !!d.birthDate && !!d.sex && d.sex !== 'U';
+}
+
+/** Luhn check digit, so a mistyped national identifier is recognised as invalid. */
+function luhn(digits: string): string {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 0) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return String((10 - (sum % 10)) % 10);
+}
+
+const asNum = (s: string | number): number => Number(s);
+
+/** Creates the MPI core over its database and bus. */
+export function createMpi(o: MpiOptions): Mpi {
+  const { db, bus, domain, policy, clock, logger } = o;
+  const national = domain.patientIdAuthority.oid;
+  const resolveAuthority = authorityResolver(domain);
+  const pdqMax = o.pdqMaxResults ?? 1000;
+  const ttl = o.continuationTtlMs ?? 10 * 60_000;
+  const nat = (id: string): PatientIdentifier => ({ id, assigningAuthority: national });
+  let flushing: Promise<void> | undefined;
+  let flushAgain = false;
+
+  function resolveIds(
+    ids: readonly SourceIdentifier[],
+    target: 'identifiers' | 'priorIdentifiers',
+  ): PatientIdentifier[] {
+    return ids.map((i, index) => {
+      if (i.id.trim() === '')
+        throw new MpiError('MissingField', target, 'identifier without an id value', index, 'id');
+      const aa = resolveAuthority(i);
+      if (!aa)
+        throw new MpiError(
+          'UnknownDomain',
+          target,
+          `assigning authority ${i.assigningAuthority ?? i.namespaceId ?? '(none)'} is not known in the affinity domain`,
+          index,
+          'authority',
+        );
+      return { id: i.id, assigningAuthority: aa };
+    });
+  }
+
+  async function withTx<T>(fn: (tx: Queryable, p: Pending) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const pending: Pending = { events: [], changed: new Set() };
+      try {
+        const r = await db.transaction(async (tx) => {
+          const out = await fn(tx, pending);
+          const now = clock();
+          for (const e of pending.events)
+            await tx.query(
+              'INSERT INTO outbox (subject, event_id, payload, created_at) VALUES ($1, $2, $3, $4)',
+              [e.subject, (e.payload as { eventId: string }).eventId, JSON.stringify(e.payload), now],
+            );
+          return out;
+        });
+        if (pending.events.length > 0) void flushOutbox();
+        if (pending.changed.size > 0) o.onCrossReferenceChange?.([...pending.changed]);
+        return r;
+      } catch (err) {
+        if (attempt < 4 && (isUniqueViolation(err) || isSerializationFailure(err))) continue;
+        throw err;
+      }
+    }
+  }
+
+  async function activeSources(tx: Queryable, enterpriseId: number): Promise<PatientIdentifier[]> {
+    const r = await tx.query<{ authority: string; local_id: string }>(
+      "SELECT authority, local_id FROM source_identity WHERE enterprise_id = $1 AND status = 'active' ORDER BY id",
+      [enterpriseId],
+    );
+    return r.rows.map((x) => ({ id: x.local_id, assigningAuthority: x.authority }));
+  }
+
+  async function nationalOf(tx: Queryable, enterpriseId: number): Promise<string> {
+    const r = await tx.query<{ national_id: string }>(
+      'SELECT national_id FROM enterprise_identity WHERE id = $1',
+      [enterpriseId],
+    );
+    return r.rows[0]?.national_id ?? '';
+  }
+
+  async function history(
+    tx: Queryable,
+    h: {
+      kind: string;
+      enterpriseId?: number;
+      sourceId?: number;
+      otherEnterpriseId?: number;
+      actor: Actor;
+      detail?: unknown;
+    },
+  ): Promise<void> {
+    await tx.query(
+      'INSERT INTO identity_history (at, kind, enterprise_id, source_id, other_enterprise_id, transaction, actor, detail) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)',
+      [
+        clock(),
+        h.kind,
+        h.enterpriseId ?? null,
+        h.sourceId ?? null,
+        h.otherEnterpriseId ?? null,
+        h.actor.transaction ?? null,
+        h.actor.id,
+        JSON.stringify(h.detail ?? {}),
+      ],
+    );
+  }
+
+  function event<S extends EventSubject>(
+    p: Pending,
+    subject: S,
+    payload: Omit<EventOf<S>, 'eventId' | 'occurredAt'>,
+  ): void {
+    p.events.push({
+      subject,
+      payload: { eventId: randomUUID(), occurredAt: clock().toISOString(), ...payload },
+    });
+  }
+
+  async function newEnterprise(
+    tx: Queryable,
+    nationalId?: string,
+  ): Promise<{ id: number; nationalId: string }> {
+    let nid = nationalId;
+    if (nid === undefined) {
+      const s = await tx.query<{ n: string }>("SELECT nextval('national_id_seq')::text AS n");
+      const digits = (s.rows[0] as { n: string }).n;
+      nid = digits + luhn(digits);
+    }
+    const now = clock();
+    const r = await tx.query<{ id: string }>(
+      'INSERT INTO enterprise_identity (national_id, created_at, updated_at) VALUES ($1, $2, $2) RETURNING id',
+      [nid, now],
+    );
+    return { id: asNum((r.rows[0] as { id: string }).id), nationalId: nid };
+  }
+
+  /** Follows merges to the surviving enterprise identity. */
+  async function survivor(
+    tx: Queryable,
+    enterpriseId: number,
+  ): Promise<{ id: number; nationalId: string; merged: boolean }> {
+    let id = enterpriseId;
+    let merged = false;
+    for (let i = 0; i < 32; i++) {
+      const r = await tx.query<{ national_id: string; merged_into: string | null }>(
+        'SELECT national_id, merged_into FROM enterprise_identity WHERE id = $1',
+        [id],
+      );
+      const row = r.rows[0];
+      if (!row) break;
+      if (row.merged_into === null) return { id, nationalId: row.national_id, merged };
+      id = asNum(row.merged_into);
+      merged = true;
+    }
+    throw new Error(`merge chain of enterprise identity ${enterpriseId} does not end`);
+  }
+
+  async function insertSource(
+    tx: Queryable,
+    id: PatientIdentifier,
+    enterpriseId: number,
+    d: Demographics,
+  ): Promise<number> {
+    const now = clock();
+    const r = await tx.query<{ id: string }>(
+      `INSERT INTO source_identity (authority, local_id, enterprise_id, family_key, given_key, family_phonetic, given_phonetic,
+         birth_date, sex, postal_code, demographics, complete, created_at, updated_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$13) RETURNING id`,
+      [id.assigningAuthority, id.id, enterpriseId, ...demographicColumns(d), now],
+    );
+    return asNum((r.rows[0] as { id: string }).id);
+  }
+
+  async function updateSource(tx: Queryable, sourceId: number, d: Demographics): Promise<void> {
+    await tx.query(
+      `UPDATE source_identity SET family_key=$2, given_key=$3, family_phonetic=$4, given_phonetic=$5, birth_date=$6, sex=$7,
+         postal_code=$8, demographics=$9, complete=$10, updated_at=$11 WHERE id = $1`,
+      [sourceId, ...demographicColumns(d), clock()],
+    );
+  }
+
+  async function openReview(
+    tx: Queryable,
+    r: {
+      kind: 'potential-duplicate' | 'collision';
+      sourceId: number;
+      authority: string;
+      candidate?: number;
+      score?: number;
+      detail?: unknown;
+    },
+  ): Promise<number> {
+    const q = await tx.query<{ id: string }>(
+      'INSERT INTO review_item (kind, source_id, candidate_enterprise_id, authority, score, detail, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id',
+      [
+        r.kind,
+        r.sourceId,
+        r.candidate ?? null,
+        r.authority,
+        r.score ?? null,
+        JSON.stringify(r.detail ?? {}),
+        clock(),
+      ],
+    );
+    return asNum((q.rows[0] as { id: string }).id);
+  }
+
+  /** Best-scoring enterprise among blocking candidates (same birth date, or same phonetic names either way round). */
+  async function bestCandidate(
+    tx: Queryable,
+    d: Demographics,
+  ): Promise<{ enterpriseId: number; score: number; breakdown: unknown } | undefined> {
+    const k = searchKeys(d);
+    if (k.familyPhonetic === '' && !d.birthDate) return undefined;
+    const r = await tx.query<{ enterprise_id: string; demographics: Demographics }>(
+      `SELECT enterprise_id, demographics FROM source_identity
+        WHERE status = 'active' AND (birth_date = $1
+           OR (family_phonetic = $2 AND given_phonetic = $3)
+           OR (family_phonetic = $3 AND given_phonetic = $2)
+           OR (family_phonetic = $2 AND birth_date LIKE $4))
+        LIMIT 500`,
+      [
+        d.birthDate ?? null,
+        k.familyPhonetic,
+        k.givenPhonetic,
+        d.birthDate ? `${d.birthDate.slice(0, 4)}%` : null,
+      ],
+    );
+    let best: { enterpriseId: number; score: number; breakdown: unknown } | undefined;
+    for (const row of r.rows) {
+      const b = matchScore(d, row.demographics);
+      if (!best || b.score > best.score)
+        best = { enterpriseId: asNum(row.enterprise_id), score: b.score, breakdown: b };
+    }
+    return best;
+  }
+
+  async function lockSource(tx: Queryable, id: PatientIdentifier): Promise<SourceRow | undefined> {
+    const r = await tx.query<SourceRow>(
+      'SELECT id, authority, local_id, enterprise_id, status, demographics FROM source_identity WHERE authority = $1 AND local_id = $2 FOR UPDATE',
+      [id.assigningAuthority, id.id],
+    );
+    return r.rows[0];
+  }
+
+  async function addOrRevise(tx: Queryable, p: Pending, cmd: FeedCommand): Promise<FeedResult> {
+    const ids = resolveIds(cmd.identifiers, 'identifiers');
+    const nationalIds = ids.filter((i) => i.assigningAuthority === national);
+    const locals = ids.filter((i) => i.assigningAuthority !== national);
+    const existing: (SourceRow | undefined)[] = [];
+    for (const l of locals) existing.push(await lockSource(tx, l));
+    if (cmd.action === 'revise' && locals.length > 0 && existing.every((e) => e === undefined))
+      throw new MpiError(
+        'UnknownPatient',
+        'identifiers',
+        'no identifier of the update is known to the MPI',
+        0,
+        'id',
+      );
+
+    const reviewItems: number[] = [];
+    let enterprise: { id: number; nationalId: string } | undefined;
+    let decision: FeedResult['decision'] = 'new';
+    let score: number | undefined;
+    let created = false;
+    let candidateForReview: { enterpriseId: number; score: number; breakdown: unknown } | undefined;
+
+    const nid = nationalIds[0];
+    if (nid) {
+      const r = await tx.query<{ id: string }>('SELECT id FROM enterprise_identity WHERE national_id = $1', [
+        nid.id,
+      ]);
+      if (r.rows[0]) {
+        const s = await survivor(tx, asNum(r.rows[0].id));
+        enterprise = { id: s.id, nationalId: s.nationalId };
+      } else if (locals.length === 0) {
+        throw new MpiError(
+          'UnknownPatient',
+          'identifiers',
+          'the national identifier is not known to the MPI',
+          0,
+          'id',
+        );
+      } else {
+        throw new MpiError(
+          'UnknownPatient',
+          'identifiers',
+          'the national identifier is not known to the MPI (the MPI assigns it)',
+          ids.indexOf(nid),
+          'id',
+        );
+      }
+      decision = 'national-id';
+    }
+    const known = existing.filter((e): e is SourceRow => e !== undefined);
+    if (!enterprise && known[0]) {
+      const s = await survivor(tx, asNum(known[0].enterprise_id));
+      enterprise = { id: s.id, nationalId: s.nationalId };
+      decision = 'existing';
+    }
+    if (!enterprise) {
+      if (locals.length === 0)
+        throw new MpiError('MissingField', 'identifiers', 'no patient identifier', 0, 'id');
+      const best = await bestCandidate(tx, cmd.demographics);
+      score = best?.score;
+      const verdict = best ? decide(best.score, policy) : 'new';
+      if (best && verdict === 'link') {
+        const s = await survivor(tx, best.enterpriseId);
+        enterprise = { id: s.id, nationalId: s.nationalId };
+        decision = 'link';
+      } else {
+        enterprise = await newEnterprise(tx);
+        created = true;
+        decision = verdict === 'review' ? 'review' : 'new';
+        if (verdict === 'review') candidateForReview = best;
+        await history(tx, {
+          kind: 'created',
+          enterpriseId: enterprise.id,
+          actor: cmd.actor,
+          detail: { score },
+        });
+      }
+    }
+
+    const linked: PatientIdentifier[] = [];
+    const unlinked: PatientIdentifier[] = [];
+    let updated = false;
+    for (let i = 0; i < locals.length; i++) {
+      const id = locals[i] as PatientIdentifier;
+      const row = existing[i];
+      if (!row) {
+        const sid = await insertSource(tx, id, enterprise.id, cmd.demographics);
+        linked.push(id);
+        await history(tx, {
+          kind: 'linked',
+          enterpriseId: enterprise.id,
+          sourceId: sid,
+          actor: cmd.actor,
+          detail: { decision, score },
+        });
+        if (candidateForReview) {
+          reviewItems.push(
+            await openReview(tx, {
+              kind: 'potential-duplicate',
+              sourceId: sid,
+              authority: id.assigningAuthority,
+              candidate: candidateForReview.enterpriseId,
+              score: candidateForReview.score,
+              detail: candidateForReview.breakdown,
+            }),
+          );
+        }
+        continue;
+      }
+      const sid = asNum(row.id);
+      // Collision: the same local id now describes someone else (ITI-8 A08 with other demographics).
+      const same = matchScore(row.demographics, cmd.demographics);
+      if (
+        same.score < policy.reviewThreshold &&
+        isComplete(row.demographics) &&
+        isComplete(cmd.demographics)
+      ) {
+        reviewItems.push(
+          await openReview(tx, {
+            kind: 'collision',
+            sourceId: sid,
+            authority: id.assigningAuthority,
+            candidate: asNum(row.enterprise_id),
+            score: same.score,
+            detail: { before: row.demographics, breakdown: same },
+          }),
+        );
+      }
+      await updateSource(tx, sid, cmd.demographics);
+      await history(tx, {
+        kind: 'updated',
+        enterpriseId: enterprise.id,
+        sourceId: sid,
+        actor: cmd.actor,
+        detail: { before: row.demographics },
+      });
+      updated = true;
+      const current = await survivor(tx, asNum(row.enterprise_id));
+      if (current.id !== enterprise.id) {
+        if (row.status === 'active') {
+          // The sender asserts these ids are one person: a second enterprise identity is a collision to review, the id moves.
+          await tx.query('UPDATE source_identity SET enterprise_id = $2, updated_at = $3 WHERE id = $1', [
+            sid,
+            enterprise.id,
+            clock(),
+          ]);
+          await history(tx, {
+            kind: 'unlinked',
+            enterpriseId: current.id,
+            sourceId: sid,
+            otherEnterpriseId: enterprise.id,
+            actor: cmd.actor,
+          });
+          await history(tx, {
+            kind: 'linked',
+            enterpriseId: enterprise.id,
+            sourceId: sid,
+            otherEnterpriseId: current.id,
+            actor: cmd.actor,
+          });
+          linked.push(id);
+          p.changed.add(current.id);
+          event(p, 'mpi.patient-linked', {
+            enterpriseId: nat(current.nationalId),
+            linked: [],
+            unlinked: [id],
+            ...tr(cmd.actor),
+          });
+        }
+      }
+    }
+    if (known.length > 1 && new Set(known.map((k) => k.enterprise_id)).size > 1) {
+      reviewItems.push(
+        await openReview(tx, {
+          kind: 'collision',
+          sourceId: asNum((known[1] as SourceRow).id),
+          authority: (known[1] as SourceRow).authority,
+          candidate: enterprise.id,
+          detail: { reason: 'identifiers of one feed belonged to different enterprise identities' },
+        }),
+      );
+    }
+    await tx.query('UPDATE enterprise_identity SET updated_at = $2 WHERE id = $1', [enterprise.id, clock()]);
+    const all = await activeSources(tx, enterprise.id);
+    const eid = nat(enterprise.nationalId);
+    const t = cmd.actor.transaction ?? 'ITI-8';
+    if (created) event(p, 'mpi.patient-created', { enterpriseId: eid, identifiers: all, transaction: t });
+    else if (linked.length > 0 || unlinked.length > 0)
+      event(p, 'mpi.patient-linked', { enterpriseId: eid, linked, unlinked, transaction: t });
+    if (!created && updated)
+      event(p, 'mpi.patient-updated', { enterpriseId: eid, identifiers: all, transaction: t });
+    if (created || linked.length > 0) p.changed.add(enterprise.id);
+    return {
+      enterpriseId: eid,
+      decision,
+      ...(score === undefined ? {} : { score }),
+      reviewItems,
+      mergedEnterpriseIds: [],
+    };
+  }
+
+  /** Merges enterprise `from` into `into`: sources re-pointed, `from` retired; returns the retired national id. */
+  async function mergeEnterprises(
+    tx: Queryable,
+    p: Pending,
+    from: number,
+    into: number,
+    actor: Actor,
+  ): Promise<PatientIdentifier> {
+    const fromNat = await nationalOf(tx, from);
+    await tx.query(
+      'UPDATE source_identity SET enterprise_id = $2, updated_at = $3 WHERE enterprise_id = $1',
+      [from, into, clock()],
+    );
+    await tx.query(
+      "UPDATE enterprise_identity SET status = 'merged', merged_into = $2, updated_at = $3 WHERE id = $1",
+      [from, into, clock()],
+    );
+    await history(tx, { kind: 'merged', enterpriseId: into, otherEnterpriseId: from, actor });
+    const intoNat = await nationalOf(tx, into);
+    event(p, 'mpi.patient-merged', {
+      survivingId: nat(intoNat),
+      mergedIds: [nat(fromNat)],
+      transaction: actor.transaction ?? 'ITI-8',
+    });
+    p.changed.add(into);
+    p.changed.add(from);
+    return nat(fromNat);
+  }
+
+  async function merge(tx: Queryable, p: Pending, cmd: FeedCommand): Promise<FeedResult> {
+    const ids = resolveIds(cmd.identifiers, 'identifiers');
+    const priors = resolveIds(cmd.priorIdentifiers ?? [], 'priorIdentifiers');
+    if (priors.length === 0)
+      throw new MpiError(
+        'MissingField',
+        'priorIdentifiers',
+        'MRG-1 prior patient identifier is missing',
+        0,
+        'id',
+      );
+    const surviving = ids.find((i) => i.assigningAuthority !== national) ?? ids[0];
+    if (!surviving)
+      throw new MpiError('MissingField', 'identifiers', 'no surviving patient identifier', 0, 'id');
+    const merged: PatientIdentifier[] = [];
+    let survivorEnterprise: { id: number; nationalId: string } | undefined;
+    let survivorRow = surviving.assigningAuthority === national ? undefined : await lockSource(tx, surviving);
+    if (surviving.assigningAuthority === national) {
+      const r = await tx.query<{ id: string }>('SELECT id FROM enterprise_identity WHERE national_id = $1', [
+        surviving.id,
+      ]);
+      if (!r.rows[0])
+        throw new MpiError(
+          'UnknownPatient',
+          'identifiers',
+          'surviving national identifier is not known',
+          0,
+          'id',
+        );
+      survivorEnterprise = await survivor(tx, asNum(r.rows[0].id));
+    }
+    for (let i = 0; i < priors.length; i++) {
+      const prior = priors[i] as PatientIdentifier;
+      let priorEnterprise: number;
+      let priorSource: SourceRow | undefined;
+      if (prior.assigningAuthority === national) {
+        const r = await tx.query<{ id: string }>(
+          'SELECT id FROM enterprise_identity WHERE national_id = $1',
+          [prior.id],
+        );
+        if (!r.rows[0])
+          throw new MpiError(
+            'UnknownPatient',
+            'priorIdentifiers',
+            'prior patient identifier is not known',
+            i,
+            'id',
+          );
+        priorEnterprise = (await survivor(tx, asNum(r.rows[0].id))).id;
+      } else {
+        priorSource = await lockSource(tx, prior);
+        if (!priorSource || priorSource.status !== 'active')
+          throw new MpiError(
+            'UnknownPatient',
+            'priorIdentifiers',
+            'prior patient identifier is not known (or already merged)',
+            i,
+            'id',
+          );
+        priorEnterprise = (await survivor(tx, asNum(priorSource.enterprise_id))).id;
+      }
+      if (!survivorEnterprise) {
+        if (survivorRow) {
+          survivorEnterprise = await survivor(tx, asNum(survivorRow.enterprise_id));
+        } else {
+          // Surviving id not known yet: it takes over the prior identity (ITI TF-2 3.8.4.1.3 A40 "change of identifier").
+          const s = await survivor(tx, priorEnterprise);
+          survivorEnterprise = s;
+          const sid = await insertSource(tx, surviving, s.id, cmd.demographics);
+          survivorRow = {
+            id: String(sid),
+            authority: surviving.assigningAuthority,
+            local_id: surviving.id,
+            enterprise_id: String(s.id),
+            status: 'active',
+            demographics: cmd.demographics,
+          };
+          await history(tx, { kind: 'linked', enterpriseId: s.id, sourceId: sid, actor: cmd.actor });
+        }
+      }
+      if (priorSource) {
+        await tx.query(
+          "UPDATE source_identity SET status = 'merged', merged_into = $2, updated_at = $3 WHERE id = $1",
+          [priorSource.id, survivorRow?.id ?? null, clock()],
+        );
+        await history(tx, {
+          kind: 'merged',
+          enterpriseId: survivorEnterprise.id,
+          sourceId: asNum(priorSource.id),
+          actor: cmd.actor,
+          detail: { survivor: surviving },
+        });
+      }
+      if (priorEnterprise !== survivorEnterprise.id) {
+        merged.push(await mergeEnterprises(tx, p, priorEnterprise, survivorEnterprise.id, cmd.actor));
+      } else if (priorSource) {
+        event(p, 'mpi.patient-linked', {
+          enterpriseId: nat(survivorEnterprise.nationalId),
+          linked: [],
+          unlinked: [prior],
+          transaction: cmd.actor.transaction ?? 'ITI-8',
+        });
+        p.changed.add(survivorEnterprise.id);
+      }
+    }
+    if (!survivorEnterprise) throw new Error('merge without survivor');
+    if (survivorRow && cmd.demographics.names.length > 0)
+      await updateSource(tx, asNum(survivorRow.id), cmd.demographics);
+    return {
+      enterpriseId: nat(survivorEnterprise.nationalId),
+      decision: 'merged',
+      reviewItems: [],
+      mergedEnterpriseIds: merged,
+    };
+  }
+
+  async function flushOnce(): Promise<void> {
+    for (;;) {
+      const r = await db.query<{ id: string; subject: EventSubject; event_id: string; payload: unknown }>(
+        'SELECT id, subject, event_id, payload FROM outbox ORDER BY id LIMIT 100',
+      );
+      if (r.rows.length === 0) return;
+      for (const row of r.rows) {
+        await bus.publish(row.subject, row.payload as never, { msgId: row.event_id });
+        await db.query('DELETE FROM outbox WHERE id = $1', [row.id]);
+      }
+    }
+  }
+
+  function flushOutbox(): Promise<void> {
+    if (flushing) {
+      flushAgain = true;
+      return flushing;
+    }
+    flushing = (async () => {
+      try {
+        do {
+          flushAgain = false;
+          await flushOnce();
+        } while (flushAgain);
+      } catch (err) {
+        logger.warn({ err }, 'MPI events not yet published; retrying later');
+      } finally {
+        flushing = undefined;
+      }
+    })();
+    return flushing;
+  }
+  const timer = setInterval(() => void flushOutbox(), 5_000);
+  timer.unref();
+
+  async function enterpriseIdentifiers(q: Queryable, enterpriseIds: readonly number[]) {
+    const out = new Map<
+      number,
+      { national: PatientIdentifier; sources: PatientIdentifier[]; demographics?: Demographics }
+    >();
+    if (enterpriseIds.length === 0) return out;
+    const e = await q.query<{ id: string; national_id: string }>(
+      'SELECT id, national_id FROM enterprise_identity WHERE id = ANY($1::bigint[])',
+      [enterpriseIds.map(String)],
+    );
+    for (const row of e.rows) out.set(asNum(row.id), { national: nat(row.national_id), sources: [] });
+    const s = await q.query<{
+      enterprise_id: string;
+      authority: string;
+      local_id: string;
+      demographics: Demographics;
+    }>(
+      "SELECT enterprise_id, authority, local_id, demographics FROM source_identity WHERE enterprise_id = ANY($1::bigint[]) AND status = 'active' ORDER BY updated_at DESC, id DESC",
+      [enterpriseIds.map(String)],
+    );
+    for (const row of s.rows) {
+      const x = out.get(asNum(row.enterprise_id));
+      if (!x) continue;
+      x.sources.push({ id: row.local_id, assigningAuthority: row.authority });
+      x.demographics ??= row.demographics;
+    }
+    return out;
+  }
+
+  function resolveDomains(ds: readonly SourceIdentifier[] | undefined): string[] | undefined {
+    if (!ds || ds.length === 0) return undefined;
+    return ds.map((d, i) => {
+      const aa = resolveAuthority(d);
+      if (!aa)
+        throw new MpiError(
+          'UnknownDomain',
+          'targetDomains',
+          `domain ${d.assigningAuthority ?? d.namespaceId ?? '(none)'} is not known`,
+          i,
+          'authority',
+        );
+      return aa;
+    });
+  }
+
+  async function findEnterprise(
+    q: Queryable,
+    id: PatientIdentifier,
+  ): Promise<{ id: number; nationalId: string; merged: boolean } | undefined> {
+    if (id.assigningAuthority === national) {
+      const r = await q.query<{ id: string }>('SELECT id FROM enterprise_identity WHERE national_id = $1', [
+        id.id,
+      ]);
+      return r.rows[0] ? survivor(q, asNum(r.rows[0].id)) : undefined;
+    }
+    const r = await q.query<{ enterprise_id: string; status: string }>(
+      'SELECT enterprise_id, status FROM source_identity WHERE authority = $1 AND local_id = $2',
+      [id.assigningAuthority, id.id],
+    );
+    if (!r.rows[0]) return undefined;
+    const s = await survivor(q, asNum(r.rows[0].enterprise_id));
+    return { ...s, merged: s.merged || r.rows[0].status === 'merged' };
+  }
+
+  async function pixQuery(
+    id: SourceIdentifier,
+    targetDomains?: readonly SourceIdentifier[],
+  ): Promise<PixResult> {
+    const [pid] = resolveIds([id], 'identifiers') as [PatientIdentifier];
+    const domains = resolveDomains(targetDomains);
+    const e = await findEnterprise(db, pid);
+    if (!e) throw new MpiError('UnknownPatient', 'identifiers', 'patient identifier is not known', 0, 'id');
+    const x = (await enterpriseIdentifiers(db, [e.id])).get(e.id);
+    const all = [nat(e.nationalId), ...(x?.sources ?? [])].filter(
+      (i) => !(i.id === pid.id && i.assigningAuthority === pid.assigningAuthority),
+    );
+    return {
+      enterpriseId: nat(e.nationalId),
+      merged: e.merged,
+      identifiers: domains ? all.filter((i) => domains.includes(i.assigningAuthority)) : all,
+    };
+  }
+
+  function pdqWhere(c: PdqCriteria): { sql: string; params: unknown[] } {
+    const where: string[] = ["s.status = 'active'"];
+    const params: unknown[] = [];
+    const add = (sql: (n: string) => string, v: unknown): void => {
+      params.push(v);
+      where.push(sql(`$${params.length}`));
+    };
+    const text = (col: string, v: string | undefined): void => {
+      if (v === undefined || v === '') return;
+      const prefix = v.endsWith('*');
+      const key = nameKey(prefix ? v.slice(0, -1) : v);
+      if (key === '' && prefix) return;
+      if (prefix) add((n) => `${col} LIKE ${n}`, `${key}%`);
+      else add((n) => `${col} = ${n}`, key);
+    };
+    text('s.family_key', c.family);
+    text('s.given_key', c.given);
+    if (c.birthDate) add((n) => `s.birth_date = ${n}`, c.birthDate);
+    if (c.sex) add((n) => `s.sex = ${n}`, c.sex);
+    if (c.postalCode) add((n) => `s.postal_code = ${n}`, nameKey(c.postalCode));
+    const addr = (field: string, v: string | undefined): void => {
+      if (!v) return;
+      add(
+        (n) =>
+          `EXISTS (SELECT 1 FROM jsonb_array_elements(s.demographics->'addresses') a WHERE upper(a->>'${field}') LIKE ${n})`,
+        v.endsWith('*') ? `${v.slice(0, -1).toUpperCase()}%` : v.toUpperCase(),
+      );
+    };
+    addr('street', c.street);
+    addr('city', c.city);
+    addr('country', c.country);
+    if (c.mothersMaidenName)
+      add((n) => `upper(s.demographics->>'mothersMaidenName') = ${n}`, c.mothersMaidenName.toUpperCase());
+    return { sql: where.join(' AND '), params };
+  }
+
+  async function pdqQuery(
+    criteria: PdqCriteria,
+    opts: {
+      targetDomains?: readonly SourceIdentifier[];
+      limit?: number;
+      continuation?: string;
+      queryTag?: string;
+    } = {},
+  ): Promise<PdqResult> {
+    const domains = resolveDomains(opts.targetDomains);
+    const limit = Math.max(1, Math.min(opts.limit ?? pdqMax, pdqMax));
+    let ids: number[];
+    if (opts.continuation) {
+      const r = await db.query<{ enterprise_ids: string[] }>(
+        'DELETE FROM pdq_continuation WHERE pointer = $1 AND expires_at > $2 RETURNING enterprise_ids',
+        [opts.continuation, clock()],
+      );
+      if (!r.rows[0])
+        throw new MpiError('InvalidValue', 'criteria', 'continuation pointer is unknown or expired');
+      ids = r.rows[0].enterprise_ids.map(asNum);
+    } else {
+      let idSql: string | undefined;
+      const idParams: unknown[] = [];
+      if (criteria.identifier) {
+        const [pid] = resolveIds([criteria.identifier], 'identifiers') as [PatientIdentifier];
+        const e = await findEnterprise(db, pid);
+        if (!e) return { patients: [], remaining: 0 };
+        idParams.push(e.id);
+        idSql = `s.enterprise_id = $`;
+      }
+      const w = pdqWhere(criteria);
+      const params = [...w.params];
+      let sql = w.sql;
+      if (idSql) {
+        params.push(idParams[0]);
+        sql += ` AND ${idSql}${params.length}`;
+      }
+      if (params.length === 0)
+        throw new MpiError('MissingField', 'criteria', 'a PDQ query needs at least one criterion');
+      params.push(pdqMax + 1);
+      const r = await db.query<{ enterprise_id: string }>(
+        `SELECT DISTINCT s.enterprise_id FROM source_identity s WHERE ${sql} ORDER BY s.enterprise_id LIMIT $${params.length}`,
+        params,
+      );
+      ids = r.rows.map((x) => asNum(x.enterprise_id));
+    }
+    const details = await enterpriseIdentifiers(db, ids);
+    const patients: PdqPatient[] = [];
+    let consumed = 0;
+    for (const id of ids) {
+      if (patients.length >= limit) break;
+      consumed++;
+      const x = details.get(id);
+      if (!x || !x.demographics) continue;
+      const all = [x.national, ...x.sources];
+      const identifiers = domains ? all.filter((i) => domains.includes(i.assigningAuthority)) : all;
+      // ITI TF-2 3.21.4.1.3: with QPD-8, patients without an id in those domains are not returned.
+      if (identifiers.length === 0) continue;
+      patients.push({ enterpriseId: x.national, identifiers, demographics: x.demographics });
+    }
+    const rest = ids.slice(consumed);
+    if (rest.length === 0) return { patients, remaining: 0 };
+    const pointer = randomUUID();
+    await db.query('DELETE FROM pdq_continuation WHERE expires_at <= $1', [clock()]);
+    await db.query(
+      'INSERT INTO pdq_continuation (pointer, query_tag, enterprise_ids, expires_at) VALUES ($1, $2, $3::bigint[], $4)',
+      [pointer, opts.queryTag ?? '', rest.map(String), new Date(clock().getTime() + ttl)],
+    );
+    return { patients, remaining: rest.length, continuation: pointer };
+  }
+
+  function parseCx(cx: string): SourceIdentifier | undefined {
+    const parts = cx.split('^');
+    const id = parts[0] ?? '';
+    const hd = (parts[3] ?? '').split('&');
+    if (id === '') return undefined;
+    return { id, ...(hd[1] ? { assigningAuthority: hd[1] } : {}), ...(hd[0] ? { namespaceId: hd[0] } : {}) };
+  }
+
+  async function loadItem(id: number): Promise<ReviewItem> {
+    const r = await db.query<{
+      id: string;
+      kind: ReviewItem['kind'];
+      status: string;
+      score: string | null;
+      detail: unknown;
+      created_at: Date;
+      decided_at: Date | null;
+      decided_by: string | null;
+      decision_note: string | null;
+      authority: string;
+      local_id: string;
+      enterprise_id: string;
+      demographics: Demographics;
+      candidate_enterprise_id: string | null;
+    }>(
+      `SELECT r.id, r.kind, r.status, r.score, r.detail, r.created_at, r.decided_at, r.decided_by, r.decision_note,
+              s.authority, s.local_id, s.enterprise_id, s.demographics, r.candidate_enterprise_id
+         FROM review_item r JOIN source_identity s ON s.id = r.source_id WHERE r.id = $1`,
+      [id],
+    );
+    const row = r.rows[0];
+    if (!row) throw new MpiError('UnknownPatient', 'criteria', `worklist item ${id} does not exist`);
+    const sourceEnt = await survivor(db, asNum(row.enterprise_id));
+    let candidate: ReviewItem['candidate'];
+    if (row.candidate_enterprise_id !== null) {
+      const c = await survivor(db, asNum(row.candidate_enterprise_id));
+      const s = await db.query<{ authority: string; local_id: string; demographics: Demographics }>(
+        "SELECT authority, local_id, demographics FROM source_identity WHERE enterprise_id = $1 AND status = 'active' ORDER BY id",
+        [c.id],
+      );
+      candidate = {
+        enterpriseId: nat(c.nationalId),
+        sources: s.rows.map((x) => ({
+          id: { id: x.local_id, assigningAuthority: x.authority },
+          demographics: x.demographics,
+        })),
+      };
+    }
+    return {
+      id: asNum(row.id),
+      kind: row.kind,
+      status: row.status,
+      score: row.score === null ? null : Number(row.score),
+      source: {
+        id: row.local_id,
+        assigningAuthority: row.authority,
+        enterpriseId: nat(sourceEnt.nationalId),
+        demographics: row.demographics,
+      },
+      ...(candidate ? { candidate } : {}),
+      detail: row.detail,
+      createdAt: row.created_at.toISOString(),
+      ...(row.decided_at ? { decidedAt: row.decided_at.toISOString() } : {}),
+      ...(row.decided_by ? { decidedBy: row.decided_by } : {}),
+      ...(row.decision_note ? { note: row.decision_note } : {}),
+    };
+  }
+
+  return {
+    feed: (cmd) => withTx((tx, p) => (cmd.action === 'merge' ? merge(tx, p, cmd) : addOrRevise(tx, p, cmd))),
+    pixQuery,
+    pdqQuery,
+    async cancelQuery(tag) {
+      const r = await db.query('DELETE FROM pdq_continuation WHERE query_tag = $1', [tag]);
+      return r.rowCount > 0;
+    },
+    async resolve(cx) {
+      const id = parseCx(cx);
+      if (!id) return { found: false };
+      try {
+        const [pid] = resolveIds([id], 'identifiers') as [PatientIdentifier];
+        const e = await findEnterprise(db, pid);
+        if (!e) return { found: false };
+        const refs = (await enterpriseIdentifiers(db, [e.id])).get(e.id)?.sources ?? [];
+        return { found: true, enterpriseId: nat(e.nationalId), merged: e.merged, crossReferences: refs };
+      } catch (err) {
+        if (err instanceof MpiError) return { found: false };
+        throw err;
+      }
+    },
+    crossReferences: (ids) => enterpriseIdentifiers(db, ids),
+    async worklist(opts = {}) {
+      const r = await db.query<{ id: string }>(
+        "SELECT id FROM review_item WHERE ($1::text IS NULL OR status = $1) ORDER BY (status = 'open') DESC, created_at DESC, id DESC LIMIT $2",
+        [opts.status ?? null, Math.min(opts.limit ?? 100, 1000)],
+      );
+      const out: ReviewItem[] = [];
+      for (const row of r.rows) out.push(await loadItem(asNum(row.id)));
+      return out;
+    },
+    reviewItem: loadItem,
+    async decideReview(d) {
+      await withTx(async (tx, p) => {
+        const r = await tx.query<{
+          status: string;
+          source_id: string;
+          candidate_enterprise_id: string | null;
+        }>('SELECT status, source_id, candidate_enterprise_id FROM review_item WHERE id = $1 FOR UPDATE', [
+          d.itemId,
+        ]);
+        const item = r.rows[0];
+        if (!item)
+          throw new MpiError('UnknownPatient', 'criteria', `worklist item ${d.itemId} does not exist`);
+        if (item.status !== 'open')
+          throw new MpiError(
+            'InvalidValue',
+            'criteria',
+            `worklist item ${d.itemId} is already ${item.status}`,
+          );
+        const actor: Actor = { id: d.by };
+        const src = await tx.query<SourceRow>(
+          'SELECT id, authority, local_id, enterprise_id, status, demographics FROM source_identity WHERE id = $1 FOR UPDATE',
+          [item.source_id],
+        );
+        const source = src.rows[0] as SourceRow;
+        const sourceEnt = await survivor(tx, asNum(source.enterprise_id));
+        const sid: PatientIdentifier = { id: source.local_id, assigningAuthority: source.authority };
+        if (d.action === 'link' || d.action === 'merge') {
+          if (item.candidate_enterprise_id === null)
+            throw new MpiError(
+              'InvalidValue',
+              'criteria',
+              'this item has no candidate to link or merge with',
+            );
+          const cand = await survivor(tx, asNum(item.candidate_enterprise_id));
+          if (cand.id !== sourceEnt.id) {
+            if (d.action === 'merge') await mergeEnterprises(tx, p, sourceEnt.id, cand.id, actor);
+            else {
+              await tx.query('UPDATE source_identity SET enterprise_id = $2, updated_at = $3 WHERE id = $1', [
+                source.id,
+                cand.id,
+                clock(),
+              ]);
+              await history(tx, {
+                kind: 'linked',
+                enterpriseId: cand.id,
+                sourceId: asNum(source.id),
+                otherEnterpriseId: sourceEnt.id,
+                actor,
+              });
+              event(p, 'mpi.patient-linked', {
+                enterpriseId: nat(cand.nationalId),
+                linked: [sid],
+                unlinked: [],
+              });
+              event(p, 'mpi.patient-linked', {
+                enterpriseId: nat(sourceEnt.nationalId),
+                linked: [],
+                unlinked: [sid],
+              });
+              p.changed.add(cand.id);
+              p.changed.add(sourceEnt.id);
+              // An enterprise identity left without sources is retired into the one its source joined.
+              const left = await activeSources(tx, sourceEnt.id);
+              if (left.length === 0) await mergeEnterprises(tx, p, sourceEnt.id, cand.id, actor);
+            }
+          }
+        } else if (d.action === 'unlink') {
+          const others = await activeSources(tx, sourceEnt.id);
+          if (others.length > 1) {
+            const fresh = await newEnterprise(tx);
+            await tx.query('UPDATE source_identity SET enterprise_id = $2, updated_at = $3 WHERE id = $1', [
+              source.id,
+              fresh.id,
+              clock(),
+            ]);
+            await history(tx, {
+              kind: 'unlinked',
+              enterpriseId: sourceEnt.id,
+              sourceId: asNum(source.id),
+              otherEnterpriseId: fresh.id,
+              actor,
+            });
+            event(p, 'mpi.patient-linked', {
+              enterpriseId: nat(sourceEnt.nationalId),
+              linked: [],
+              unlinked: [sid],
+            });
+            event(p, 'mpi.patient-created', {
+              enterpriseId: nat(fresh.nationalId),
+              identifiers: [sid],
+              transaction: 'ITI-8',
+            });
+            p.changed.add(sourceEnt.id);
+            p.changed.add(fresh.id);
+          }
+        }
+        await tx.query(
+          'UPDATE review_item SET status = $2, decided_at = $3, decided_by = $4, decision_note = $5 WHERE id = $1',
+          [
+            d.itemId,
+            d.action === 'dismiss'
+              ? 'dismissed'
+              : d.action === 'link'
+                ? 'linked'
+                : d.action === 'merge'
+                  ? 'merged'
+                  : 'unlinked',
+            clock(),
+            d.by,
+            d.note ?? null,
+          ],
+        );
+        await history(tx, {
+          kind: `decision-${d.action}`,
+          enterpriseId: sourceEnt.id,
+          sourceId: asNum(source.id),
+          actor,
+          detail: { itemId: d.itemId, note: d.note },
+        });
+      });
+      return loadItem(d.itemId);
+    },
+    async indicators() {
+      const r = await db.query<{
+        authority: string;
+        identities: string;
+        incomplete: string;
+        dup: string;
+        col: string;
+        open: string;
+      }>(
+        `SELECT s.authority, count(*)::text AS identities, count(*) FILTER (WHERE NOT s.complete)::text AS incomplete,
+                (SELECT count(*) FROM review_item r WHERE r.authority = s.authority AND r.kind = 'potential-duplicate')::text AS dup,
+                (SELECT count(*) FROM review_item r WHERE r.authority = s.authority AND r.kind = 'collision')::text AS col,
+                (SELECT count(*) FROM review_item r WHERE r.authority = s.authority AND r.status = 'open')::text AS open
+           FROM source_identity s WHERE s.status = 'active' GROUP BY s.authority ORDER BY s.authority`,
+      );
+      const names = new Map(domain.assigningAuthorities.map((a) => [a.oid, a.name]));
+      return r.rows.map((x) => ({
+        authority: x.authority,
+        ...(names.get(x.authority) ? { name: names.get(x.authority) } : {}),
+        identities: Number(x.identities),
+        incomplete: Number(x.incomplete),
+        potentialDuplicates: Number(x.dup),
+        collisions: Number(x.col),
+        openItems: Number(x.open),
+      }));
+    },
+    async history(nationalId) {
+      const r = await db.query(
+        `SELECT h.at, h.kind, h.transaction, h.actor, h.detail, s.authority, s.local_id, o.national_id AS other
+           FROM identity_history h JOIN enterprise_identity e ON e.id = h.enterprise_id
+           LEFT JOIN source_identity s ON s.id = h.source_id LEFT JOIN enterprise_identity o ON o.id = h.other_enterprise_id
+          WHERE e.national_id = $1 ORDER BY h.id`,
+        [nationalId],
+      );
+      return r.rows;
+    },
+    flushOutbox,
+    async close() {
+      clearInterval(timer);
+      await flushOutbox();
+    },
+  };
+}
+
+/** The indexed columns of a source identity, in table order (family_key .. complete). */
+function demographicColumns(d: Demographics): unknown[] {
+  const k = searchKeys(d);
+  return [
+    k.familyKey,
+    k.givenKey,
+    k.familyPhonetic,
+    k.givenPhonetic,
+    d.birthDate ?? null,
+    d.sex ?? null,
+    postal(d),
+    JSON.stringify(d),
+    isComplete(d),
+  ];
+}
+
+function postal(d: Demographics): string | null {
+  const p = d.addresses?.find((a) => a.postalCode)?.postalCode;
+  return p ? nameKey(p) : null;
+}
+
+function tr(a: Actor): { transaction?: TransactionId } {
+  return a.transaction ? { transaction: a.transaction } : {};
+}

@@ -1,0 +1,121 @@
+/**
+ * The MPI as a mesh service: PIX Manager and PDQ Supplier on the MLLP port (ITI-8, ITI-9,
+ * ITI-21; ITI-10 to configured subscribers), `mpi.resolve` on the bus, identity events after
+ * commit, and the identity-vigilance API under /api/mpi. The HL7 V3 transactions (ITI-44,
+ * ITI-45, ITI-47 at /pix and /pdq) call the same core ({@link Mpi}); they are wired by the
+ * composition once @mesh/hl7v3 lands.
+ */
+import { readFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { parseAffinityDomain } from '@mesh/affinity-domain';
+import type { Subscription } from '@mesh/bus';
+import { createMllpServer } from '@mesh/mllp';
+import type { MllpServer } from '@mesh/mllp';
+import type { ListenerBinding, ServiceContext, ServiceInstance, ServiceModule } from '@mesh/runtime';
+import { registerMpiRoutes } from './api.js';
+import { loadMpiConfig } from './config.js';
+import { createHl7Handler } from './hl7-listener.js';
+import { createIti10Notifier } from './iti10.js';
+import { MPI_MIGRATIONS } from './migrations.js';
+import { createMpi } from './mpi.js';
+import type { Mpi } from './mpi.js';
+import { namespaceLookup } from './transactions/context.js';
+
+/** A running MPI: the service instance plus its core, for the HL7 V3 handlers and tests. */
+export interface MpiInstance extends ServiceInstance {
+  readonly mpi: Mpi;
+}
+
+/** Builds the MPI over its ports (used by {@link mpiService}). */
+export async function createMpiInstance(ctx: ServiceContext): Promise<MpiInstance> {
+  const config = loadMpiConfig(ctx.env);
+  const domain = parseAffinityDomain(JSON.parse(await readFile(config.affinityDomainFile, 'utf8')));
+  const namespaceOf = namespaceLookup(domain);
+  let seq = 0;
+  const prefix = randomUUID().slice(0, 8);
+  const nextControlId = (): string => `${prefix}-${(++seq).toString(36)}`;
+  const ref: { mpi?: Mpi } = {};
+  const notifier =
+    config.iti10Subscribers.length > 0
+      ? createIti10Notifier({
+          subscribers: config.iti10Subscribers,
+          mpi: () => ref.mpi as Mpi,
+          application: config.application,
+          facility: config.facility,
+          namespaceOf,
+          clock: ctx.clock,
+          logger: ctx.logger,
+          nextControlId,
+        })
+      : undefined;
+  const mpi = createMpi({
+    db: ctx.db,
+    bus: ctx.bus,
+    domain,
+    policy: { linkThreshold: config.linkThreshold, reviewThreshold: config.reviewThreshold },
+    clock: ctx.clock,
+    logger: ctx.logger,
+    pdqMaxResults: config.pdqMaxResults,
+    ...(notifier ? { onCrossReferenceChange: (ids: readonly number[]) => notifier.notify(ids) } : {}),
+  });
+  ref.mpi = mpi;
+  // Events committed before a crash or a bus outage go out now.
+  void mpi.flushOutbox();
+
+  const responder = {
+    application: config.application,
+    facility: config.facility,
+    nextControlId,
+    clock: ctx.clock,
+  };
+  const handler = createHl7Handler({
+    mpi,
+    domain,
+    responder,
+    namespaceOf,
+    audit: ctx.audit,
+    logger: ctx.logger,
+    env: ctx.env,
+    clock: ctx.clock,
+  });
+
+  const subscriptions: Subscription[] = [
+    ctx.bus.serve('mpi.resolve', (req) => mpi.resolve(req.patientId), { queue: 'mpi' }),
+  ];
+  await Promise.all(subscriptions.map((s) => s.ready));
+
+  let server: MllpServer | undefined;
+  return {
+    mpi,
+    registerRoutes: (app) => registerMpiRoutes(app, mpi, domain.patientIdAuthority.oid),
+    async startListeners(ports): Promise<readonly ListenerBinding[]> {
+      server = createMllpServer({
+        handler,
+        maxFrameBytes: config.maxFrameBytes,
+        logger: ctx.logger,
+        ...(config.mllpTls ? { tls: config.mllpTls } : {}),
+      });
+      const { port } = await server.listen(ports.mllp);
+      return [{ kind: 'mllp', port, tls: config.mllpTls !== undefined }];
+    },
+    checks: {
+      mllp: () =>
+        server === undefined || server.stats().connections >= 0
+          ? Promise.resolve()
+          : Promise.reject(new Error('MLLP down')),
+    },
+    async close() {
+      await server?.close({ timeoutMs: 5_000 });
+      await Promise.all(subscriptions.map((s) => s.close({ timeoutMs: 5_000 })));
+      await notifier?.close();
+      await mpi.close();
+    },
+  };
+}
+
+/** The MPI service module, for the launcher. */
+export const mpiService: ServiceModule = {
+  name: 'mpi',
+  migrations: MPI_MIGRATIONS,
+  create: createMpiInstance,
+};
