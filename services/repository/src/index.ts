@@ -17,3 +17,4 @@ export { provideAndRegister } from './transactions/iti41.js';
 export type { ProvideAndRegisterDeps, ProvideAndRegisterResult, RegisterPort } from './transactions/iti41.js';
 export { retrieveDocumentSet } from './transactions/iti43.js';
 export { removeDocuments } from './transactions/iti86.js';
+export type { RemovedDocument } from './transactions/iti86.js';

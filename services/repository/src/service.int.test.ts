@@ -522,7 +522,7 @@ describe('repository service (PGlite + in-process bus, registry stand-in on the 
     }
   }, 180_000);
 
-  it('audits ITI-41, ITI-42 (as initiator) and ITI-43 on the repository side', async () => {
+  it('audits ITI-41, ITI-42 (as initiator), ITI-43 and ITI-86 on the repository side', async () => {
     const seen = new Set<string>();
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
@@ -533,9 +533,9 @@ describe('repository service (PGlite + in-process bus, registry stand-in on the 
         'audit.record-submitted',
         { durable: `repository-test-${randomUUID().slice(0, 8)}` },
         (rec) => {
-          for (const tx of ['ITI-41', 'ITI-42', 'ITI-43'])
+          for (const tx of ['ITI-41', 'ITI-42', 'ITI-43', 'ITI-86'])
             if (rec.xml.includes(`csd-code="${tx}"`)) seen.add(tx);
-          if (seen.size === 3) {
+          if (seen.size === 4) {
             clearTimeout(timer);
             void sub.close();
             resolve();
@@ -544,6 +544,6 @@ describe('repository service (PGlite + in-process bus, registry stand-in on the 
         },
       );
     });
-    expect([...seen].sort()).toEqual(['ITI-41', 'ITI-42', 'ITI-43']);
+    expect([...seen].sort()).toEqual(['ITI-41', 'ITI-42', 'ITI-43', 'ITI-86']);
   });
 });

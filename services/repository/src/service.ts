@@ -225,14 +225,23 @@ async function create(ctx: ServiceContext, opts: RepositoryServiceOptions): Prom
       transaction: 'ITI-86',
       action: iti86.request,
       responseAction: iti86.response,
-      handler: async (req) => {
+      handler: async (req, rctx) => {
         const outcome = await removeDocuments(req.body, {
           store,
           repositoryUniqueId,
           homeCommunityId: domain.homeCommunityId,
         });
-        // TODO(ITI-86 audit): @mesh/audit has no ITI-86 definition yet (ITI TF-2 3.86.5.1);
-        // the repository-side "Delete" record is added once buildTransactionAudit supports it.
+        const removed = outcome.value ?? [];
+        const patients = new Set(removed.map((x) => x.patientId).filter((p) => p !== undefined));
+        // ITI TF-2 3.86.5.1: Patient Record "Delete", each Document with permanent erasure.
+        await audit('ITI-86', 'responder', rctx, req.replyTo, outcome.status, {
+          ...(patients.size === 1 ? { patientId: [...patients][0] } : {}),
+          documents: removed.map((x) => ({
+            uniqueId: x.request.documentUniqueId,
+            repositoryUniqueId,
+            ...(x.request.homeCommunityId ? { homeCommunityId: x.request.homeCommunityId } : {}),
+          })),
+        });
         return { body: registryResponseXml(outcome) };
       },
     },

@@ -78,8 +78,8 @@ export interface RepositoryStore {
   abandon(attemptId: string): Promise<void>;
   /** Committed documents by uniqueId (ITI-43, ITI-86). */
   getCommitted(uniqueIds: readonly string[]): Promise<Map<string, StoredDocument>>;
-  /** Deletes committed documents and their blobs (ITI-86); returns the uniqueIds removed. */
-  remove(uniqueIds: readonly string[]): Promise<string[]>;
+  /** Deletes committed documents and their blobs (ITI-86); returns those removed. */
+  remove(uniqueIds: readonly string[]): Promise<{ uniqueId: string; patientId: string | undefined }[]>;
   /**
    * Deletes pending rows older than `maxAgeMs` and their blobs, then blobs older than that which
    * no row refers to; returns how many rows and blobs it reclaimed.
@@ -150,13 +150,13 @@ export function createRepositoryStore(db: Db, blobs: BlobStore): RepositoryStore
 
     async remove(uniqueIds) {
       if (uniqueIds.length === 0) return [];
-      const r = await db.query<{ unique_id: string; blob_id: string }>(
+      const r = await db.query<{ unique_id: string; blob_id: string; patient_id: string | null }>(
         `DELETE FROM documents WHERE unique_id = ANY($1::text[]) AND status = 'committed'
-         RETURNING unique_id, blob_id`,
+         RETURNING unique_id, blob_id, patient_id`,
         [uniqueIds],
       );
       await blobs.delete(r.rows.map((x) => x.blob_id));
-      return r.rows.map((x) => x.unique_id);
+      return r.rows.map((x) => ({ uniqueId: x.unique_id, patientId: x.patient_id ?? undefined }));
     },
 
     async sweep(maxAgeMs) {

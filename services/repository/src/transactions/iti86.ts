@@ -10,6 +10,12 @@ import type { RepositoryStore } from '../store.js';
 import { readDocumentRequests, sameCommunity } from './document-request.js';
 import type { DocumentRequest } from './document-request.js';
 
+/** A document ITI-86 removed, for the response and the audit. */
+export interface RemovedDocument {
+  readonly request: DocumentRequest;
+  readonly patientId: string | undefined;
+}
+
 export interface RemoveDeps {
   readonly store: RepositoryStore;
   readonly repositoryUniqueId: string;
@@ -20,7 +26,7 @@ export interface RemoveDeps {
 export async function removeDocuments(
   body: Element /* rmd:RemoveDocumentsRequest */,
   d: RemoveDeps,
-): Promise<Outcome<readonly DocumentRequest[]>> {
+): Promise<Outcome<readonly RemovedDocument[]>> {
   const requests = readDocumentRequests(body, NS.rmd, 'RemoveDocumentsRequest');
   const issues: Issue[] = [];
   const wanted: DocumentRequest[] = [];
@@ -43,10 +49,13 @@ export async function removeDocuments(
       );
     else wanted.push(r);
   }
-  const removed = new Set(await d.store.remove(wanted.map((r) => r.documentUniqueId)));
-  const done: DocumentRequest[] = [];
+  const removed = new Map(
+    (await d.store.remove(wanted.map((r) => r.documentUniqueId))).map((x) => [x.uniqueId, x.patientId]),
+  );
+  const done: RemovedDocument[] = [];
   for (const r of wanted) {
-    if (removed.has(r.documentUniqueId)) done.push(r);
+    if (removed.has(r.documentUniqueId))
+      done.push({ request: r, patientId: removed.get(r.documentUniqueId) });
     else
       issues.push(
         error(
