@@ -24,6 +24,11 @@ export interface RepositoryConfig {
   readonly blobDir: string | undefined;
   /** REPOSITORY_PG_CHUNK_BYTES: size of one bytea chunk of the pg blob store. */
   readonly pgChunkBytes: number;
+  /**
+   * REPOSITORY_REGISTRY_URL: send ITI-42 over SOAP to this external Document Registry instead of
+   * the mesh's registry over the bus (`registry.register`).
+   */
+  readonly registryUrl: string | undefined;
   /** REPOSITORY_REGISTER_TIMEOUT_MS: how long ITI-41 waits for the registry's ITI-42 answer. */
   readonly registerTimeoutMs: number;
   /**
@@ -73,6 +78,7 @@ export function loadRepositoryConfig(source: EnvSource): DeepReadonly<Repository
       min: 16 * 1024,
       max: 8 * 1024 * 1024,
     }),
+    registryUrl: env.url('REPOSITORY_REGISTRY_URL', { protocols: ['http:', 'https:'] }),
     registerTimeoutMs,
     pendingMaxAgeMs,
     sweepIntervalMs: env.int('REPOSITORY_SWEEP_INTERVAL_MS', {

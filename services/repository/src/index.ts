@@ -3,7 +3,7 @@
  * streaming blob storage (filesystem or PostgreSQL) and no orphans.
  */
 export { REPOSITORY_MIGRATIONS } from './migrations.js';
-export { repositoryService, createRepositoryService, busRegisterPort } from './service.js';
+export { repositoryService, createRepositoryService, busRegisterPort, soapRegisterPort } from './service.js';
 export type { RepositoryServiceOptions } from './service.js';
 export { loadRepositoryConfig } from './config.js';
 export type { BlobStoreKind, CdaFindingSeverity, RepositoryConfig } from './config.js';

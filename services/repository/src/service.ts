@@ -4,6 +4,7 @@
  * and the sweeper that reclaims what interrupted submissions left behind.
  */
 import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { MeshError, TRANSACTIONS, error, failure } from '@mesh/core';
@@ -14,7 +15,9 @@ import { parseAffinityDomain } from '@mesh/affinity-domain';
 import { BusError, BusTimeoutError, NoRespondersError, toWireContext } from '@mesh/bus';
 import type { Bus } from '@mesh/bus';
 import type { ServiceContext, ServiceInstance, ServiceModule } from '@mesh/runtime';
+import { SoapCallError, soapCall } from '@mesh/soap';
 import type { SoapOperation } from '@mesh/soap';
+import { serialize } from '@mesh/xml';
 import type { BlobStore } from './blob-store.js';
 import type { CdaValidator } from './cda.js';
 import { loadRepositoryConfig } from './config.js';
@@ -56,6 +59,45 @@ export function busRegisterPort(bus: Bus, timeoutMs: number): RegisterPort {
   };
 }
 
+/**
+ * ITI-42 over SOAP 1.2 to an external Document Registry (ITI TF-2 3.42.4.1): the registry's
+ * RegistryResponse is the outcome; a SOAP fault is the registry's error; no answer at all
+ * (network, timeout) is XDSRegistryNotAvailable.
+ */
+export function soapRegisterPort(url: string, opts: { timeoutMs: number; spoolDir: string }): RegisterPort {
+  const iti42 = TRANSACTIONS['ITI-42'].soapActions?.[0];
+  if (!iti42) throw new Error('ITI-42 has no SOAP action');
+  return async (submission, rctx) => {
+    let res;
+    try {
+      res = await soapCall(url, {
+        action: iti42.request,
+        body: submission,
+        timeoutMs: opts.timeoutMs,
+        spoolDir: opts.spoolDir,
+        httpHeaders: { traceparent: `00-${rctx.traceId}-${randomBytes(8).toString('hex')}-01` },
+      });
+    } catch (e) {
+      if (e instanceof SoapCallError)
+        return failure([
+          error('XDSRegistryNotAvailable', `The Document Registry did not answer: ${e.message}`),
+        ]);
+      throw e;
+    }
+    try {
+      if (res.fault) {
+        const code = res.fault.subcode ?? 'XDSRegistryError';
+        return failure([
+          error(/^XDS\w+$/.test(code) ? code : 'XDSRegistryError', `Registry fault: ${res.fault.reason}`),
+        ]);
+      }
+      return readRegistryResponse(serialize(res.body));
+    } finally {
+      await res.dispose();
+    }
+  };
+}
+
 /** Options for tests and later issues: a CDA validation hook (the Schematron engine) and ports to replace. */
 export interface RepositoryServiceOptions {
   readonly cdaValidator?: CdaValidator;
@@ -84,7 +126,11 @@ async function create(ctx: ServiceContext, opts: RepositoryServiceOptions): Prom
       ? createPgBlobStore(ctx.db, { chunkBytes: config.pgChunkBytes })
       : await createFsBlobStore(config.blobDir ?? join(ctx.dataDir, 'repository', 'blobs'));
   const store = createRepositoryStore(ctx.db, blobs);
-  const register = opts.register ? opts.register(ctx) : busRegisterPort(ctx.bus, config.registerTimeoutMs);
+  const register = opts.register
+    ? opts.register(ctx)
+    : config.registryUrl !== undefined
+      ? soapRegisterPort(config.registryUrl, { timeoutMs: config.registerTimeoutMs, spoolDir: ctx.spoolDir })
+      : busRegisterPort(ctx.bus, config.registerTimeoutMs);
 
   // The sweeper: at start (what a killed process left) and periodically.
   const sweep = async (): Promise<void> => {
