@@ -10,3 +10,18 @@ export {
   iti47ScopingOrganizationLocation,
 } from './iti47.js';
 export { parseAck, parseIti45Response, parseIti47Response } from './responses.js';
+export {
+  buildAck,
+  buildIti45Response,
+  buildIti47Response,
+  buildIti46Notification,
+  buildQueryRejection,
+} from './build.js';
+export type {
+  MessageOptions,
+  ResponseAddressing,
+  PixQueryResult,
+  PdqQueryResult,
+  QueryResponseOptions,
+  PixUpdate,
+} from './build.js';
