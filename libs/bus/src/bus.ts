@@ -74,6 +74,13 @@ export interface ConsumeOptions {
    * consumer state beyond the process, so it ignores this.
    */
   readonly inactiveThresholdMs?: number;
+  /**
+   * Events this subscription hands to its handler at once; default 1 (one at a time, in
+   * stream order). Above 1, events run concurrently and complete out of order, each acked
+   * when its own handler resolves: for consumers that batch their work (the audit
+   * repository commits many records per transaction).
+   */
+  readonly concurrency?: number;
 }
 
 /** A live subscription. */

@@ -231,6 +231,37 @@ export function runBusContract(name: string, make: (subjectPrefix: string) => Pr
       expect(got.map((g) => g.meta.seq)).toEqual(recs.map((_, i) => i + 1));
     });
 
+    it('runs up to `concurrency` handlers of one subscription at once, acking each on its own', async () => {
+      const recs = Array.from({ length: 12 }, (_, i) => record(`c${i}`));
+      for (const r of recs) await bus.publish('audit.record-submitted', r, { msgId: r.messageId });
+      let running = 0;
+      let peak = 0;
+      const seen = new Set<string>();
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      await new Promise<void>((resolve, reject) => {
+        const sub = bus.consume('audit.record-submitted', { durable: 'd7', concurrency: 4 }, async (p) => {
+          running++;
+          peak = Math.max(peak, running);
+          if (peak === 4) release();
+          await gate;
+          running--;
+          seen.add(p.messageId);
+          if (seen.size === recs.length) {
+            void sub.close().then(resolve);
+          }
+        });
+        sub.ready.catch(reject);
+      });
+      expect(peak).toBe(4);
+      expect([...seen].sort()).toEqual(recs.map((r) => r.messageId).sort());
+      // All acked: a new subscription of the same durable gets nothing more.
+      const more = record('after');
+      await bus.publish('audit.record-submitted', more, { msgId: more.messageId });
+      const got = await collect(bus, 'd7', 1);
+      expect(got.map((g) => g.payload.messageId)).toEqual([more.messageId]);
+    });
+
     it('refuses to publish or consume before the streams exist (StreamNotFoundError)', async () => {
       const bare = await make(`n${randomUUID().replace(/-/g, '').slice(0, 12)}.`);
       try {

@@ -114,10 +114,12 @@ interface ConsumerState {
 }
 
 interface ConsumerSub {
-  busy: boolean;
+  /** Handlers running; the subscriber takes more while below `concurrency`. */
+  active: number;
+  readonly concurrency: number;
   closed: boolean;
   readonly handler: (payload: unknown, meta: EventMeta) => Promise<void>;
-  inFlight: Promise<void> | undefined;
+  readonly inFlight: Set<Promise<void>>;
 }
 
 /** Creates the in-process bus. */
@@ -267,11 +269,12 @@ export function createInProcessBus(opts: InProcessBusOptions = {}): Bus {
   function dispatch(s: StreamState, c: ConsumerState): void {
     if (closed) return;
     const now = Date.now();
-    for (const sub of c.subscribers) {
-      if (sub.busy || sub.closed) continue;
-      const next = takeNext(s, c, now);
-      if (!next) break;
-      deliver(s, c, sub, next);
+    outer: for (const sub of c.subscribers) {
+      while (!sub.closed && sub.active < sub.concurrency) {
+        const next = takeNext(s, c, now);
+        if (!next) break outer;
+        deliver(s, c, sub, next);
+      }
     }
     if (c.wakeTimer) clearTimeout(c.wakeTimer);
     c.wakeTimer = undefined;
@@ -319,8 +322,8 @@ export function createInProcessBus(opts: InProcessBusOptions = {}): Bus {
       deliveryCount: p.deliveries,
       seq: e.seq,
     };
-    sub.busy = true;
-    sub.inFlight = (async () => {
+    sub.active++;
+    const run: Promise<void> = (async () => {
       try {
         const payload = decodeJson<unknown>(e.data);
         await runInTrace(headers, () => sub.handler(payload, meta));
@@ -334,11 +337,12 @@ export function createInProcessBus(opts: InProcessBusOptions = {}): Bus {
         logger?.warn({ err, subject: c.subject, durable: c.durable, seq: e.seq }, 'event handler failed');
         if (c.pending.get(e.seq) === p && p.token === token) retry(s, c, e.seq, p, c.retryDelayMs);
       } finally {
-        sub.busy = false;
-        sub.inFlight = undefined;
+        sub.active--;
         if (!sub.closed) schedule(s, c);
       }
     })();
+    sub.inFlight.add(run);
+    void run.finally(() => sub.inFlight.delete(run));
   }
 
   function retry(s: StreamState, c: ConsumerState, seq: number, p: Pending, delayMs: number): void {
@@ -399,10 +403,11 @@ export function createInProcessBus(opts: InProcessBusOptions = {}): Bus {
     c.retryDelayMs = copts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
     const consumer = c;
     const subState: ConsumerSub = {
-      busy: false,
+      active: 0,
+      concurrency: Math.max(1, Math.floor(copts.concurrency ?? 1)),
       closed: false,
       handler: handler as (payload: unknown, meta: EventMeta) => Promise<void>,
-      inFlight: undefined,
+      inFlight: new Set(),
     };
     consumer.subscribers.push(subState);
     schedule(s, consumer);
@@ -413,7 +418,7 @@ export function createInProcessBus(opts: InProcessBusOptions = {}): Bus {
         subState.closed = true;
         const i = consumer.subscribers.indexOf(subState);
         if (i >= 0) consumer.subscribers.splice(i, 1);
-        await settleWithin(subState.inFlight ? [subState.inFlight] : [], opts.timeoutMs);
+        await settleWithin([...subState.inFlight], opts.timeoutMs);
       },
     };
     subscriptions.add(sub);

@@ -323,7 +323,8 @@ export async function connectNats(opts: NatsBusOptions): Promise<NatsBus> {
     const retryDelay = copts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
     let stopping = false;
     let messages: ConsumerMessages | undefined;
-    let current: Promise<void> | undefined;
+    const concurrency = Math.max(1, Math.floor(copts.concurrency ?? 1));
+    const inFlight = new Set<Promise<void>>();
 
     const handle = async (m: JsMsg): Promise<void> => {
       const headers = fromHdrs(m.headers);
@@ -371,7 +372,7 @@ export async function connectNats(opts: NatsBusOptions): Promise<NatsBus> {
       }
       const consumer = await js.consumers.get(stream, copts.durable);
       // A small pull batch: buffered events count against ack wait while earlier ones run.
-      messages = await consumer.consume({ max_messages: 16 });
+      messages = await consumer.consume({ max_messages: Math.max(16, concurrency * 2) });
       if (stopping) await messages.close();
     })();
     const loop = (async () => {
@@ -383,10 +384,13 @@ export async function connectNats(opts: NatsBusOptions): Promise<NatsBus> {
           safely(() => m.nak());
           continue;
         }
-        current = handle(m).catch((err: unknown) => logger?.error({ err, subject }, 'event ack failed'));
-        await current;
-        current = undefined;
+        const p: Promise<void> = handle(m)
+          .catch((err: unknown) => logger?.error({ err, subject }, 'event ack failed'))
+          .finally(() => inFlight.delete(p));
+        inFlight.add(p);
+        if (inFlight.size >= concurrency) await Promise.race(inFlight);
       }
+      await Promise.all(inFlight);
     })();
     loop.catch((err: unknown) => logger?.error({ err, subject, durable: copts.durable }, 'consumer stopped'));
 
@@ -396,7 +400,7 @@ export async function connectNats(opts: NatsBusOptions): Promise<NatsBus> {
         subscriptions.delete(s);
         stopping = true;
         messages?.stop();
-        await settleWithin([loop, ...(current ? [current] : [])], opts.timeoutMs);
+        await settleWithin([loop, ...inFlight], opts.timeoutMs);
       },
     };
     subscriptions.add(s);

@@ -25,6 +25,11 @@ export interface RuntimeConfig {
   readonly databaseUrl: string | undefined;
   readonly databasePasswordFile: string | undefined;
   readonly natsUrl: string | undefined;
+  /**
+   * NATS_SUBJECT_PREFIX: namespaces every subject and stream (dot-separated tokens ending in
+   * '.', e.g. `staging.`), so several meshes or test runs can share one NATS server.
+   */
+  readonly natsSubjectPrefix: string | undefined;
   /** NATS credentials from files: NATS_TOKEN_FILE, or NATS_USER with NATS_PASSWORD_FILE. */
   readonly natsTokenFile: string | undefined;
   readonly natsUser: string | undefined;
@@ -91,6 +96,7 @@ export function loadRuntimeConfig(source: EnvSource, argvService?: string): Deep
     databaseUrl,
     databasePasswordFile: env.str('DATABASE_PASSWORD_FILE'),
     natsUrl,
+    natsSubjectPrefix: env.str('NATS_SUBJECT_PREFIX', { pattern: /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.$/ }),
     natsTokenFile: env.str('NATS_TOKEN_FILE'),
     natsUser: env.str('NATS_USER'),
     natsPasswordFile: env.str('NATS_PASSWORD_FILE'),

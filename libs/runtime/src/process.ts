@@ -293,6 +293,7 @@ async function openBus(config: DeepReadonly<RuntimeConfig>, name: string): Promi
   return connectNats({
     servers: config.natsUrl,
     name: `mesh-${name}`,
+    ...(config.natsSubjectPrefix ? { subjectPrefix: config.natsSubjectPrefix } : {}),
     ...(config.natsTokenFile ? { tokenFile: config.natsTokenFile } : {}),
     ...(config.natsUser ? { user: config.natsUser } : {}),
     ...(config.natsPasswordFile ? { passwordFile: config.natsPasswordFile } : {}),

@@ -17,8 +17,9 @@ export interface AuditRepositoryConfig {
   readonly chains: number;
   /** Records per transaction at most (AUDIT_BATCH_MAX). */
   readonly batchMax: number;
-  /** Parallel subscriptions of the durable bus consumer (AUDIT_BUS_CONSUMERS): records in flight from the bus. */
-  readonly busConsumers: number;
+  /** Records in flight from the bus at once (AUDIT_BUS_IN_FLIGHT), over AUDIT_BUS_SUBSCRIPTIONS subscriptions. */
+  readonly busInFlight: number;
+  readonly busSubscriptions: number;
   /** Durable consumer name on the AUDIT stream (AUDIT_BUS_DURABLE). */
   readonly busDurable: string;
   /** Monthly partitions created ahead of the current month (AUDIT_PARTITIONS_AHEAD). */
@@ -44,7 +45,8 @@ export function loadAuditRepositoryConfig(source: EnvSource): DeepReadonly<Audit
     syslogMaxInFlight: env.int('AUDIT_SYSLOG_MAX_IN_FLIGHT', { default: 256, min: 1, max: 10_000 }),
     chains: env.int('AUDIT_CHAINS', { default: 4, min: 1, max: 256 }),
     batchMax: env.int('AUDIT_BATCH_MAX', { default: 500, min: 1, max: 10_000 }),
-    busConsumers: env.int('AUDIT_BUS_CONSUMERS', { default: 64, min: 1, max: 1024 }),
+    busInFlight: env.int('AUDIT_BUS_IN_FLIGHT', { default: 1024, min: 1, max: 20_000 }),
+    busSubscriptions: env.int('AUDIT_BUS_SUBSCRIPTIONS', { default: 2, min: 1, max: 64 }),
     busDurable: env.str('AUDIT_BUS_DURABLE', {
       default: 'audit-repository',
       pattern: /^[A-Za-z0-9_-]{1,64}$/,

@@ -12,6 +12,7 @@ import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditSource, buildTransactionAudit, toAuditXml } from '@mesh/audit';
+import { connectNats } from '@mesh/bus';
 import { createLogger } from '@mesh/observability';
 import { loadRuntimeConfig, startMeshProcess } from '@mesh/runtime';
 import type { MeshProcess } from '@mesh/runtime';
@@ -87,6 +88,7 @@ describe(`audit-repository service (${distributed ? 'PostgreSQL + NATS' : 'PGlit
   let tlsPort: number;
   let udpPort: number;
   const HOST = '127.0.0.1';
+  const prefix = `audsvc${randomUUID().replace(/-/g, '').slice(0, 10)}.`;
 
   /** A `mesh_audit_records_*` counter's value for the given labels (0 when absent). */
   async function metric(name: string, labels: Record<string, string>): Promise<number> {
@@ -140,12 +142,14 @@ describe(`audit-repository service (${distributed ? 'PostgreSQL + NATS' : 'PGlit
       SYSLOG_TLS_CA_FILE: join(dir, 'ca.crt'),
       SYSLOG_TLS_CLIENT_AUTH: 'require',
       AUDIT_SYSLOG_MAX_MESSAGE_BYTES: '65536',
-      AUDIT_BUS_CONSUMERS: '8',
+      AUDIT_BUS_IN_FLIGHT: '64',
       ...(distributed
         ? {
             DATABASE_URL: process.env.DATABASE_URL,
             NATS_URL: process.env.NATS_URL,
             MESH_SERVICE: 'audit-repository',
+            // Own streams: the shared AUDIT stream may hold a backlog from other runs.
+            NATS_SUBJECT_PREFIX: prefix,
           }
         : {}),
     };
@@ -168,6 +172,15 @@ describe(`audit-repository service (${distributed ? 'PostgreSQL + NATS' : 'PGlit
 
   afterAll(async () => {
     await mesh?.close();
+    if (distributed) {
+      const admin = await connectNats({
+        servers: process.env.NATS_URL!,
+        name: 'audit-test-cleanup',
+        subjectPrefix: prefix,
+      });
+      await admin.deleteStreams();
+      await admin.close();
+    }
     await rm(dir, { recursive: true, force: true });
   });
 

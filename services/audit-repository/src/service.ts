@@ -105,7 +105,8 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
     bus: ctx.bus,
     ingest,
     durable: config.busDurable,
-    consumers: config.busConsumers,
+    subscriptions: config.busSubscriptions,
+    concurrency: Math.ceil(config.busInFlight / config.busSubscriptions),
     onInvalid: (meta) => {
       rejected.inc({ transport: 'bus', reason: 'invalid-payload' });
       ctx.logger.warn(

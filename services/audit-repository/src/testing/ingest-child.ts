@@ -42,7 +42,8 @@ const subs = consumeAuditRecords({
   bus,
   ingest,
   durable: 'audit-repository',
-  consumers: Number(env['AUDIT_BUS_CONSUMERS'] ?? 64),
+  subscriptions: 2,
+  concurrency: Math.ceil(Number(env['AUDIT_BUS_IN_FLIGHT'] ?? 1024) / 2),
   onInvalid: noop,
 });
 await Promise.all(subs.map((s) => s.ready));

@@ -1,0 +1,222 @@
+/**
+ * Sustained ITI-20 ingest into PostgreSQL, with a zero-loss count at the end:
+ *  1. syslog over mutual TLS (RFC 5425): AUDIT_BENCH_CONNECTIONS senders in this process,
+ *     each writing its share of AUDIT_BENCH_TLS records as fast as the receiver's
+ *     backpressure lets it; timed from the first byte to the last COMMIT.
+ *  2. the bus: AUDIT_BENCH_BUS records published to the AUDIT stream (NATS, own subject
+ *     prefix), then the repository's durable consumer drains them; timed from the consumer's
+ *     start to the last COMMIT (acks only after commit).
+ * Both run the service's own code (store, writer, ingest, bus consumer, syslog server) on a
+ * schema of their own. PostgreSQL from DATABASE_URL (PGlite in memory when unset); the bus
+ * part needs NATS_URL. Prints numbers; asserts nothing about speed.
+ */
+import { randomUUID } from 'node:crypto';
+import { auditSource, buildTransactionAudit, toAuditXml } from '@mesh/audit';
+import { connectNats } from '@mesh/bus';
+import { migrate, openDb, openTestDb } from '@mesh/db';
+import type { Db } from '@mesh/db';
+import { createSyslogTlsServer, formatSyslog, sendSyslogTls } from '@mesh/syslog';
+import { createTestPki } from '@mesh/test-support';
+import { AUDIT_MIGRATIONS } from '../src/migrations.js';
+import { consumeAuditRecords } from '../src/bus-ingest.js';
+import { createIngest } from '../src/ingest.js';
+import { createAuditStore } from '../src/store.js';
+import { createAuditWriter } from '../src/writer.js';
+import { verifyChains } from '../src/verify.js';
+
+const env = process.env;
+const TLS_N = Number(env['AUDIT_BENCH_TLS'] ?? 60_000);
+const BUS_N = Number(env['AUDIT_BENCH_BUS'] ?? 60_000);
+const CONNECTIONS = Number(env['AUDIT_BENCH_CONNECTIONS'] ?? 8);
+const CHAINS = Number(env['AUDIT_CHAINS'] ?? 4);
+const silent = { warn: () => undefined, error: (o: object) => console.error(o) };
+
+function record(i: number): string {
+  return toAuditXml(
+    buildTransactionAudit({
+      transaction: 'ITI-43',
+      side: 'responder',
+      outcome: 'Success',
+      eventDateTime: new Date(),
+      initiator: { userId: 'http://www.w3.org/2005/08/addressing/anonymous', networkAccessPoint: '10.1.2.3' },
+      responder: {
+        userId: 'https://mesh.example/xds/repository',
+        altUserId: '4242',
+        networkAccessPoint: 'mesh.example',
+      },
+      principal: {
+        kind: 'user',
+        subjectId: `Dr User ${i % 500}`,
+        nameId: `user${i % 500}@hospital.example`,
+        roles: [
+          { code: '158965000', codeSystem: '2.16.840.1.113883.6.96', displayName: 'Medical practitioner' },
+        ],
+        purposeOfUse: {
+          code: 'TREATMENT',
+          codeSystem: '2.16.840.1.113883.3.18.7.1',
+          displayName: 'Treatment',
+        },
+        assertionId: '_a',
+      },
+      auditSource: auditSource('mesh-repository', 'LU'),
+      patientId: `P${i % 100_000}^^^&1.3.6.1.4.1.99999.1.1&ISO`,
+      documents: [{ uniqueId: `1.2.3.4.${i}`, repositoryUniqueId: '1.3.6.1.4.1.99999.2.1' }],
+    }),
+  );
+}
+
+async function pipeline(db: Db) {
+  await migrate(db, AUDIT_MIGRATIONS);
+  const store = createAuditStore(db);
+  await store.initChains(CHAINS);
+  await store.ensurePartitions(new Date(), 1);
+  let batches = 0;
+  let batched = 0;
+  const writer = createAuditWriter({
+    store,
+    chains: CHAINS,
+    maxBatch: 500,
+    clock: () => new Date(),
+    logger: silent,
+    onBatch: (n) => {
+      batches++;
+      batched += n;
+    },
+  });
+  const counts = { stored: 0, rejected: 0, duplicate: 0 };
+  const ingest = createIngest({
+    writer,
+    logger: silent,
+    counters: {
+      received: () => undefined,
+      stored: () => void counts.stored++,
+      duplicate: () => void counts.duplicate++,
+      rejected: () => void counts.rejected++,
+    },
+  });
+  const batchInfo = () => `${batches} batches, ${(batched / Math.max(1, batches)).toFixed(0)} records/batch`;
+  return { store, writer, ingest, counts, batchInfo };
+}
+
+const rate = (n: number, ms: number): string =>
+  `${Math.round((n * 1000) / ms).toLocaleString('en')} events/s`;
+
+async function benchTls(): Promise<void> {
+  const db = await openTestDb({ prefix: 'auditbench' });
+  try {
+    const p = await pipeline(db);
+    const pki = createTestPki();
+    let done!: () => void;
+    const allStored = new Promise<void>((r) => (done = r));
+    const server = createSyslogTlsServer({
+      tls: {
+        key: pki.server.key,
+        cert: pki.server.cert,
+        ca: pki.ca,
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      maxInFlightPerConnection: 256,
+      onMessage: async (m, info) => {
+        await p.ingest.ingest({ xml: m.msg, transport: 'tls', peer: info.remoteAddress });
+        if (p.counts.stored + p.counts.rejected >= TLS_N) done();
+      },
+    });
+    const { port } = await server.listen(0, '127.0.0.1');
+    const lines = Array.from({ length: TLS_N }, (_, i) =>
+      formatSyslog({ hostname: 'bench', appName: 'bench', procId: '1', msgId: 'IHE+DICOM', msg: record(i) }),
+    );
+    const bytes = lines.reduce((n, l) => n + Buffer.byteLength(l), 0);
+    const per = Math.ceil(TLS_N / CONNECTIONS);
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: CONNECTIONS }, (_, c) =>
+        sendSyslogTls('127.0.0.1', port, lines.slice(c * per, (c + 1) * per), {
+          tls: { ca: pki.ca, cert: pki.client.cert, key: pki.client.key, servername: 'localhost' },
+          timeoutMs: 600_000,
+        }),
+      ),
+    );
+    await allStored;
+    const ms = performance.now() - t0;
+    await server.close();
+    const rows = await p.store.count();
+    console.log(
+      `syslog TLS (mutual, ${CONNECTIONS} connections, ${db.kind}): ${TLS_N} records of ~${Math.round(bytes / TLS_N)} B in ${(ms / 1000).toFixed(1)} s = ${rate(TLS_N, ms)}; ${p.batchInfo()}`,
+    );
+    console.log(
+      `  zero-loss count: sent ${TLS_N}, stored rows ${rows}, rejected ${p.counts.rejected} -> ${rows === TLS_N ? 'OK' : 'LOSS'}`,
+    );
+    const v = await verifyChains(db);
+    console.log(`  chains verify: ${v.ok ? 'OK' : 'FAILED'} (${v.records} records)`);
+  } finally {
+    await db.close();
+  }
+}
+
+async function benchBus(): Promise<void> {
+  const url = env['DATABASE_URL'];
+  const nats = env['NATS_URL'];
+  if (url === undefined || nats === undefined) {
+    console.log('bus: skipped (needs DATABASE_URL and NATS_URL)');
+    return;
+  }
+  const id = randomUUID().replace(/-/g, '').slice(0, 12);
+  const schema = `auditbus_${id}`;
+  const db = await openDb({ schema, url, poolSize: 8 });
+  const bus = await connectNats({ servers: nats, name: 'audit-bench', subjectPrefix: `bench${id}.` });
+  try {
+    await bus.ensureStreams();
+    const p = await pipeline(db);
+    const xmls = Array.from({ length: 1000 }, (_, i) => record(i));
+    const t0 = performance.now();
+    for (let i = 0; i < BUS_N; i += 1000)
+      await Promise.all(
+        Array.from({ length: Math.min(1000, BUS_N - i) }, (_, j) => {
+          const messageId = randomUUID();
+          return bus.publish(
+            'audit.record-submitted',
+            { messageId, xml: xmls[j]!, sourceId: 'bench', receivedAt: new Date().toISOString() },
+            { msgId: messageId, timeoutMs: 60_000 },
+          );
+        }),
+      );
+    const pubMs = performance.now() - t0;
+    console.log(
+      `bus publish (JetStream acked, backlog): ${BUS_N} in ${(pubMs / 1000).toFixed(1)} s = ${rate(BUS_N, pubMs)}`,
+    );
+    let done!: () => void;
+    const allStored = new Promise<void>((r) => (done = r));
+    const timer = setInterval(() => {
+      if (p.counts.stored >= BUS_N) done();
+    }, 5);
+    const t1 = performance.now();
+    const subs = consumeAuditRecords({
+      bus,
+      ingest: p.ingest,
+      durable: 'audit-repository',
+      subscriptions: 2,
+      concurrency: Math.ceil(Number(env['AUDIT_BUS_IN_FLIGHT'] ?? 1024) / 2),
+      onInvalid: () => undefined,
+    });
+    await allStored;
+    const ms = performance.now() - t1;
+    clearInterval(timer);
+    await Promise.all(subs.map((s) => s.close({ timeoutMs: 5_000 })));
+    const rows = await p.store.count();
+    console.log(
+      `bus -> PostgreSQL (durable consumer, ${env['AUDIT_BUS_IN_FLIGHT'] ?? 1024} in flight, ack after commit): ${BUS_N} in ${(ms / 1000).toFixed(1)} s = ${rate(BUS_N, ms)}; ${p.batchInfo()}`,
+    );
+    console.log(
+      `  zero-loss count: published ${BUS_N}, stored rows ${rows}, duplicates ${p.counts.duplicate} -> ${rows === BUS_N ? 'OK' : 'LOSS'}`,
+    );
+  } finally {
+    await bus.deleteStreams().catch(() => undefined);
+    await bus.close();
+    await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+    await db.close();
+  }
+}
+
+await benchTls();
+await benchBus();
