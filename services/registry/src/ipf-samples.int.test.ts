@@ -245,7 +245,7 @@ describe(`registry with the IPF samples (${distributed ? 'PostgreSQL + NATS' : '
     // Both versions are registered under the one logicalID: version 1 Deprecated, version 2 Approved.
     const both = await soap(
       'urn:ihe:iti:2007:RegistryStoredQuery',
-      `<query:AdhocQueryRequest xmlns:query="${NS.query}" xmlns:rim="${NS.rim}"><query:ResponseOption returnType="LeafClass" returnComposedObjects="true"/><rim:AdhocQuery id="urn:uuid:5c4f972b-d56b-40ac-a5fc-c8ca9b40b9d4"><rim:Slot name="$XDSDocumentEntryUniqueId"><rim:ValueList><rim:Value>('${uid}','${uid}.3')</rim:Value></rim:ValueList></rim:Slot></rim:AdhocQuery></query:AdhocQueryRequest>`,
+      `<query:AdhocQueryRequest xmlns:query="${NS.query}" xmlns:rim="${NS.rim}"><query:ResponseOption returnType="LeafClass" returnComposedObjects="true"/><rim:AdhocQuery id="urn:uuid:5c4f972b-d56b-40ac-a5fc-c8ca9b40b9d4"><rim:Slot name="$XDSDocumentEntryUniqueId"><rim:ValueList><rim:Value>('${uid}','${uid}.3')</rim:Value></rim:ValueList></rim:Slot><rim:Slot name="$MetadataLevel"><rim:ValueList><rim:Value>2</rim:Value></rim:ValueList></rim:Slot></rim:AdhocQuery></query:AdhocQueryRequest>`,
     );
     expect(
       (select('//rim:ExtrinsicObject', both) as Element[])

@@ -52,6 +52,12 @@ export type ReturnType = 'LeafClass' | 'ObjectRef';
 
 export interface QueryOptions {
   readonly returnType: ReturnType;
+  /**
+   * $MetadataLevel (ITI TF-2 3.18.4.1.2.3.5.1.1, Metadata Update option): 1 (the default) hides
+   * DocumentEntries and Folders that are not their latest version, Offline DocumentEntries,
+   * Deprecated Folders and Deprecated Associations; 2 returns everything the query matches.
+   */
+  readonly metadataLevel?: 1 | 2;
   /** XDSTooManyResults cap: more objects than this flags the result. */
   readonly limit: number;
 }
@@ -68,8 +74,14 @@ export interface StoredQueryResult {
   readonly patientIds: ReadonlySet<string>;
 }
 
-/** Selects objects by entryUUID or by uniqueId ($XDS...EntryUUID / $XDS...UniqueId: exactly one is given). */
-export type ObjectSelector = { readonly uuids: OrList<string> } | { readonly uniqueIds: OrList<string> };
+/**
+ * Selects objects by entryUUID, by uniqueId, or (DocumentEntries and Folders, Metadata Update
+ * option, ITI TF-2 3.18.4.1.2.3.5.1.2) by logicalID: every version of the logical object.
+ */
+export type ObjectSelector =
+  | { readonly uuids: OrList<string> }
+  | { readonly uniqueIds: OrList<string> }
+  | { readonly logicalIds: OrList<string> };
 
 /** Filters on the DocumentEntries of GetAll and the *AndContents queries. */
 export interface ContentFilters {
@@ -286,24 +298,37 @@ function contentTerms(p: Params, f: ContentFilters): string[] {
   return t;
 }
 
+/**
+ * What $MetadataLevel 1 lets a query see (ITI TF-2 3.18.4.1.2.3.5.1.1), as row sources the
+ * planner flattens into the query: latest versions only (an index probe on (logical_id,
+ * version)), no Offline DocumentEntry, no Deprecated Folder or Association.
+ */
+const LEVEL1_DOCUMENTS = `(SELECT x.* FROM document_entries x
+  WHERE NOT EXISTS (SELECT 1 FROM document_entries n WHERE n.logical_id = x.logical_id AND n.version > x.version)
+    AND (x.metadata->>'documentAvailability') IS DISTINCT FROM 'Offline')`;
+const LEVEL1_FOLDERS = `(SELECT x.* FROM folders x WHERE x.status <> 'Deprecated'
+    AND NOT EXISTS (SELECT 1 FROM folders n WHERE n.logical_id = x.logical_id AND n.version > x.version))`;
+const LEVEL1_ASSOCIATIONS = `(SELECT x.* FROM associations x WHERE x.status <> 'Deprecated')`;
+const level2 = (a: Answer): boolean => a.o.metadataLevel === 2;
+
 /** SELECT list and FROM of DocumentEntries for the answer's return type. */
 function docSelect(a: Answer): string {
-  return `SELECT ${DOCUMENT_COLUMNS}${a.leaf ? ', d.metadata' : ''} FROM document_entries d`;
+  return `SELECT ${DOCUMENT_COLUMNS}${a.leaf ? ', d.metadata' : ''} FROM ${level2(a) ? 'document_entries' : LEVEL1_DOCUMENTS} d`;
 }
 function ssSelect(a: Answer): string {
   return `SELECT ${SS_COLUMNS}${a.leaf ? ', s.metadata' : ''} FROM submission_sets s`;
 }
 function folderSelect(a: Answer): string {
-  return `SELECT ${FOLDER_COLUMNS}${a.leaf ? ', f.metadata' : ''} FROM folders f`;
+  return `SELECT ${FOLDER_COLUMNS}${a.leaf ? ', f.metadata' : ''} FROM ${level2(a) ? 'folders' : LEVEL1_FOLDERS} f`;
 }
 function assocSelect(a: Answer): string {
-  return `SELECT ${ASSOC_COLUMNS}${a.leaf ? ', a.metadata' : ''} FROM associations a`;
+  return `SELECT ${ASSOC_COLUMNS}${a.leaf ? ', a.metadata' : ''} FROM ${level2(a) ? 'associations' : LEVEL1_ASSOCIATIONS} a`;
 }
 
 function selectorTerm(p: Params, alias: string, sel: ObjectSelector): string {
-  return 'uuids' in sel
-    ? `${alias}.entry_uuid = ANY(${p.add(uuidsOf(sel.uuids))}::uuid[])`
-    : `${alias}.unique_id = ANY(${p.add(sel.uniqueIds)}::text[])`;
+  if ('uuids' in sel) return `${alias}.entry_uuid = ANY(${p.add(uuidsOf(sel.uuids))}::uuid[])`;
+  if ('logicalIds' in sel) return `${alias}.logical_id = ANY(${p.add(uuidsOf(sel.logicalIds))}::uuid[])`;
+  return `${alias}.unique_id = ANY(${p.add(sel.uniqueIds)}::text[])`;
 }
 
 /** The stored queries over one registry schema. */
@@ -635,7 +660,7 @@ export function createStoredQueries(db: Db): StoredQueries {
       const docIds =
         'uuids' in document
           ? `SELECT unnest(${p.add(uuidsOf(document.uuids))}::uuid[])`
-          : `SELECT x.entry_uuid FROM document_entries x WHERE x.unique_id = ANY(${p.add(document.uniqueIds)}::text[])`;
+          : `SELECT x.entry_uuid FROM document_entries x WHERE ${selectorTerm(p, 'x', document)}`;
       a.add(
         a.folders,
         await rows<FolderRow>(

@@ -62,6 +62,7 @@ describe('parseStoredQuery', () => {
       query: {
         name: 'FindDocuments',
         returnType: 'LeafClass',
+        metadataLevel: 1,
         params: {
           patientId: '593603^^^&2.16.756.5.33.2.5.1.5.1&ISO',
           status: ['Approved'],
@@ -92,6 +93,7 @@ describe('parseStoredQuery', () => {
       query: {
         name: 'FindDocuments',
         returnType: 'LeafClass',
+        metadataLevel: 1,
         params: {
           patientId: '4711^^^&1.3.182.4.4&ISO',
           status: ['Approved', 'Deprecated'],
@@ -213,7 +215,7 @@ describe('parseStoredQuery', () => {
       issues: [
         expect.objectContaining({
           code: 'XDSStoredQueryParamNumber',
-          location: '$XDSDocumentEntryEntryUUID',
+          location: '$XDSDocumentEntryUniqueId',
         }),
       ],
     });
@@ -236,6 +238,7 @@ describe('parseStoredQuery', () => {
       query: {
         name: 'GetDocuments',
         returnType: 'LeafClass',
+        metadataLevel: 1,
         params: { uniqueIds: ['1.2.3', '1.2.4'] },
         homeCommunityId: 'urn:oid:1.3.182.1',
       },
@@ -312,6 +315,7 @@ describe('parseStoredQuery', () => {
       query: {
         name: 'GetAll',
         returnType: 'LeafClass',
+        metadataLevel: 1,
         params: {
           patientId: '4711^^^&1.3.182.4.4&ISO',
           documentEntryStatus: ['Approved'],
@@ -351,5 +355,27 @@ describe('parseSlotValue', () => {
     expect(parseSlotValue("'a','b'")).toBeUndefined();
     expect(parseSlotValue("('a'")).toBeUndefined();
     expect(parseSlotValue("'unterminated")).toBeUndefined();
+  });
+
+  it('reads $MetadataLevel (default 1) and $XDSDocumentEntryLogicalID (Metadata Update option)', () => {
+    const lid = 'urn:uuid:0e5b8e4c-3b3e-4c3f-9d8a-0b7b8f3a2c11';
+    const r = parse('GetDocuments', [
+      ['$XDSDocumentEntryLogicalID', `('${lid}')`],
+      ['$MetadataLevel', '2'],
+    ]);
+    expect(r).toMatchObject({
+      query: { name: 'GetDocuments', metadataLevel: 2, params: { logicalIds: [lid] } },
+    });
+    expect(parse('GetDocuments', [['$XDSDocumentEntryEntryUUID', `('${lid}')`]])).toMatchObject({
+      query: { metadataLevel: 1 },
+    });
+    expect(
+      parse('GetDocuments', [
+        ['$XDSDocumentEntryEntryUUID', `('${lid}')`],
+        ['$MetadataLevel', '3'],
+      ]),
+    ).toEqual({
+      issues: [expect.objectContaining({ code: 'XDSRegistryError', location: '$MetadataLevel' })],
+    });
   });
 });

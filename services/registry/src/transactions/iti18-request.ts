@@ -78,6 +78,8 @@ export type ParsedStoredQuery = StoredQueryCall & {
    * handler checks it against the registry's own (XDSUnknownCommunity).
    */
   readonly homeCommunityId?: string;
+  /** $MetadataLevel, 1 unless the request says 2 (ITI TF-2 3.18.4.1.2.3.5.1.1). */
+  readonly metadataLevel: 1 | 2;
 };
 
 const ERR = 'XDSRegistryError';
@@ -348,24 +350,49 @@ class Reader {
   }
 
   /**
-   * Exactly one of a pair of mutually exclusive selectors (e.g. $XDSDocumentEntryEntryUUID /
-   * $XDSDocumentEntryUniqueId): neither is XDSStoredQueryMissingParam, both XDSStoredQueryParamNumber.
+   * Exactly one of mutually exclusive selectors (e.g. $XDSDocumentEntryEntryUUID /
+   * $XDSDocumentEntryUniqueId, and with the Metadata Update option $XDSDocumentEntryLogicalID):
+   * none is XDSStoredQueryMissingParam, several XDSStoredQueryParamNumber.
    */
-  selector(uuidName: string, uniqueIdName: string, multiple: boolean): ObjectSelector | undefined {
-    const hasU = this.slots.has(uuidName);
-    const hasI = this.slots.has(uniqueIdName);
-    if (hasU && hasI) {
-      this.issues.push(error(NUMBER, `Only one of ${uuidName} and ${uniqueIdName} may be given`, uuidName));
+  selector(
+    uuidName: string,
+    uniqueIdName: string,
+    multiple: boolean,
+    logicalIdName?: string,
+  ): ObjectSelector | undefined {
+    const names = [uuidName, uniqueIdName, ...(logicalIdName === undefined ? [] : [logicalIdName])];
+    const given = names.filter((n) => this.slots.has(n));
+    if (given.length > 1) {
+      this.issues.push(error(NUMBER, `Only one of ${names.join(', ')} may be given`, given[1]));
       return undefined;
     }
-    if (!hasU && !hasI) {
-      this.issues.push(error(MISSING, `One of ${uuidName} and ${uniqueIdName} is required`, uuidName));
+    const name = given[0];
+    if (name === undefined) {
+      this.issues.push(error(MISSING, `One of ${names.join(', ')} is required`, uuidName));
       return undefined;
     }
-    const name = hasU ? uuidName : uniqueIdName;
     const values = multiple ? this.list(name, true) : optionalList(this.single(name, true));
     if (values === undefined) return undefined;
-    return hasU ? { uuids: values } : { uniqueIds: values };
+    if (name === uuidName) return { uuids: values };
+    if (name === uniqueIdName) return { uniqueIds: values };
+    return { logicalIds: values };
+  }
+
+  /** $MetadataLevel (ITI TF-2 3.18.4.1.2.3.5.1.1): a number (unquoted), 1 (default) or 2. */
+  metadataLevel(): 1 | 2 {
+    const name = '$MetadataLevel';
+    const g = this.groups(name);
+    if (g === undefined) return 1; // absent (the default), or unparsable (reported by groups())
+    const item = g.length === 1 && g[0]?.length === 1 ? g[0][0] : undefined;
+    if (item === undefined) {
+      this.issues.push(error(NUMBER, `${name} accepts a single value`, name));
+      return 1;
+    }
+    if (!item.quoted && (item.text === '1' || item.text === '2')) return Number(item.text) as 1 | 2;
+    this.issues.push(
+      error(ERR, `${name} is the number 1 or 2, not ${item.quoted ? `'${item.text}'` : item.text}`, name),
+    );
+    return 1;
   }
 
   content(): ContentFilters {
@@ -476,11 +503,16 @@ function call(name: StoredQueryName, r: Reader): StoredQueryCall | undefined {
     }
     case 'GetDocuments':
     case 'GetDocumentsAndAssociations': {
-      const params = r.selector('$XDSDocumentEntryEntryUUID', '$XDSDocumentEntryUniqueId', true);
+      const params = r.selector(
+        '$XDSDocumentEntryEntryUUID',
+        '$XDSDocumentEntryUniqueId',
+        true,
+        '$XDSDocumentEntryLogicalID',
+      );
       return params && { name, params };
     }
     case 'GetFolders': {
-      const params = r.selector('$XDSFolderEntryUUID', '$XDSFolderUniqueId', true);
+      const params = r.selector('$XDSFolderEntryUUID', '$XDSFolderUniqueId', true, '$XDSFolderLogicalID');
       return params && { name, params };
     }
     case 'GetAssociations':
@@ -568,7 +600,10 @@ export function parseStoredQuery(el: Element): { query: ParsedStoredQuery } | { 
   const r = new Reader(slots);
   const c = call(name, r);
   const home = r.has('$homeCommunityId') ? r.single('$homeCommunityId', false) : attr(adhoc, 'home');
+  const metadataLevel = r.metadataLevel();
   issues.push(...r.issues);
   if (issues.length > 0 || c === undefined || (rt !== 'LeafClass' && rt !== 'ObjectRef')) return { issues };
-  return { query: { ...c, returnType: rt, ...(home === undefined ? {} : { homeCommunityId: home }) } };
+  return {
+    query: { ...c, returnType: rt, metadataLevel, ...(home === undefined ? {} : { homeCommunityId: home }) },
+  };
 }

@@ -4,7 +4,7 @@
  */
 import type { Issue } from '@mesh/core';
 import type { RegistryObjects } from '@mesh/xds';
-import type { StoredQueryResult } from '../queries.js';
+import type { QueryOptions, StoredQueryResult } from '../queries.js';
 import type { RegistryStore } from '../store.js';
 import { parseStoredQuery } from './iti18-request.js';
 import type { ParsedStoredQuery } from './iti18-request.js';
@@ -32,7 +32,11 @@ export async function handleIti18(request: Element, d: Iti18Deps): Promise<strin
     };
     return buildQueryResponse({ issues: [issue] });
   }
-  const result = await run(d.store, q, { returnType: q.returnType, limit: d.maxResults });
+  const result = await run(d.store, q, {
+    returnType: q.returnType,
+    limit: d.maxResults,
+    metadataLevel: q.metadataLevel,
+  });
   // A national record answers for one patient at a time: a query by ids that reaches entries of
   // several patients is refused whole (ITI TF-3 Table 4.2.4.1-2 XDSResultNotSinglePatient).
   if (!result.tooManyResults && result.patientIds.size > 1) {
@@ -67,11 +71,7 @@ function withHome(o: RegistryObjects, home: string): RegistryObjects {
   };
 }
 
-function run(
-  s: RegistryStore,
-  q: ParsedStoredQuery,
-  o: { returnType: ParsedStoredQuery['returnType']; limit: number },
-): Promise<StoredQueryResult> {
+function run(s: RegistryStore, q: ParsedStoredQuery, o: QueryOptions): Promise<StoredQueryResult> {
   switch (q.name) {
     case 'FindDocuments':
       return s.findDocuments(q.params, o);

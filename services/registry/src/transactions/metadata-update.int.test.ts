@@ -181,10 +181,11 @@ async function query(
   };
 }
 
-const findDocs = (p: string, status = 'Approved') =>
+const findDocs = (p: string, status = 'Approved', metadataLevel?: 2) =>
   query('urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d', {
     $XDSDocumentEntryPatientId: `'${p}'`,
     $XDSDocumentEntryStatus: `('${STATUS}${status}')`,
+    ...(metadataLevel === undefined ? {} : { $MetadataLevel: String(metadataLevel) }),
   });
 
 describe('ITI-57 Update Document Set', () => {
@@ -198,8 +199,15 @@ describe('ITI-57 Update Document Set', () => {
 
     const approved = await findDocs(p);
     expect(approved.docs.map((x) => [x.id, x.version, x.home])).toEqual([[v2.entryUUID, '2', HOME]]);
-    const deprecated = await findDocs(p, 'Deprecated');
+    // $MetadataLevel 1 (the default) shows latest versions only; 2 shows every version.
+    expect((await findDocs(p, 'Deprecated')).docs).toEqual([]);
+    const deprecated = await findDocs(p, 'Deprecated', 2);
     expect(deprecated.docs.map((x) => [x.id, x.version])).toEqual([[v1.entryUUID, '1']]);
+    const byLid = await query('urn:uuid:5c4f972b-d56b-40ac-a5fc-c8ca9b40b9d4', {
+      $XDSDocumentEntryLogicalID: `('${v1.entryUUID}')`,
+      $MetadataLevel: '2',
+    });
+    expect(byLid.docs.map((x) => x.version).sort()).toEqual(['1', '2']);
   });
 
   it('PreviousVersion other than the latest is XDSMetadataVersionError; nothing changes', async () => {
@@ -302,6 +310,7 @@ describe('ITI-57 Update Document Set', () => {
     expect((await update(updateSet(p, [{ object: v2, previousVersion: '1' }]))).status).toBe('Success');
     const contents = await query('urn:uuid:b909a503-523d-4517-8acf-8e5834dfc4c7', {
       $XDSFolderEntryUUID: `'${f.entryUUID}'`,
+      $MetadataLevel: '2',
     });
     expect(contents.status).toMatch(/Success$/);
     // GetFolderAndContents has no status parameter: both versions are members, v2 the Approved one.
@@ -309,6 +318,10 @@ describe('ITI-57 Update Document Set', () => {
       r.docs.filter((x) => x.status.endsWith('Approved')).map((x) => x.id);
     expect(approved(contents)).toEqual([v2.entryUUID]);
     expect(contents.docs.map((x) => x.id).sort()).toEqual([v1.entryUUID, v2.entryUUID].sort());
+    const latestOnly = await query('urn:uuid:b909a503-523d-4517-8acf-8e5834dfc4c7', {
+      $XDSFolderEntryUUID: `'${f.entryUUID}'`,
+    });
+    expect(latestOnly.docs.map((x) => x.id)).toEqual([v2.entryUUID]);
 
     const v3 = newVersion(v1);
     expect(
@@ -316,6 +329,7 @@ describe('ITI-57 Update Document Set', () => {
     ).toBe('Success');
     const after = await query('urn:uuid:b909a503-523d-4517-8acf-8e5834dfc4c7', {
       $XDSFolderEntryUUID: `'${f.entryUUID}'`,
+      $MetadataLevel: '2',
     });
     expect(approved(after)).toEqual([]);
     expect(after.docs.map((x) => x.id)).not.toContain(v3.entryUUID);
