@@ -18,6 +18,7 @@ import type {
   PixQueryV3,
 } from './model.js';
 import {
+  NA_NAME,
   ROOT_ATTRS,
   acknowledgement,
   ad,
@@ -179,9 +180,10 @@ export function buildIti45Response(
   let subject: Xml | undefined;
   if (result.kind === 'found') {
     const ids = result.patientIds.filter((id) => !sameId(id, query.patientIdentifier));
-    if (ids.length === 0) responseCode = 'NF';
+    const first = ids[0];
+    if (!first) responseCode = 'NF';
     else {
-      const org = result.providerOrganizationId ?? (ids[0] as II);
+      const org = result.providerOrganizationId ?? first;
       const patient = el(
         'patient',
         { classCode: 'PAT' },
@@ -190,10 +192,7 @@ export function buildIti45Response(
         el(
           'patientPerson',
           { classCode: 'PSN', determinerCode: 'INSTANCE' },
-          (result.names?.length
-            ? result.names
-            : [{ family: [], given: [], prefix: [], suffix: [], nullFlavor: 'NA' }]
-          ).map((n) => pn('name', n)),
+          (result.names?.length ? result.names : [NA_NAME]).map((n) => pn('name', n)),
         ),
         providerOrganization(org),
       );
