@@ -133,8 +133,11 @@ export interface Mpi {
   indicators(): Promise<SourceIndicators[]>;
   /** History of an enterprise identity. */
   history(nationalId: string): Promise<unknown[]>;
-  /** Publishes committed events not yet on the bus (called after each commit and on a timer). */
-  flushOutbox(): Promise<void>;
+  /**
+   * Publishes committed events still in the outbox (at start-up, and every 5 s for rows older
+   * than 10 s, which the after-commit publication missed).
+   */
+  flushOutbox(minAgeMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -147,8 +150,19 @@ interface SourceRow {
   demographics: Demographics;
 }
 
+interface HistoryRow {
+  kind: string;
+  enterpriseId?: number;
+  sourceId?: number;
+  otherEnterpriseId?: number;
+  actor: Actor;
+  detail?: unknown;
+}
+
+/** What a transaction accumulates and writes at its end, in one statement each. */
 interface Pending {
-  events: { subject: EventSubject; payload: unknown }[];
+  events: { subject: EventSubject; payload: { eventId: string } }[];
+  history: HistoryRow[];
   changed: Set<number>;
 }
 
@@ -222,19 +236,42 @@ export function createMpi(o: MpiOptions): Mpi {
 
   async function withTx<T>(fn: (tx: Queryable, p: Pending) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const pending: Pending = { events: [], changed: new Set() };
+      const pending: Pending = { events: [], history: [], changed: new Set() };
       try {
         const r = await db.transaction(async (tx) => {
           const out = await fn(tx, pending);
           const now = clock();
-          for (const e of pending.events)
+          const h = pending.history;
+          if (h.length > 0)
             await tx.query(
-              'INSERT INTO outbox (subject, event_id, payload, created_at) VALUES ($1, $2, $3, $4)',
-              [e.subject, (e.payload as { eventId: string }).eventId, JSON.stringify(e.payload), now],
+              `INSERT INTO identity_history (at, kind, enterprise_id, source_id, other_enterprise_id, transaction, actor, detail)
+               SELECT $1::timestamptz, * FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::jsonb[])`,
+              [
+                now,
+                h.map((x) => x.kind),
+                h.map((x) => x.enterpriseId ?? null),
+                h.map((x) => x.sourceId ?? null),
+                h.map((x) => x.otherEnterpriseId ?? null),
+                h.map((x) => x.actor.transaction ?? null),
+                h.map((x) => x.actor.id),
+                h.map((x) => JSON.stringify(x.detail ?? {})),
+              ],
+            );
+          const e = pending.events;
+          if (e.length > 0)
+            await tx.query(
+              `INSERT INTO outbox (subject, event_id, payload, created_at)
+               SELECT s, id, p, $1::timestamptz FROM unnest($2::text[], $3::uuid[], $4::jsonb[]) AS x(s, id, p)`,
+              [
+                now,
+                e.map((x) => x.subject),
+                e.map((x) => x.payload.eventId),
+                e.map((x) => JSON.stringify(x.payload)),
+              ],
             );
           return out;
         });
-        if (pending.events.length > 0) void flushOutbox();
+        if (pending.events.length > 0) publishCommitted(pending.events);
         if (pending.changed.size > 0) o.onCrossReferenceChange?.([...pending.changed]);
         return r;
       } catch (err) {
@@ -260,30 +297,9 @@ export function createMpi(o: MpiOptions): Mpi {
     return r.rows[0]?.national_id ?? '';
   }
 
-  async function history(
-    tx: Queryable,
-    h: {
-      kind: string;
-      enterpriseId?: number;
-      sourceId?: number;
-      otherEnterpriseId?: number;
-      actor: Actor;
-      detail?: unknown;
-    },
-  ): Promise<void> {
-    await tx.query(
-      'INSERT INTO identity_history (at, kind, enterprise_id, source_id, other_enterprise_id, transaction, actor, detail) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)',
-      [
-        clock(),
-        h.kind,
-        h.enterpriseId ?? null,
-        h.sourceId ?? null,
-        h.otherEnterpriseId ?? null,
-        h.actor.transaction ?? null,
-        h.actor.id,
-        JSON.stringify(h.detail ?? {}),
-      ],
-    );
+  /** Records a history row; written with the transaction's other rows at its end. */
+  function history(p: Pending, h: HistoryRow): void {
+    p.history.push(h);
   }
 
   function event<S extends EventSubject>(
@@ -494,7 +510,7 @@ export function createMpi(o: MpiOptions): Mpi {
         created = true;
         decision = verdict === 'review' ? 'review' : 'new';
         if (verdict === 'review') candidateForReview = best;
-        await history(tx, {
+        history(p, {
           kind: 'created',
           enterpriseId: enterprise.id,
           actor: cmd.actor,
@@ -512,7 +528,7 @@ export function createMpi(o: MpiOptions): Mpi {
       if (!row) {
         const sid = await insertSource(tx, id, enterprise.id, cmd.demographics);
         linked.push(id);
-        await history(tx, {
+        history(p, {
           kind: 'linked',
           enterpriseId: enterprise.id,
           sourceId: sid,
@@ -553,7 +569,7 @@ export function createMpi(o: MpiOptions): Mpi {
         );
       }
       await updateSource(tx, sid, cmd.demographics);
-      await history(tx, {
+      history(p, {
         kind: 'updated',
         enterpriseId: enterprise.id,
         sourceId: sid,
@@ -570,14 +586,14 @@ export function createMpi(o: MpiOptions): Mpi {
             enterprise.id,
             clock(),
           ]);
-          await history(tx, {
+          history(p, {
             kind: 'unlinked',
             enterpriseId: current.id,
             sourceId: sid,
             otherEnterpriseId: enterprise.id,
             actor: cmd.actor,
           });
-          await history(tx, {
+          history(p, {
             kind: 'linked',
             enterpriseId: enterprise.id,
             sourceId: sid,
@@ -606,8 +622,13 @@ export function createMpi(o: MpiOptions): Mpi {
         }),
       );
     }
-    await tx.query('UPDATE enterprise_identity SET updated_at = $2 WHERE id = $1', [enterprise.id, clock()]);
-    const all = await activeSources(tx, enterprise.id);
+    // A new identity holds exactly the ids just inserted; an existing one is re-read.
+    if (!created)
+      await tx.query('UPDATE enterprise_identity SET updated_at = $2 WHERE id = $1', [
+        enterprise.id,
+        clock(),
+      ]);
+    const all = created ? locals : await activeSources(tx, enterprise.id);
     const eid = nat(enterprise.nationalId);
     const t = cmd.actor.transaction ?? 'ITI-8';
     if (created) event(p, 'mpi.patient-created', { enterpriseId: eid, identifiers: all, transaction: t });
@@ -642,7 +663,7 @@ export function createMpi(o: MpiOptions): Mpi {
       "UPDATE enterprise_identity SET status = 'merged', merged_into = $2, updated_at = $3 WHERE id = $1",
       [from, into, clock()],
     );
-    await history(tx, { kind: 'merged', enterpriseId: into, otherEnterpriseId: from, actor });
+    history(p, { kind: 'merged', enterpriseId: into, otherEnterpriseId: from, actor });
     const intoNat = await nationalOf(tx, into);
     event(p, 'mpi.patient-merged', {
       survivingId: nat(intoNat),
@@ -731,7 +752,7 @@ export function createMpi(o: MpiOptions): Mpi {
             status: 'active',
             demographics: cmd.demographics,
           };
-          await history(tx, { kind: 'linked', enterpriseId: s.id, sourceId: sid, actor: cmd.actor });
+          history(p, { kind: 'linked', enterpriseId: s.id, sourceId: sid, actor: cmd.actor });
         }
       }
       if (priorSource) {
@@ -739,7 +760,7 @@ export function createMpi(o: MpiOptions): Mpi {
           "UPDATE source_identity SET status = 'merged', merged_into = $2, updated_at = $3 WHERE id = $1",
           [priorSource.id, survivorRow?.id ?? null, clock()],
         );
-        await history(tx, {
+        history(p, {
           kind: 'merged',
           enterpriseId: survivorEnterprise.id,
           sourceId: asNum(priorSource.id),
@@ -770,10 +791,40 @@ export function createMpi(o: MpiOptions): Mpi {
     };
   }
 
-  async function flushOnce(): Promise<void> {
+  // Events are published right after their commit, in commit order per feed; the outbox
+  // rows are then deleted in batches. Rows left behind (bus down, crash between commit and
+  // publish) are re-published by the sweeper; consumers de-duplicate on eventId.
+  const published: string[] = [];
+  let deleting: Promise<void> | undefined;
+  function publishCommitted(events: Pending['events']): void {
+    void (async () => {
+      try {
+        for (const e of events) {
+          await bus.publish(e.subject, e.payload as never, { msgId: e.payload.eventId });
+          published.push(e.payload.eventId);
+        }
+        deleting ??= deletePublished().finally(() => {
+          deleting = undefined;
+        });
+      } catch (err) {
+        logger.warn({ err }, 'MPI events not yet published; the outbox sweeper retries');
+      }
+    })();
+  }
+  async function deletePublished(): Promise<void> {
+    while (published.length > 0) {
+      const ids = published.splice(0, 1000);
+      await db.query('DELETE FROM outbox WHERE event_id = ANY($1::uuid[])', [ids]).catch((err: unknown) => {
+        logger.warn({ err }, 'published outbox rows not deleted; the sweeper will re-publish them');
+      });
+    }
+  }
+
+  async function flushOnce(minAgeMs: number): Promise<void> {
     for (;;) {
       const r = await db.query<{ id: string; subject: EventSubject; event_id: string; payload: unknown }>(
-        'SELECT id, subject, event_id, payload FROM outbox ORDER BY id LIMIT 100',
+        'SELECT id, subject, event_id, payload FROM outbox WHERE created_at <= $1 ORDER BY id LIMIT 100',
+        [new Date(clock().getTime() - minAgeMs)],
       );
       if (r.rows.length === 0) return;
       for (const row of r.rows) {
@@ -783,7 +834,7 @@ export function createMpi(o: MpiOptions): Mpi {
     }
   }
 
-  function flushOutbox(): Promise<void> {
+  function flushOutbox(minAgeMs = 0): Promise<void> {
     if (flushing) {
       flushAgain = true;
       return flushing;
@@ -792,7 +843,7 @@ export function createMpi(o: MpiOptions): Mpi {
       try {
         do {
           flushAgain = false;
-          await flushOnce();
+          await flushOnce(minAgeMs);
         } while (flushAgain);
       } catch (err) {
         logger.warn({ err }, 'MPI events not yet published; retrying later');
@@ -802,7 +853,7 @@ export function createMpi(o: MpiOptions): Mpi {
     })();
     return flushing;
   }
-  const timer = setInterval(() => void flushOutbox(), 5_000);
+  const timer = setInterval(() => void flushOutbox(10_000), 5_000);
   timer.unref();
 
   async function enterpriseIdentifiers(q: Queryable, enterpriseIds: readonly number[]) {
@@ -875,15 +926,46 @@ export function createMpi(o: MpiOptions): Mpi {
   ): Promise<PixResult> {
     const [pid] = resolveIds([id], 'identifiers') as [PatientIdentifier];
     const domains = resolveDomains(targetDomains);
-    const e = await findEnterprise(db, pid);
-    if (!e) throw new MpiError('UnknownPatient', 'identifiers', 'patient identifier is not known', 0, 'id');
-    const x = (await enterpriseIdentifiers(db, [e.id])).get(e.id);
-    const all = [nat(e.nationalId), ...(x?.sources ?? [])].filter(
-      (i) => !(i.id === pid.id && i.assigningAuthority === pid.assigningAuthority),
-    );
+    // One round trip for a local id: merges re-point every source identity to the survivor,
+    // so the queried source's enterprise is the surviving one (merged_into IS NULL checked).
+    let all: PatientIdentifier[];
+    let enterprise: { nationalId: string; merged: boolean };
+    const fast =
+      pid.assigningAuthority === national
+        ? undefined
+        : await db.query<{
+            national_id: string;
+            merged_into: string | null;
+            qstatus: string;
+            authority: string | null;
+            local_id: string | null;
+          }>(
+            `SELECT e.national_id, e.merged_into, q.status AS qstatus, s.authority, s.local_id
+               FROM source_identity q JOIN enterprise_identity e ON e.id = q.enterprise_id
+               LEFT JOIN source_identity s ON s.enterprise_id = e.id AND s.status = 'active'
+              WHERE q.authority = $1 AND q.local_id = $2 ORDER BY s.id`,
+            [pid.assigningAuthority, pid.id],
+          );
+    const first = fast?.rows[0];
+    if (fast && !first)
+      throw new MpiError('UnknownPatient', 'identifiers', 'patient identifier is not known', 0, 'id');
+    if (first && first.merged_into === null) {
+      enterprise = { nationalId: first.national_id, merged: first.qstatus === 'merged' };
+      all = [nat(first.national_id)];
+      for (const r of fast.rows)
+        if (r.authority !== null && r.local_id !== null)
+          all.push({ id: r.local_id, assigningAuthority: r.authority });
+    } else {
+      const e = await findEnterprise(db, pid);
+      if (!e) throw new MpiError('UnknownPatient', 'identifiers', 'patient identifier is not known', 0, 'id');
+      const x = (await enterpriseIdentifiers(db, [e.id])).get(e.id);
+      enterprise = e;
+      all = [nat(e.nationalId), ...(x?.sources ?? [])];
+    }
+    all = all.filter((i) => !(i.id === pid.id && i.assigningAuthority === pid.assigningAuthority));
     return {
-      enterpriseId: nat(e.nationalId),
-      merged: e.merged,
+      enterpriseId: nat(enterprise.nationalId),
+      merged: enterprise.merged,
       identifiers: domains ? all.filter((i) => domains.includes(i.assigningAuthority)) : all,
     };
   }
@@ -1138,7 +1220,7 @@ export function createMpi(o: MpiOptions): Mpi {
                 cand.id,
                 clock(),
               ]);
-              await history(tx, {
+              history(p, {
                 kind: 'linked',
                 enterpriseId: cand.id,
                 sourceId: asNum(source.id),
@@ -1171,7 +1253,7 @@ export function createMpi(o: MpiOptions): Mpi {
               fresh.id,
               clock(),
             ]);
-            await history(tx, {
+            history(p, {
               kind: 'unlinked',
               enterpriseId: sourceEnt.id,
               sourceId: asNum(source.id),
@@ -1208,7 +1290,7 @@ export function createMpi(o: MpiOptions): Mpi {
             d.note ?? null,
           ],
         );
-        await history(tx, {
+        history(p, {
           kind: `decision-${d.action}`,
           enterpriseId: sourceEnt.id,
           sourceId: asNum(source.id),
@@ -1257,6 +1339,7 @@ export function createMpi(o: MpiOptions): Mpi {
     flushOutbox,
     async close() {
       clearInterval(timer);
+      await deleting;
       await flushOutbox();
     },
   };

@@ -1,0 +1,436 @@
+/**
+ * MPI benchmark over real MLLP against the service in a mesh process (PostgreSQL + NATS when
+ * DATABASE_URL and NATS_URL are set, else PGlite and the in-process bus):
+ *
+ * 1. bulk-loads PATIENTS identities (default 1,000,000 on PostgreSQL, 50,000 on PGlite)
+ *    straight into the mpi schema (enterprise + source identity per patient, realistic
+ *    synthetic names, birth dates, sex, postal codes);
+ * 2. ITI-9 PIX queries/s with CONNECTIONS (16) MLLP connections for SECONDS;
+ * 3. ITI-8 feeds/s (new patients, full matching, history, outbox events, audit) likewise;
+ * 4. ITI-21 PDQ latency p50/p99 over PDQ_QUERIES queries (family + given, family + birth
+ *    date, family prefix + sex), 4 connections.
+ *
+ * The load generator runs in a worker thread so that it does not share the service's event
+ * loop. Prints numbers; asserts nothing.
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test NATS_URL=nats://127.0.0.1:4222 pnpm bench mpi
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import { createMllpClient } from '@mesh/mllp';
+
+const CCHC = '1.3.6.1.4.1.99999.2.10001.1';
+const NRH = '1.3.6.1.4.1.99999.2.10002.1';
+const NATIONAL = '1.3.6.1.4.1.99999.1.1';
+
+// Synthetic names: syllables give some 20,000 family names and 2,000 given names, so PDQ
+// selectivity is realistic (tens of people per family name at 1M, not thousands).
+const S1 = [
+  'Ber',
+  'Dal',
+  'Fon',
+  'Gra',
+  'Hof',
+  'Kie',
+  'Lam',
+  'Mer',
+  'Nor',
+  'Pet',
+  'Reu',
+  'Sch',
+  'Thi',
+  'Wag',
+  'Zim',
+  'Bra',
+  'Cla',
+  'Dup',
+  'Eis',
+  'Fra',
+];
+const S2 = ['a', 'e', 'i', 'o', 'u', 'ae', 'ei', 'ou', 'ie', 'y'];
+const S3 = [
+  'ner',
+  'ler',
+  'mann',
+  'ard',
+  'ont',
+  'ier',
+  'sen',
+  'ter',
+  'ing',
+  'ves',
+  'lin',
+  'nez',
+  'ski',
+  'ber',
+  'din',
+  'gel',
+  'mer',
+  'rot',
+  'tal',
+  'wig',
+];
+const S4 = ['', 's', 't', 'o', 'e'];
+const G1 = [
+  'Ma',
+  'Jo',
+  'Lu',
+  'An',
+  'El',
+  'Pa',
+  'Ca',
+  'Li',
+  'Ni',
+  'Ro',
+  'Sa',
+  'Te',
+  'Vi',
+  'Be',
+  'Da',
+  'Fe',
+  'Ge',
+  'He',
+  'Ir',
+  'Ka',
+];
+const G2 = [
+  'rie',
+  'han',
+  'cas',
+  'na',
+  'sa',
+  'ul',
+  'mille',
+  'sa',
+  'co',
+  'land',
+  'rah',
+  'o',
+  'ctor',
+  'rt',
+  'vid',
+  'lix',
+  'org',
+  'lene',
+  'is',
+  'rl',
+];
+const G3 = ['', 'e', 'a', 'o', 'ine'];
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const pick = <T>(r: () => number, a: readonly T[]): T => a[Math.floor(r() * a.length)] as T;
+
+interface Person {
+  family: string;
+  given: string;
+  birthDate: string;
+  sex: 'M' | 'F';
+  postal: string;
+}
+function person(i: number): Person {
+  const r = rng(i * 7919 + 17);
+  const y = 1925 + Math.floor(r() * 98);
+  const m = 1 + Math.floor(r() * 12);
+  const d = 1 + Math.floor(r() * 28);
+  return {
+    family: pick(r, S1) + pick(r, S2) + pick(r, S3) + pick(r, S4),
+    given: pick(r, G1) + pick(r, G2) + pick(r, G3),
+    birthDate: `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`,
+    sex: r() < 0.5 ? 'M' : 'F',
+    postal: `L-${1000 + Math.floor(r() * 8000)}`,
+  };
+}
+
+// ------------------------------------------------------------------------------ load generator
+interface Job {
+  port: number;
+  kind: 'iti9' | 'iti8' | 'iti21';
+  connections: number;
+  seconds: number;
+  patients: number;
+  maxCount: number;
+  offset: number;
+}
+
+function pidDob(p: Person): string {
+  return p.birthDate.replace(/-/g, '');
+}
+
+function messageFor(kind: Job['kind'], i: number, patients: number, offset: number): Buffer {
+  const ts = '20261125120000';
+  if (kind === 'iti9') {
+    const k = Math.floor(Math.random() * patients);
+    return Buffer.from(
+      `MSH|^~\\&|PIXC|CCHC|MESH_MPI|MESH|${ts}||QBP^Q23^QBP_Q21|q${i}|P|2.5\rQPD|IHE PIX Query|t${i}|B${k}^^^&${CCHC}&ISO|^^^&${NATIONAL}&ISO\rRCP|I\r`,
+    );
+  }
+  if (kind === 'iti8') {
+    const k = offset + i;
+    const p = person(k);
+    return Buffer.from(
+      `MSH|^~\\&|HIS|NRH|MESH_MPI|MESH|${ts}||ADT^A01^ADT_A01|f${k}|P|2.3.1\rEVN|A01|${ts}\rPID|1||N${k}^^^&${NRH}&ISO||${p.family}^${p.given}^^^^^L||${pidDob(p)}|${p.sex}|||1 rue Principale^^Luxembourg^^${p.postal}^LU^H\rPV1|1|O\r`,
+    );
+  }
+  const p = person(Math.floor(Math.random() * patients));
+  const variant = i % 3;
+  const qpd =
+    variant === 0
+      ? `@PID.5.1.1^${p.family}~@PID.5.2^${p.given}`
+      : variant === 1
+        ? `@PID.5.1.1^${p.family}~@PID.7^${pidDob(p)}`
+        : `@PID.5.1.1^${p.family.slice(0, 6)}*~@PID.5.2^${p.given}~@PID.8^${p.sex}`;
+  return Buffer.from(
+    `MSH|^~\\&|PDQC|CCHC|MESH_MPI|MESH|${ts}||QBP^Q22^QBP_Q21|p${i}|P|2.5\rQPD|IHE PDQ Query|t${i}|${qpd}\rRCP|I|50^RD\r`,
+  );
+}
+
+async function runJob(
+  job: Job,
+): Promise<{ count: number; seconds: number; latencies: number[]; errors: number }> {
+  const clients = Array.from({ length: job.connections }, () =>
+    createMllpClient({ host: '127.0.0.1', port: job.port, timeoutMs: 30_000 }),
+  );
+  let next = 0;
+  let errors = 0;
+  const latencies: number[] = [];
+  const deadline = performance.now() + job.seconds * 1000;
+  const start = performance.now();
+  await Promise.all(
+    clients.map(async (c) => {
+      while (next < job.maxCount && performance.now() < deadline) {
+        const i = next++;
+        const t0 = performance.now();
+        const reply = await c.request(messageFor(job.kind, i, job.patients, job.offset));
+        latencies.push(performance.now() - t0);
+        if (!/\rMSA\|AA\|/.test(reply.toString('latin1'))) errors++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  await Promise.all(clients.map((c) => c.close()));
+  return { count: latencies.length, seconds, latencies, errors };
+}
+
+if (!isMainThread) {
+  const r = await runJob(workerData as Job);
+  parentPort?.postMessage(r);
+} else {
+  await main();
+}
+
+function load(job: Job): Promise<{ count: number; seconds: number; latencies: number[]; errors: number }> {
+  return new Promise((resolve, reject) => {
+    // The worker loads this TypeScript file through tsx's loader, registered in the worker itself.
+    const boot = `const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}); register(); await import(${JSON.stringify(import.meta.url)});`;
+    const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData: job });
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+
+// ------------------------------------------------------------------------------ main thread
+async function main(): Promise<void> {
+  const { createLogger } = await import('@mesh/observability');
+  const { loadRuntimeConfig, startMeshProcess } = await import('@mesh/runtime');
+  const { openDb } = await import('@mesh/db');
+  const { mpiService } = await import('../src/index.js');
+  const { nameKey, phoneticKey } = await import('../src/index.js');
+
+  const distributed = process.env.DATABASE_URL !== undefined && process.env.NATS_URL !== undefined;
+  const PATIENTS = Number(process.env.PATIENTS ?? (distributed ? 1_000_000 : 50_000));
+  const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16);
+  const SECONDS = Number(process.env.SECONDS ?? 10);
+  const PDQ_QUERIES = Number(process.env.PDQ_QUERIES ?? 2_000);
+  const PHASES = (process.env.PHASES ?? 'iti9,iti8,iti21').split(',');
+  const dataDir = await mkdtemp(join(tmpdir(), 'mesh-mpi-bench-'));
+  const schema = 'mpi';
+  const env = {
+    DATA_DIR: dataDir,
+    PORT: '0',
+    MLLP_PORT: '0',
+    LOG_LEVEL: 'warn',
+    ...(distributed
+      ? { DATABASE_URL: process.env.DATABASE_URL, NATS_URL: process.env.NATS_URL, MESH_SERVICE: 'mpi' }
+      : {}),
+  };
+  if (distributed) {
+    // A fresh mpi schema: the bench owns the database it is pointed at.
+    const admin = await openDb({ schema: 'public', url: process.env.DATABASE_URL });
+    await admin.query('DROP SCHEMA IF EXISTS mpi CASCADE');
+    await admin.close();
+  }
+  const mesh = await startMeshProcess({
+    config: loadRuntimeConfig(env),
+    modules: { mpi: mpiService },
+    env,
+    logger: createLogger({ service: 'bench', level: 'warn' }),
+  });
+  const port = Number(
+    mesh.served
+      .find((s) => s.kind === 'mllp')
+      ?.where.split(':')
+      .pop(),
+  );
+  process.stdout.write(
+    `mode: ${distributed ? 'PostgreSQL + NATS' : 'PGlite + in-process bus'}, node ${process.version}\n`,
+  );
+
+  // Bulk load through a second handle on the same schema (embedded: the same PGlite).
+  const db = await openDb(
+    distributed ? { schema, url: process.env.DATABASE_URL } : { schema, dataDir: join(dataDir, 'pg') },
+  );
+  const t0 = performance.now();
+  const BATCH = 10_000;
+  for (let start = 0; start < PATIENTS; start += BATCH) {
+    const n = Math.min(BATCH, PATIENTS - start);
+    const cols: Record<string, unknown[]> = {
+      nid: [],
+      local: [],
+      fk: [],
+      gk: [],
+      fp: [],
+      gp: [],
+      bd: [],
+      sex: [],
+      pc: [],
+      dem: [],
+    };
+    for (let i = start; i < start + n; i++) {
+      const p = person(i);
+      cols['nid']?.push(`9${String(i).padStart(9, '0')}`);
+      cols['local']?.push(`B${i}`);
+      cols['fk']?.push(nameKey(p.family));
+      cols['gk']?.push(nameKey(p.given));
+      cols['fp']?.push(phoneticKey(p.family));
+      cols['gp']?.push(phoneticKey(p.given));
+      cols['bd']?.push(p.birthDate);
+      cols['sex']?.push(p.sex);
+      cols['pc']?.push(nameKey(p.postal));
+      cols['dem']?.push(
+        JSON.stringify({
+          names: [{ family: p.family, given: [p.given], use: 'L' }],
+          birthDate: p.birthDate,
+          sex: p.sex,
+          addresses: [
+            { street: '1 rue Principale', city: 'Luxembourg', postalCode: p.postal, country: 'LU', use: 'H' },
+          ],
+        }),
+      );
+    }
+    await db.transaction(async (tx) => {
+      await tx.query(
+        `WITH e AS (
+           INSERT INTO enterprise_identity (national_id, created_at, updated_at)
+           SELECT nid, now(), now() FROM unnest($1::text[]) AS nid RETURNING id, national_id)
+         INSERT INTO source_identity (authority, local_id, enterprise_id, family_key, given_key, family_phonetic, given_phonetic,
+                                      birth_date, sex, postal_code, demographics, complete, created_at, updated_at)
+         SELECT $11, v.local, e.id, v.fk, v.gk, v.fp, v.gp, v.bd, v.sex, v.pc, v.dem::jsonb, true, now(), now()
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+                AS v(nid, local, fk, gk, fp, gp, bd, sex, pc, dem)
+           JOIN e ON e.national_id = v.nid`,
+        [
+          cols['nid'],
+          cols['local'],
+          cols['fk'],
+          cols['gk'],
+          cols['fp'],
+          cols['gp'],
+          cols['bd'],
+          cols['sex'],
+          cols['pc'],
+          cols['dem'],
+          CCHC,
+        ],
+      );
+    });
+  }
+  await db.query('ANALYZE source_identity');
+  await db.query('ANALYZE enterprise_identity');
+  process.stdout.write(
+    `bulk load: ${PATIENTS} patients in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+  );
+
+  const report = (
+    label: string,
+    r: { count: number; seconds: number; latencies: number[]; errors: number },
+  ): void => {
+    process.stdout.write(
+      `${label}: ${(r.count / r.seconds).toFixed(0)} /s (${r.count} in ${r.seconds.toFixed(1)} s), p50 ${pct(r.latencies, 50).toFixed(1)} ms, p99 ${pct(r.latencies, 99).toFixed(1)} ms, non-AA ${r.errors}\n`,
+    );
+  };
+  // Warm-up, then the measured runs.
+  await load({
+    port,
+    kind: 'iti9',
+    connections: CONNECTIONS,
+    seconds: 2,
+    patients: PATIENTS,
+    maxCount: 2_000,
+    offset: 0,
+  });
+  if (PHASES.includes('iti9'))
+    report(
+      `ITI-9 PIX query, ${CONNECTIONS} connections`,
+      await load({
+        port,
+        kind: 'iti9',
+        connections: CONNECTIONS,
+        seconds: SECONDS,
+        patients: PATIENTS,
+        maxCount: 10_000_000,
+        offset: 0,
+      }),
+    );
+  if (PHASES.includes('iti8'))
+    report(
+      `ITI-8 feed (A01, matching), ${CONNECTIONS} connections`,
+      await load({
+        port,
+        kind: 'iti8',
+        connections: CONNECTIONS,
+        seconds: SECONDS,
+        patients: PATIENTS,
+        maxCount: 10_000_000,
+        offset: PATIENTS + 1,
+      }),
+    );
+  if (PHASES.includes('iti21'))
+    report(
+      `ITI-21 PDQ over ${PATIENTS} patients, 4 connections`,
+      await load({
+        port,
+        kind: 'iti21',
+        connections: 4,
+        seconds: 120,
+        patients: PATIENTS,
+        maxCount: PDQ_QUERIES,
+        offset: 0,
+      }),
+    );
+
+  await db.close();
+  await mesh.close();
+  await rm(dataDir, { recursive: true, force: true });
+  if (distributed) {
+    const admin = await openDb({ schema: 'public', url: process.env.DATABASE_URL });
+    await admin.query('DROP SCHEMA IF EXISTS mpi CASCADE');
+    await admin.close();
+  }
+}
