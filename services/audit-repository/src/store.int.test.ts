@@ -4,6 +4,7 @@
  * hash chain verified, then tampered with (altered, removed, re-linked rows) and caught;
  * retention with export.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,7 @@ import { createAuditWriter } from './writer.js';
 import type { AuditWriter } from './writer.js';
 
 const IPF_DIR = fileURLToPath(new URL('../../../../shared/conformance/05-atna/ipf/audit/', import.meta.url));
+const VERIFY_CLI = fileURLToPath(new URL('./verify-main.ts', import.meta.url));
 const ipfFiles = readdirSync(IPF_DIR)
   .filter((f) => f.endsWith('.xml'))
   .sort();
@@ -234,6 +236,18 @@ describe(`audit store (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, 
       ]),
     );
     expect(r.problems).toHaveLength(4);
+
+    // The operator's command says the same (PostgreSQL only: an in-memory PGlite is not shareable).
+    if (process.env.DATABASE_URL) {
+      const cli = spawnSync(process.execPath, ['--import', 'tsx', VERIFY_CLI, '--schema', db.schema], {
+        encoding: 'utf8',
+        env: process.env,
+      });
+      expect(cli.status).toBe(1);
+      const out = JSON.parse(cli.stdout) as { ok: boolean; problems: unknown[] };
+      expect(out.ok).toBe(false);
+      expect(out.problems).toHaveLength(4);
+    }
   });
 });
 
