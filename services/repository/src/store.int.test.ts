@@ -95,6 +95,35 @@ for (const kind of ['fs', 'pg'] as const) {
       return n;
     };
 
+    /**
+     * Starts an ITI-41 whose registry never answers and resolves once its bytes are stored and
+     * the ITI-42 is on its way: the request is stuck exactly where a killed process would stop.
+     */
+    const stuckSubmission = async (bytes: number): Promise<{ uniqueId: string }> => {
+      const patient = newPatient();
+      const e = entry(patient, 'Document01');
+      let reached!: () => void;
+      const waiting = new Promise<void>((r) => (reached = r));
+      void provideAndRegister(
+        inlineRequest(submission(patient, [e]), [{ id: 'Document01', bytes: cda(patient, bytes) }]),
+        new Map(),
+        ctx,
+        {
+          store,
+          blobs,
+          domain,
+          repositoryUniqueId: REPOSITORY_ID,
+          register: () => {
+            reached();
+            return new Promise<Outcome>(() => undefined);
+          },
+          cda: { maxBytes: 1 << 20, patientCheck: true, validation: 'off' },
+        },
+      );
+      await waiting;
+      return { uniqueId: e.uniqueId! };
+    };
+
     it('streams a blob in and out unchanged, across chunk boundaries', async () => {
       for (const size of [0, 1, 64 * 1024, 64 * 1024 + 1, 300_000]) {
         const data = Buffer.from(Array.from({ length: size }, (_, i) => (i * 31) % 251));
@@ -173,31 +202,9 @@ for (const kind of ['fs', 'pg'] as const) {
     it('a submission interrupted while waiting for the registry is invisible, and the sweeper reclaims it after a restart', async () => {
       await store.sweep(0); // what the tests above left pending
       const before = await blobCount();
-      const patient = newPatient();
-      const e = entry(patient, 'Document01');
-      let reached!: () => void;
-      const waiting = new Promise<void>((r) => (reached = r));
-      // The registry never answers: the request is stuck exactly where a killed process would stop.
-      const stuck = provideAndRegister(
-        inlineRequest(submission(patient, [e]), [{ id: 'Document01', bytes: cda(patient, 150_000) }]),
-        new Map(),
-        ctx,
-        {
-          store,
-          blobs,
-          domain,
-          repositoryUniqueId: REPOSITORY_ID,
-          register: () => {
-            reached();
-            return new Promise<Outcome>(() => undefined);
-          },
-          cda: { maxBytes: 1 << 20, patientCheck: true, validation: 'off' },
-        },
-      );
-      void stuck;
-      await waiting;
+      const e = await stuckSubmission(150_000);
       expect(await blobCount()).toBe(before + 1);
-      expect((await store.getCommitted([e.uniqueId!])).size).toBe(0);
+      expect((await store.getCommitted([e.uniqueId])).size).toBe(0);
       // "Restart": a new store on the same database and blob storage; nothing is young enough to keep.
       await open();
       expect(await store.sweep(0)).toEqual({ documents: 1, blobs: 0 });
@@ -207,27 +214,7 @@ for (const kind of ['fs', 'pg'] as const) {
 
     it('the sweeper keeps young pending documents and deletes blobs no row refers to', async () => {
       const before = await blobCount();
-      const patient = newPatient();
-      const e = entry(patient, 'Document01');
-      let reached!: () => void;
-      const waiting = new Promise<void>((r) => (reached = r));
-      void provideAndRegister(
-        inlineRequest(submission(patient, [e]), [{ id: 'Document01', bytes: cda(patient) }]),
-        new Map(),
-        ctx,
-        {
-          store,
-          blobs,
-          domain,
-          repositoryUniqueId: REPOSITORY_ID,
-          register: () => {
-            reached();
-            return new Promise<Outcome>(() => undefined);
-          },
-          cda: { maxBytes: 1 << 20, patientCheck: true, validation: 'off' },
-        },
-      );
-      await waiting;
+      await stuckSubmission(2048);
       expect(await store.sweep(60_000)).toEqual({ documents: 0, blobs: 0 });
       // A blob left without its row (killed between deleting the row and the blob).
       const orphan = randomUUID();

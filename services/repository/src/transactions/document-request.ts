@@ -3,7 +3,8 @@
  * 3.43.4.1.2) and ITI-86 (rmd:RemoveDocumentsRequest, ITI TF-2 3.86.4.1.2): each names a
  * document by repositoryUniqueId and uniqueId, with an optional homeCommunityId.
  */
-import { MeshError } from '@mesh/core';
+import { MeshError, error } from '@mesh/core';
+import type { Issue } from '@mesh/core';
 import { NS, children, childText } from '@mesh/xml';
 
 export interface DocumentRequest {
@@ -42,4 +43,37 @@ export function readDocumentRequests(root: Element, ns: string, localName: strin
 export function sameCommunity(a: string, b: string): boolean {
   const bare = (x: string): string => x.trim().replace(/^urn:oid:/i, '');
   return bare(a) === bare(b);
+}
+
+/**
+ * Splits DocumentRequests into those addressed to this repository and the issues of the others:
+ * another community (XDSUnknownCommunity) or another repository (XDSUnknownRepositoryId,
+ * ITI TF-2 3.43.4.1.3 and 3.86.4.1.3), each located at the id it names.
+ */
+export function addressedHere(
+  requests: readonly DocumentRequest[],
+  here: { readonly repositoryUniqueId: string; readonly homeCommunityId: string },
+): { wanted: DocumentRequest[]; issues: Issue[] } {
+  const wanted: DocumentRequest[] = [];
+  const issues: Issue[] = [];
+  for (const r of requests) {
+    if (r.homeCommunityId !== undefined && !sameCommunity(r.homeCommunityId, here.homeCommunityId))
+      issues.push(
+        error(
+          'XDSUnknownCommunity',
+          `homeCommunityId ${r.homeCommunityId} is not this community`,
+          r.homeCommunityId,
+        ),
+      );
+    else if (r.repositoryUniqueId !== here.repositoryUniqueId)
+      issues.push(
+        error(
+          'XDSUnknownRepositoryId',
+          `repositoryUniqueId ${r.repositoryUniqueId} is not this repository (${here.repositoryUniqueId})`,
+          r.repositoryUniqueId,
+        ),
+      );
+    else wanted.push(r);
+  }
+  return { wanted, issues };
 }

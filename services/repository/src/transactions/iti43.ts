@@ -5,14 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { error } from '@mesh/core';
-import type { Issue, Outcome, OutcomeStatus } from '@mesh/core';
+import type { Outcome, OutcomeStatus } from '@mesh/core';
 import type { OutgoingAttachment } from '@mesh/soap';
 import { xopInclude } from '@mesh/soap';
 import { RESPONSE_STATUS } from '@mesh/xds';
 import { NS, escapeXml } from '@mesh/xml';
 import type { BlobStore } from '../blob-store.js';
 import type { RepositoryStore, StoredDocument } from '../store.js';
-import { readDocumentRequests, sameCommunity } from './document-request.js';
+import { addressedHere, readDocumentRequests } from './document-request.js';
 import type { DocumentRequest } from './document-request.js';
 import { registryErrorList } from './registry-response.js';
 
@@ -40,28 +40,7 @@ export interface RetrieveResult {
 /** ITI-43 Retrieve Document Set: Document Consumer -> Document Repository. */
 export async function retrieveDocumentSet(body: Element, d: RetrieveDeps): Promise<RetrieveResult> {
   const requests = readDocumentRequests(body, NS.xdsb, 'RetrieveDocumentSetRequest');
-  const issues: Issue[] = [];
-  const wanted: DocumentRequest[] = [];
-  for (const r of requests) {
-    if (r.homeCommunityId !== undefined && !sameCommunity(r.homeCommunityId, d.homeCommunityId))
-      issues.push(
-        error(
-          'XDSUnknownCommunity',
-          `homeCommunityId ${r.homeCommunityId} is not this community`,
-          r.homeCommunityId,
-        ),
-      );
-    else if (r.repositoryUniqueId !== d.repositoryUniqueId)
-      // ITI TF-2 3.43.4.1.3: a repositoryUniqueId that is not this repository's.
-      issues.push(
-        error(
-          'XDSUnknownRepositoryId',
-          `repositoryUniqueId ${r.repositoryUniqueId} is not this repository (${d.repositoryUniqueId})`,
-          r.repositoryUniqueId,
-        ),
-      );
-    else wanted.push(r);
-  }
+  const { wanted, issues } = addressedHere(requests, d);
   const found = await d.store.getCommitted(wanted.map((r) => r.documentUniqueId));
   const documents: RetrievedDocument[] = [];
   for (const r of wanted) {

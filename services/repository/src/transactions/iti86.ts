@@ -4,10 +4,10 @@
  * ITI-62 first). Documents that are not here are reported; the status says how many were removed.
  */
 import { error } from '@mesh/core';
-import type { Issue, Outcome, OutcomeStatus } from '@mesh/core';
+import type { Outcome, OutcomeStatus } from '@mesh/core';
 import { NS } from '@mesh/xml';
 import type { RepositoryStore } from '../store.js';
-import { readDocumentRequests, sameCommunity } from './document-request.js';
+import { addressedHere, readDocumentRequests } from './document-request.js';
 import type { DocumentRequest } from './document-request.js';
 
 /** A document ITI-86 removed, for the response and the audit. */
@@ -28,27 +28,7 @@ export async function removeDocuments(
   d: RemoveDeps,
 ): Promise<Outcome<readonly RemovedDocument[]>> {
   const requests = readDocumentRequests(body, NS.rmd, 'RemoveDocumentsRequest');
-  const issues: Issue[] = [];
-  const wanted: DocumentRequest[] = [];
-  for (const r of requests) {
-    if (r.homeCommunityId !== undefined && !sameCommunity(r.homeCommunityId, d.homeCommunityId))
-      issues.push(
-        error(
-          'XDSUnknownCommunity',
-          `homeCommunityId ${r.homeCommunityId} is not this community`,
-          r.homeCommunityId,
-        ),
-      );
-    else if (r.repositoryUniqueId !== d.repositoryUniqueId)
-      issues.push(
-        error(
-          'XDSUnknownRepositoryId',
-          `repositoryUniqueId ${r.repositoryUniqueId} is not this repository (${d.repositoryUniqueId})`,
-          r.repositoryUniqueId,
-        ),
-      );
-    else wanted.push(r);
-  }
+  const { wanted, issues } = addressedHere(requests, d);
   const removed = new Map(
     (await d.store.remove(wanted.map((r) => r.documentUniqueId))).map((x) => [x.uniqueId, x.patientId]),
   );
