@@ -25,3 +25,5 @@ export type {
   QueryResponseOptions,
   PixUpdate,
 } from './build.js';
+export { HL7V3_ACTIONS, actionFor } from './actions.js';
+export type { Hl7v3Action, Hl7v3TransactionId } from './actions.js';

@@ -268,6 +268,7 @@ export function parseIti47Continuation(input: Hl7v3Input): Parsed<PdqContinuatio
     const q = child(child(root, HL7, 'controlActProcess') as Element, HL7, 'queryContinuation') as Element;
     const statusCode = codeAttr(q, 'statusCode') as string;
     const continuationQuantity = readInt(child(q, HL7, 'continuationQuantity'));
+    const startResultNumber = readInt(child(q, HL7, 'startResultNumber'));
     const tm = child(child(root, HL7, 'acknowledgement') as Element, HL7, 'targetMessage') as Element;
     const targetMessageId = readII(child(tm, HL7, 'id'));
     return {
@@ -277,6 +278,7 @@ export function parseIti47Continuation(input: Hl7v3Input): Parsed<PdqContinuatio
       statusCode,
       cancel: statusCode === 'aborted',
       ...(continuationQuantity !== undefined ? { continuationQuantity } : {}),
+      ...(startResultNumber !== undefined ? { startResultNumber } : {}),
       ...(targetMessageId ? { targetMessageId } : {}),
     };
   });

@@ -175,6 +175,8 @@ export interface PdqContinuationV3 {
   readonly cancel: boolean;
   /** queryContinuation/continuationQuantity/@value: the next page size, when sent. */
   readonly continuationQuantity?: number;
+  /** queryContinuation/startResultNumber/@value: the first result wanted (1-based), when sent. */
+  readonly startResultNumber?: number;
   /** acknowledgement/targetMessage/id: the previous response's message id. */
   readonly targetMessageId?: II;
 }
