@@ -5,4 +5,4 @@
  */
 export * from './policy.js';
 export * from './formats.js';
-export { relationshipTargets, validateSubmission } from './validate.js';
+export { RELATIONSHIP_TYPES, relationshipTargets, validateSubmission } from './validate.js';

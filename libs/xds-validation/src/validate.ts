@@ -43,7 +43,7 @@ import type { CodedAttribute, MetadataPolicy, SubmissionTransaction, ValidateOpt
 const STATUS_URN = /^urn:oasis:names:tc:ebxml-regrep:StatusType:(Approved|Deprecated|Submitted)$/;
 
 /** Relationship associations: their target is a registered document (ITI TF-3 4.2.2.2). */
-const RELATIONSHIPS: ReadonlySet<string> = new Set([
+export const RELATIONSHIP_TYPES: ReadonlySet<string> = new Set([
   'RPLC',
   'APND',
   'XFRM',
@@ -82,7 +82,7 @@ export function relationshipTargets(submission: Submission): string[] {
   const targets = new Set<string>();
   for (const a of submission.associations)
     if (
-      RELATIONSHIPS.has(a.associationType) &&
+      RELATIONSHIP_TYPES.has(a.associationType) &&
       isUuidUrn(a.targetObject) &&
       !inSubmission.has(a.targetObject)
     )

@@ -9,6 +9,7 @@ import type { Issue, Outcome, RequestContext } from '@mesh/core';
 import { isUniqueViolation } from '@mesh/db';
 import type { Queryable } from '@mesh/db';
 import { assignEntryUUIDs, readSubmitObjectsRequest } from '@mesh/xds';
+import { RELATIONSHIP_TYPES } from '@mesh/xds-validation';
 import type { Association, AvailabilityStatus, DocumentEntry, Folder, Submission } from '@mesh/xds';
 import {
   associationsTouching,
@@ -21,16 +22,6 @@ import {
 import type { ObjectKind, RegisteredObject } from '../objects.js';
 import type { RegisterDocumentSetDeps } from './iti42-register.js';
 import { dtm, validateAgainstRegistry } from './validate-received.js';
-
-/** Relationship associations a new DocumentEntry version inherits (ITI TF-2 3.57.4.1.3.3.1.5). */
-const RELATIONSHIPS: ReadonlySet<string> = new Set([
-  'RPLC',
-  'APND',
-  'XFRM',
-  'XFRM_RPLC',
-  'signs',
-  'IsSnapshotOf',
-]);
 
 const STATUS_PREFIX = 'urn:oasis:names:tc:ebxml-regrep:StatusType:';
 const statusOf = (urn: string | undefined): AvailabilityStatus | undefined => {
@@ -171,33 +162,35 @@ async function planUpdate(tx: Queryable, s: Submission, now: string): Promise<Pl
   const successor = new Map<string, { id: string; kind: 'DocumentEntry' | 'Folder'; propagate: boolean }>();
   const versioned: (DocumentEntry | Folder)[] = [];
 
-  for (const { object: v, member } of docs) {
-    const where = `DocumentEntry[${v.entryUUID}]`;
-    const latest = latestDocs.get(objectKey(v.logicalID ?? ''));
+  /**
+   * One new version against the latest registered one (ITI TF-2 3.57.4.1.3.3.1.3, 3.57.4.1.3.3.3.2):
+   * it must exist, PreviousVersion must name it and it must be Approved; the listed attributes
+   * and the patient stay. The new version is Approved and numbered next; the latest is deprecated.
+   */
+  const planVersion = <T extends DocumentEntry | Folder>(
+    kind: 'DocumentEntry' | 'Folder',
+    { object: v, member }: NewVersion<T>,
+    latest: (T & { readonly versionNumber: number }) | undefined,
+    immutable: (latest: T) => [string, string | undefined, string | undefined][],
+  ): void => {
+    const where = `${kind}[${v.entryUUID}]`;
     if (!latest) {
       problems.push(
         error(
           'XDSMetadataUpdateError',
-          `No registered DocumentEntry has the logicalID ${v.logicalID ?? ''}`,
+          `No registered ${kind} has the logicalID ${v.logicalID ?? ''}`,
           `${where}.logicalID`,
         ),
       );
-      continue;
+      return;
     }
     problems.push(...previousVersionProblems(latest, latest.versionNumber, member, where));
-    const immutable: [string, string | undefined, string | undefined][] = [
-      ['uniqueId', latest.uniqueId, v.uniqueId],
-      ['objectType', latest.objectType, v.objectType],
-      ['hash', latest.hash?.toLowerCase(), v.hash?.toLowerCase()],
-      ['size', latest.size, v.size],
-      ['repositoryUniqueId', latest.repositoryUniqueId, v.repositoryUniqueId],
-    ];
-    for (const [name, was, is] of immutable)
+    for (const [name, was, is] of immutable(latest))
       if (was !== is)
         problems.push(
           error(
             'XDSMetadataUpdateError',
-            `${name} of a DocumentEntry cannot change in an update (registered: ${was ?? 'none'}, sent: ${is ?? 'none'})`,
+            `${name} of a ${kind} cannot change in an update (registered: ${was ?? 'none'}, sent: ${is ?? 'none'})`,
             `${where}.${name}`,
           ),
         );
@@ -209,58 +202,27 @@ async function planUpdate(tx: Queryable, s: Submission, now: string): Promise<Pl
           `${where}.patientId`,
         ),
       );
-    versioned.push({ ...v, version: String(latest.versionNumber + 1), availabilityStatus: 'Approved' });
-    change('DocumentEntry', latest.entryUUID, 'Deprecated');
+    const next = { ...v, version: String(latest.versionNumber + 1), availabilityStatus: 'Approved' as const };
+    versioned.push(kind === 'Folder' ? { ...next, lastUpdateTime: now } : next);
+    change(kind, latest.entryUUID, 'Deprecated');
     successor.set(objectKey(latest.entryUUID), {
       id: v.entryUUID,
-      kind: 'DocumentEntry',
+      kind,
       propagate: member.associationPropagation !== 'no',
     });
-  }
-
-  for (const { object: v, member } of folders) {
-    const where = `Folder[${v.entryUUID}]`;
-    const latest = latestFolders.get(objectKey(v.logicalID ?? ''));
-    if (!latest) {
-      problems.push(
-        error(
-          'XDSMetadataUpdateError',
-          `No registered Folder has the logicalID ${v.logicalID ?? ''}`,
-          `${where}.logicalID`,
-        ),
-      );
-      continue;
-    }
-    problems.push(...previousVersionProblems(latest, latest.versionNumber, member, where));
-    if (latest.uniqueId !== v.uniqueId)
-      problems.push(
-        error(
-          'XDSMetadataUpdateError',
-          `uniqueId of a Folder cannot change in an update (registered: ${latest.uniqueId ?? ''})`,
-          `${where}.uniqueId`,
-        ),
-      );
-    if (latest.patientId?.raw !== v.patientId?.raw)
-      problems.push(
-        error(
-          'XDSPatientIDReconciliationError',
-          `patientId cannot change in an update (registered: ${latest.patientId?.raw ?? ''})`,
-          `${where}.patientId`,
-        ),
-      );
-    versioned.push({
-      ...v,
-      version: String(latest.versionNumber + 1),
-      availabilityStatus: 'Approved',
-      lastUpdateTime: now,
-    });
-    change('Folder', latest.entryUUID, 'Deprecated');
-    successor.set(objectKey(latest.entryUUID), {
-      id: v.entryUUID,
-      kind: 'Folder',
-      propagate: member.associationPropagation !== 'no',
-    });
-  }
+  };
+  for (const d of docs)
+    planVersion('DocumentEntry', d, latestDocs.get(objectKey(d.object.logicalID ?? '')), (latest) => [
+      ['uniqueId', latest.uniqueId, d.object.uniqueId],
+      ['objectType', latest.objectType, d.object.objectType],
+      ['hash', latest.hash?.toLowerCase(), d.object.hash?.toLowerCase()],
+      ['size', latest.size, d.object.size],
+      ['repositoryUniqueId', latest.repositoryUniqueId, d.object.repositoryUniqueId],
+    ]);
+  for (const f of folders)
+    planVersion('Folder', f, latestFolders.get(objectKey(f.object.logicalID ?? '')), (latest) => [
+      ['uniqueId', latest.uniqueId, f.object.uniqueId],
+    ]);
 
   // Registered objects the other associations name (status updates, new memberships).
   const inSubmission = new Set([
@@ -378,7 +340,7 @@ async function planUpdate(tx: Queryable, s: Submission, now: string): Promise<Pl
       } else if (a.associationType === 'HasMember' && src?.kind === 'Folder' && sourceKind === 'Folder') {
         copy = { ...a, sourceObject: src.id }; // new Folder version -> its documents
       } else if (
-        RELATIONSHIPS.has(a.associationType) &&
+        RELATIONSHIP_TYPES.has(a.associationType) &&
         (src?.kind === 'DocumentEntry' || tgt?.kind === 'DocumentEntry')
       ) {
         copy = { ...a, sourceObject: src?.id ?? a.sourceObject, targetObject: tgt?.id ?? a.targetObject };
