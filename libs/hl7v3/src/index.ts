@@ -1,7 +1,7 @@
 export * from './model.js';
 export * from './codes.js';
 export type { Parsed, Hl7v3Input } from './message.js';
-export { parseIti44, ITI44_INTERACTIONS } from './iti44.js';
+export { parseIti44, ITI44_INTERACTIONS, iti44PatientIdLocation } from './iti44.js';
 export { parseIti45, ITI45_PATIENT_IDENTIFIER_LOCATION, iti45DataSourceLocation } from './iti45.js';
 export {
   parseIti47,

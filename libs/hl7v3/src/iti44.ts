@@ -27,6 +27,14 @@ const TRIGGER: Readonly<Record<FeedKind, string>> = {
   merge: 'PRPA_TE201304UV02',
 };
 
+/**
+ * XPath of the n-th (1-based) patient id of a feed: where an id of an unrecognized domain is
+ * reported in the AE acknowledgement (code 204, ITI TF-2 3.44.4.1.3).
+ */
+export function iti44PatientIdLocation(interaction: string, n: number): string {
+  return `/${interaction}/controlActProcess/subject/registrationEvent/subject1/patient/id[${n}]`;
+}
+
 const hasName = (person: Element | undefined): boolean =>
   !!person &&
   children(person, HL7, 'name').some(
