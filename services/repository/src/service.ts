@@ -219,6 +219,7 @@ async function create(ctx: ServiceContext, opts: RepositoryServiceOptions): Prom
               domain,
               repositoryUniqueId,
               register,
+              registerTimeoutMs: config.registerTimeoutMs,
               cda,
             });
           } catch (err) {

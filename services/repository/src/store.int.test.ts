@@ -56,6 +56,9 @@ function inlineRequest(s: ReturnType<typeof submission>, docs: { id: string; byt
   ).documentElement;
 }
 
+/** Take over any pending row at once (the tests stand for attempts that died). */
+const now = { takeOverAfterMs: -1_000 };
+
 const ctx = {
   transaction: 'ITI-41' as const,
   principal: ANONYMOUS,
@@ -113,6 +116,7 @@ for (const kind of ['fs', 'pg'] as const) {
           blobs,
           domain,
           repositoryUniqueId: REPOSITORY_ID,
+          registerTimeoutMs: 1_000,
           register: () => {
             reached();
             return new Promise<Outcome>(() => undefined);
@@ -160,24 +164,24 @@ for (const kind of ['fs', 'pg'] as const) {
       });
       const a = randomUUID();
       const u1 = `1.2.${Date.now()}.1`;
-      const r1 = await store.reserve(a, doc(u1, 'hello'));
+      const r1 = await store.reserve(a, doc(u1, 'hello'), now);
       expect(r1.kind).toBe('new');
       expect((await store.getCommitted([u1])).size).toBe(0);
       expect(await store.commit(a)).toBe(1);
       expect((await store.getCommitted([u1])).get(u1)?.size).toBe(5);
       // The same content again is the committed document; other content conflicts.
-      expect((await store.reserve(randomUUID(), doc(u1, 'hello'))).kind).toBe('committed');
-      expect((await store.reserve(randomUUID(), doc(u1, 'HELLO'))).kind).toBe('conflict');
+      expect((await store.reserve(randomUUID(), doc(u1, 'hello'), now)).kind).toBe('committed');
+      expect((await store.reserve(randomUUID(), doc(u1, 'HELLO'), now)).kind).toBe('conflict');
       // Abandon removes pending rows of that attempt only, never committed ones.
       const b = randomUUID();
       const u2 = `1.2.${Date.now()}.2`;
-      await store.reserve(b, doc(u2, 'x'));
+      await store.reserve(b, doc(u2, 'x'), now);
       await store.abandon(b);
       expect((await store.getCommitted([u1, u2])).size).toBe(1);
-      expect((await store.reserve(randomUUID(), doc(u2, 'x'))).kind).toBe('new');
+      expect((await store.reserve(randomUUID(), doc(u2, 'x'), now)).kind).toBe('new');
     });
 
-    it('a retry takes over the pending document of an attempt that died', async () => {
+    it('a retry takes over the pending document of an attempt that died, not of one that may still run', async () => {
       const u = `1.2.${Date.now()}.3`;
       const d = {
         uniqueId: u,
@@ -187,10 +191,14 @@ for (const kind of ['fs', 'pg'] as const) {
         patientId: undefined,
       };
       const dead = randomUUID();
-      const first = await store.reserve(dead, { ...d, blobId: randomUUID() });
+      const first = await store.reserve(dead, { ...d, blobId: randomUUID() }, now);
       expect(first.kind).toBe('new');
       const retry = randomUUID();
-      const r = await store.reserve(retry, { ...d, blobId: randomUUID() });
+      // Younger than the bound: its owner may still be waiting for the registry.
+      expect(
+        (await store.reserve(randomUUID(), { ...d, blobId: randomUUID() }, { takeOverAfterMs: 60_000 })).kind,
+      ).toBe('in-progress');
+      const r = await store.reserve(retry, { ...d, blobId: randomUUID() }, now);
       expect(r).toMatchObject({
         kind: 'taken-over',
         previousBlobId: first.kind === 'new' ? first.blobId : '',
@@ -245,6 +253,7 @@ for (const kind of ['fs', 'pg'] as const) {
           blobs,
           domain,
           repositoryUniqueId: REPOSITORY_ID,
+          registerTimeoutMs: 1_000,
           register: () => Promise.resolve(success()),
           cda: { maxBytes: 1 << 20, patientCheck: true, validation: 'off' },
         },

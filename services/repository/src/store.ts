@@ -33,12 +33,17 @@ export interface NewDocument {
 export type Reservation =
   /** A new pending row owned by this attempt: store the blob under `blobId`. */
   | { readonly kind: 'new'; readonly blobId: string }
-  /** A pending row of an earlier attempt (same content) now owned by this attempt; its old blob is to be replaced. */
+  /**
+   * A pending row of an earlier attempt (same content) old enough that its owner is done or dead,
+   * now owned by this attempt; its old blob is to be replaced.
+   */
   | { readonly kind: 'taken-over'; readonly blobId: string; readonly previousBlobId: string }
   /** Already committed with the same content: nothing to store, nothing to undo. */
   | { readonly kind: 'committed' }
   /** Already here with other content. */
-  | { readonly kind: 'conflict'; readonly existing: StoredDocument };
+  | { readonly kind: 'conflict'; readonly existing: StoredDocument }
+  /** Pending for another attempt that may still be running (a concurrent submission of the same document). */
+  | { readonly kind: 'in-progress' };
 
 interface Row {
   unique_id: string;
@@ -69,9 +74,12 @@ function fromRow(r: Row): StoredDocument {
 export interface RepositoryStore {
   /**
    * Reserves `doc.uniqueId` for `attemptId` (ITI-41 retries are safe: same uniqueId, same
-   * hash and size is the same document). Atomic per uniqueId.
+   * hash and size is the same document). Atomic per uniqueId. A pending row of another attempt
+   * is taken over only once it is older than `takeOverAfterMs` (longer than an attempt can
+   * wait for the registry, so its owner has committed, given up or died); before that the
+   * answer is 'in-progress'.
    */
-  reserve(attemptId: string, doc: NewDocument): Promise<Reservation>;
+  reserve(attemptId: string, doc: NewDocument, opts: { takeOverAfterMs: number }): Promise<Reservation>;
   /** Makes the attempt's documents retrievable, all at once; returns how many rows it committed. */
   commit(attemptId: string): Promise<number>;
   /** Deletes the attempt's pending rows and their blobs (registration refused or failed). */
@@ -89,7 +97,7 @@ export interface RepositoryStore {
 
 export function createRepositoryStore(db: Db, blobs: BlobStore): RepositoryStore {
   return {
-    async reserve(attemptId, doc) {
+    async reserve(attemptId, doc, opts) {
       const inserted = await db.query<Row>(
         `INSERT INTO documents (unique_id, status, attempt_id, blob_id, size, sha1, mime_type, patient_id)
          VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7)
@@ -97,14 +105,15 @@ export function createRepositoryStore(db: Db, blobs: BlobStore): RepositoryStore
         [doc.uniqueId, attemptId, doc.blobId, doc.size, doc.sha1, doc.mimeType, doc.patientId ?? null],
       );
       if (inserted.rowCount === 1) return { kind: 'new', blobId: doc.blobId };
-      // Someone has this uniqueId. Same content pending: take it over (its attempt died or is
-      // a concurrent retry of the same document; either way the bytes are the same).
+      // Someone has this uniqueId. Same content, pending, and older than any live attempt can
+      // be: take it over (its attempt died; the bytes are the same).
       const taken = await db.query<{ previous: string }>(
         `UPDATE documents d SET attempt_id = $2, blob_id = $3, created_at = now()
            FROM (SELECT unique_id, blob_id AS previous FROM documents WHERE unique_id = $1 FOR UPDATE) old
           WHERE d.unique_id = old.unique_id AND d.status = 'pending' AND d.sha1 = $4 AND d.size = $5
+            AND d.created_at < now() - make_interval(secs => $6)
           RETURNING old.previous`,
-        [doc.uniqueId, attemptId, doc.blobId, doc.sha1, doc.size],
+        [doc.uniqueId, attemptId, doc.blobId, doc.sha1, doc.size, opts.takeOverAfterMs / 1000],
       );
       const previous = taken.rows[0]?.previous;
       if (previous !== undefined) return { kind: 'taken-over', blobId: doc.blobId, previousBlobId: previous };
@@ -113,11 +122,11 @@ export function createRepositoryStore(db: Db, blobs: BlobStore): RepositoryStore
       ]);
       const row = existing.rows[0];
       // Swept or removed in between: try again from the start.
-      if (!row) return this.reserve(attemptId, doc);
+      if (!row) return this.reserve(attemptId, doc, opts);
       const found = fromRow(row);
-      if (found.status === 'committed' && found.sha1 === doc.sha1 && found.size === doc.size)
-        return { kind: 'committed' };
-      return { kind: 'conflict', existing: found };
+      const same = found.sha1 === doc.sha1 && found.size === doc.size;
+      if (!same) return { kind: 'conflict', existing: found };
+      return found.status === 'committed' ? { kind: 'committed' } : { kind: 'in-progress' };
     },
 
     async commit(attemptId) {

@@ -35,6 +35,8 @@ export interface ProvideAndRegisterDeps {
   /** This repository's repositoryUniqueId (ITI TF-3 4.2.3.2.18). */
   readonly repositoryUniqueId: string;
   readonly register: RegisterPort;
+  /** How long the register port may take at most (a pending row older than this plus a margin belongs to a dead attempt). */
+  readonly registerTimeoutMs: number;
   readonly cda: {
     readonly maxBytes: number;
     readonly patientCheck: boolean;
@@ -192,17 +194,33 @@ export async function provideAndRegister(
   let outcome: Outcome;
   try {
     const conflicts: Issue[] = [];
+    // An attempt waits at most registerTimeoutMs for the registry, then commits or gives up.
+    const takeOverAfterMs = d.registerTimeoutMs + 10_000;
     await Promise.all(
       pairs.map(async ({ entry, doc }) => {
         const uniqueId = entry.uniqueId ?? '';
-        const r = await d.store.reserve(attemptId, {
-          uniqueId,
-          blobId: randomUUID(),
-          size: doc.size,
-          sha1: doc.sha1,
-          mimeType: entry.mimeType ?? 'application/octet-stream',
-          patientId: entry.patientId?.raw,
-        });
+        const r = await d.store.reserve(
+          attemptId,
+          {
+            uniqueId,
+            blobId: randomUUID(),
+            size: doc.size,
+            sha1: doc.sha1,
+            mimeType: entry.mimeType ?? 'application/octet-stream',
+            patientId: entry.patientId?.raw,
+          },
+          { takeOverAfterMs },
+        );
+        if (r.kind === 'in-progress') {
+          conflicts.push(
+            error(
+              'XDSRepositoryBusy',
+              `Document uniqueId ${uniqueId} is being stored by another submission in progress; retry later`,
+              `DocumentEntry(${entry.entryUUID}).uniqueId`,
+            ),
+          );
+          return;
+        }
         if (r.kind === 'conflict') {
           const sameHash = r.existing.sha1 === doc.sha1;
           conflicts.push(
