@@ -35,6 +35,9 @@ const acceptanceDir = fileURLToPath(
 const run = randomUUID().slice(0, 8);
 let n = 0;
 const uid = (p: string): string => `${p}${run}${++n}`;
+// Family names unique to this run: on a shared PostgreSQL the mpi schema outlives a run, and
+// the same demographics fed again would (rightly) link to the earlier run's identities.
+const fam = (f: string): string => `${f}${run.replace(/[0-9]/g, (d) => 'abcdefghij'[Number(d)] as string)}`;
 
 function adt(
   trigger: string,
@@ -160,7 +163,7 @@ describe(`mpi service over MLLP (${distributed ? 'PostgreSQL + NATS' : 'PGlite +
   it('feeds a new patient (A01) and answers PIX with the national identifier', async () => {
     const local = uid('c');
     const ack = await send(
-      adt('A01', cx(local, CCHC), { name: 'Kieffer^Jeanne^^^^^L', dob: '19700512', sex: 'F' }),
+      adt('A01', cx(local, CCHC), { name: `${fam('Kieffer')}^Jeanne^^^^^L`, dob: '19700512', sex: 'F' }),
     );
     expect(msa(ack)).toBe('AA');
     expect(ack.messageType).toEqual({ code: 'ACK', trigger: 'A01', structure: '' });
@@ -179,10 +182,18 @@ describe(`mpi service over MLLP (${distributed ? 'PostgreSQL + NATS' : 'PGlite +
     const a = uid('c');
     const b = uid('n');
     expect(
-      msa(await send(adt('A01', cx(a, CCHC), { name: 'Reuter^Mathias^^^^^L', dob: '19650203', sex: 'M' }))),
+      msa(
+        await send(
+          adt('A01', cx(a, CCHC), { name: `${fam('Reuter')}^Mathias^^^^^L`, dob: '19650203', sex: 'M' }),
+        ),
+      ),
     ).toBe('AA');
     expect(
-      msa(await send(adt('A04', cx(b, NRH), { name: 'Reutter^Mathias^^^^^L', dob: '19650203', sex: 'M' }))),
+      msa(
+        await send(
+          adt('A04', cx(b, NRH), { name: `${fam('Reutter')}^Mathias^^^^^L`, dob: '19650203', sex: 'M' }),
+        ),
+      ),
     ).toBe('AA');
     const pix = await pixOf(a, CCHC);
     expect(pids(pix)[0]).toContain(`${b}@${NRH}`);
@@ -199,8 +210,8 @@ describe(`mpi service over MLLP (${distributed ? 'PostgreSQL + NATS' : 'PGlite +
   it('keeps twins with the same birth date apart and sends the doubtful case to the worklist', async () => {
     const t1 = uid('c');
     const t2 = uid('n');
-    await send(adt('A01', cx(t1, CCHC), { name: 'Hansen^Lea^^^^^L', dob: '20010630', sex: 'F' }));
-    await send(adt('A01', cx(t2, NRH), { name: 'Hansen^Mia^^^^^L', dob: '20010630', sex: 'F' }));
+    await send(adt('A01', cx(t1, CCHC), { name: `${fam('Hansen')}^Lea^^^^^L`, dob: '20010630', sex: 'F' }));
+    await send(adt('A01', cx(t2, NRH), { name: `${fam('Hansen')}^Mia^^^^^L`, dob: '20010630', sex: 'F' }));
     expect(await nationalOf(t1, CCHC)).not.toBe(await nationalOf(t2, NRH));
     const res = await fetch(`${mesh.url}/api/mpi/worklist?status=open`);
     expect(res.status).toBe(200);
@@ -212,9 +223,11 @@ describe(`mpi service over MLLP (${distributed ? 'PostgreSQL + NATS' : 'PGlite +
   it('records a vigilance decision with who and when, and links on decision', async () => {
     const a = uid('c');
     const b = uid('n');
-    await send(adt('A01', cx(a, CCHC), { name: 'Thill^Paul Henri^^^^^L', dob: '19500101', sex: 'M' }));
+    await send(
+      adt('A01', cx(a, CCHC), { name: `${fam('Thill')}^Paul Henri^^^^^L`, dob: '19500101', sex: 'M' }),
+    );
     // Same person, birth name recorded in another order and one day off: potential duplicate.
-    await send(adt('A01', cx(b, NRH), { name: 'Thill^Paul^^^^^L', dob: '19500102', sex: 'M' }));
+    await send(adt('A01', cx(b, NRH), { name: `${fam('Thill')}^Paul^^^^^L`, dob: '19500102', sex: 'M' }));
     const list = (await (await fetch(`${mesh.url}/api/mpi/worklist?status=open`)).json()) as {
       items: { id: number; source: { id: string } }[];
     };
@@ -275,7 +288,9 @@ describe(`mpi service over MLLP (${distributed ? 'PostgreSQL + NATS' : 'PGlite +
     expect(pixUnknown.segment('ERR')?.raw(2)).toBe('QPD^1^3^1^1');
     expect(pixUnknown.segment('ERR')?.get(3)).toBe('204');
     const a = uid('c');
-    await send(adt('A01', cx(a, CCHC), { name: 'Schroeder^Anne^^^^^L', dob: '19900909', sex: 'F' }));
+    await send(
+      adt('A01', cx(a, CCHC), { name: `${fam('Schroeder')}^Anne^^^^^L`, dob: '19900909', sex: 'F' }),
+    );
     const badDomain = await pixOf(a, CCHC, '^^^&9.9.9.9&ISO');
     expect(msa(badDomain)).toBe('AE');
     expect(badDomain.segment('ERR')?.raw(2)).toBe('QPD^1^4^1^4');
@@ -312,8 +327,12 @@ describe(`mpi service over MLLP (${distributed ? 'PostgreSQL + NATS' : 'PGlite +
   it('merges with A40: the prior identity resolves to the survivor, events and ITI-10 follow', async () => {
     const survivor = uid('c');
     const prior = uid('c');
-    await send(adt('A01', cx(survivor, CCHC), { name: 'Wagner^Luc^^^^^L', dob: '19440404', sex: 'M' }));
-    await send(adt('A01', cx(prior, CCHC), { name: 'Klein^Marc^^^^^L', dob: '19881212', sex: 'M' }));
+    await send(
+      adt('A01', cx(survivor, CCHC), { name: `${fam('Wagner')}^Luc^^^^^L`, dob: '19440404', sex: 'M' }),
+    );
+    await send(
+      adt('A01', cx(prior, CCHC), { name: `${fam('Klein')}^Marc^^^^^L`, dob: '19881212', sex: 'M' }),
+    );
     const nPrior = await nationalOf(prior, CCHC);
     const nSurvivor = await nationalOf(survivor, CCHC);
     expect(nPrior).not.toBe(nSurvivor);
@@ -321,7 +340,7 @@ describe(`mpi service over MLLP (${distributed ? 'PostgreSQL + NATS' : 'PGlite +
       adt(
         'A40',
         cx(survivor, CCHC),
-        { name: 'Wagner^Luc^^^^^L', dob: '19440404', sex: 'M' },
+        { name: `${fam('Wagner')}^Luc^^^^^L`, dob: '19440404', sex: 'M' },
         { mrg: cx(prior, CCHC) },
       ),
     );
@@ -332,7 +351,7 @@ describe(`mpi service over MLLP (${distributed ? 'PostgreSQL + NATS' : 'PGlite +
       adt(
         'A40',
         cx(survivor, CCHC),
-        { name: 'Wagner^Luc^^^^^L', dob: '19440404', sex: 'M' },
+        { name: `${fam('Wagner')}^Luc^^^^^L`, dob: '19440404', sex: 'M' },
         { mrg: cx(prior, CCHC) },
       ),
     );
@@ -353,7 +372,7 @@ describe(`mpi service over MLLP (${distributed ? 'PostgreSQL + NATS' : 'PGlite +
 
   it('serves mpi.resolve on the bus', async () => {
     const a = uid('c');
-    await send(adt('A01', cx(a, CCHC), { name: 'Muller^Jos^^^^^L', dob: '19330303', sex: 'M' }));
+    await send(adt('A01', cx(a, CCHC), { name: `${fam('Muller')}^Jos^^^^^L`, dob: '19330303', sex: 'M' }));
     const r = await mesh.bus.request('mpi.resolve', { patientId: `${a}^^^&${CCHC}&ISO` });
     expect(r.found).toBe(true);
     if (r.found) {
@@ -366,7 +385,7 @@ describe(`mpi service over MLLP (${distributed ? 'PostgreSQL + NATS' : 'PGlite +
   });
 
   it('answers PDQ with continuation and cancel, accent-insensitive, in the charset of the query', async () => {
-    const family = `Gonçalves${run.replace(/\d/g, '')}`;
+    const family = fam('Gonçalves');
     for (const given of ['Ana', 'Rui', 'Zé'])
       expect(
         msa(
@@ -400,7 +419,7 @@ describe(`mpi service over MLLP (${distributed ? 'PostgreSQL + NATS' : 'PGlite +
     // Prefix wildcard, sex and the Latin-1 reply bytes.
     const utf = await send(
       Buffer.from(
-        q22(`@PID.5.1.1^${family.slice(0, 6)}*~@PID.8^M`).replace('|P|2.5', '|P|2.5||||||8859/1'),
+        q22(`@PID.5.1.1^${family.slice(0, -1)}*~@PID.8^M`).replace('|P|2.5', '|P|2.5||||||8859/1'),
         'latin1',
       ),
     );
