@@ -1,9 +1,11 @@
 /**
- * The XDS.b repository and registry composed in one mesh process (PGlite + in-process bus), as
- * `npm start` runs them: a patient made known by an MPI event, then over the wire only (the
- * conformance harness): ITI-41 to the repository -> ITI-42 to the registry over the bus ->
+ * The XDS.b repository and registry composed as the mesh runs them: in one process (PGlite +
+ * in-process bus, as `npm start`), and, when DATABASE_URL and NATS_URL are set, as two
+ * distributed processes over PostgreSQL and NATS (the repository with the pg blob store, as in a
+ * cluster without shared disks). A patient made known by an MPI event, then over the wire only
+ * (the conformance harness): ITI-41 to the repository -> ITI-42 to the registry over the bus ->
  * ITI-18 finds the entry with the repository's hash, size and repositoryUniqueId -> ITI-43
- * returns the same bytes -> ITI-86 removes them. Then the repository's shipped scenarios.
+ * returns the same bytes -> ITI-86 removes them. Then the shipped repository and registry scenarios.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,9 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@mesh/observability';
 import { loadRuntimeConfig, startMeshProcess } from '@mesh/runtime';
 import type { MeshProcess } from '@mesh/runtime';
+import type { Target } from '@mesh/test-harness';
 import { registryService } from '@mesh/registry';
 import { repositoryService } from '@mesh/repository';
 import { expandScenarioPaths, formatReport, runScenarios } from '@mesh/test-harness';
+import { freePort, spawnMesh, waitReady } from './spawn-mesh.js';
 
 const SCENARIOS = fileURLToPath(new URL('../../../test-harness/scenarios/', import.meta.url));
 const NATIONAL = '1.3.6.1.4.1.99999.1.1';
@@ -27,21 +31,79 @@ const retrieve = (uid: string): string =>
   `<xdsb:RepositoryUniqueId>${REPOSITORY}</xdsb:RepositoryUniqueId><xdsb:DocumentUniqueId>${uid}</xdsb:DocumentUniqueId>` +
   `</xdsb:DocumentRequest></xdsb:RetrieveDocumentSetRequest>`;
 
-describe('registry + repository in one mesh process (PGlite + in-process bus)', () => {
+interface Topology {
+  readonly name: string;
+  start(dataDir: string): Promise<{ bus: MeshProcess['bus']; target: Target; close(): Promise<void> }>;
+}
+
+const quiet = createLogger({ service: 'test', level: 'silent' });
+
+const EMBEDDED: Topology = {
+  name: 'registry + repository in one mesh process (PGlite + in-process bus)',
+  async start(dataDir) {
+    const env = { DATA_DIR: dataDir, PORT: '0' };
+    const mesh = await startMeshProcess({
+      config: loadRuntimeConfig(env),
+      modules: { registry: registryService, repository: repositoryService },
+      env,
+      logger: quiet,
+    });
+    return { bus: mesh.bus, target: { baseUrl: mesh.url }, close: () => mesh.close() };
+  },
+};
+
+const DISTRIBUTED: Topology = {
+  name: 'registry and repository as two processes (PostgreSQL + NATS, pg blob store)',
+  async start(dataDir) {
+    const common = {
+      DATA_DIR: dataDir,
+      DATABASE_URL: process.env.DATABASE_URL ?? '',
+      NATS_URL: process.env.NATS_URL ?? '',
+    };
+    // The registry as the launcher runs it (its own process), the repository in this one.
+    const port = await freePort();
+    const registry = spawnMesh({ ...common, MESH_SERVICE: 'registry', PORT: String(port) });
+    const registryUrl = `http://127.0.0.1:${port}`;
+    try {
+      await waitReady(`${registryUrl}/readyz`, registry);
+      const env = { ...common, PORT: '0', MESH_SERVICE: 'repository', REPOSITORY_BLOB_STORE: 'pg' };
+      const repository = await startMeshProcess({
+        config: loadRuntimeConfig(env),
+        modules: { repository: repositoryService },
+        env,
+        logger: quiet,
+      });
+      return {
+        bus: repository.bus,
+        target: { baseUrl: registryUrl, routes: { '/xds/repository': repository.url } },
+        close: async () => {
+          await repository.close();
+          await registry.stop();
+        },
+      };
+    } catch (e) {
+      await registry.stop();
+      throw e;
+    }
+  },
+};
+
+const topologies =
+  process.env.DATABASE_URL !== undefined && process.env.NATS_URL !== undefined
+    ? [EMBEDDED, DISTRIBUTED]
+    : [EMBEDDED];
+
+describe.each(topologies)('$name', (topology) => {
   let dataDir: string;
-  let mesh: MeshProcess;
+  let started: Awaited<ReturnType<Topology['start']>> | undefined;
+  let target: Target;
   const patientId = `rep-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'mesh-xds-'));
-    const env = { DATA_DIR: dataDir, PORT: '0' };
-    mesh = await startMeshProcess({
-      config: loadRuntimeConfig(env),
-      modules: { registry: registryService, repository: repositoryService },
-      env,
-      logger: createLogger({ service: 'test', level: 'silent' }),
-    });
-    await mesh.bus.publish(
+    started = await topology.start(dataDir);
+    target = started.target;
+    await started.bus.publish(
       'mpi.patient-created',
       {
         eventId: randomUUID(),
@@ -55,13 +117,13 @@ describe('registry + repository in one mesh process (PGlite + in-process bus)', 
   }, 180_000);
 
   afterAll(async () => {
-    await mesh?.close();
+    await started?.close();
     await rm(dataDir, { recursive: true, force: true });
   });
 
   it('ITI-41 -> ITI-42 over the bus -> ITI-18 finds it -> ITI-43 returns the same bytes -> ITI-86 removes it', async () => {
     const report = await runScenarios({
-      target: { baseUrl: mesh.url },
+      target,
       vars: { patientId: `${patientId}^^^&${NATIONAL}&ISO` },
       scenarios: [
         {
@@ -170,7 +232,7 @@ describe('registry + repository in one mesh process (PGlite + in-process bus)', 
   it('passes the repository conformance scenarios (and the registry ones) with both services running', async () => {
     const report = await runScenarios({
       files: expandScenarioPaths([join(SCENARIOS, 'repository'), join(SCENARIOS, 'registry')]),
-      target: { baseUrl: mesh.url },
+      target,
     });
     expect(report.failed, formatReport(report)).toBe(0);
     expect(
