@@ -11,7 +11,7 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test NATS_URL=nats://127.0.0.1:4222 pnpm bench repository
  *
- * DOCS_100K, DOCS_1M, RETRIEVES and CLIENTS change the counts.
+ * DOCS_100K, DOCS_1M, RETRIEVES and CLIENTS change the counts; BLOB_STORES=fs (or pg) runs one store.
  */
 import { fork, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -19,7 +19,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -189,7 +189,40 @@ async function parallel<T>(
 
 const mb = (b: number): string => (b / MB).toFixed(1);
 
-for (const store of ['fs', 'pg'] as const) {
+/**
+ * CPU seconds (user + system) a process has used, from /proc (Linux; undefined elsewhere): on a
+ * shared machine the CPU cost per document is the comparable number, throughput depends on load.
+ */
+async function cpuSeconds(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = await (await import('node:fs/promises')).readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of proc(5) (utime, stime) are at 11 and 12 after the command name; 100 ticks/s.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `fn` and reports the CPU milliseconds per operation of the repository and registry processes. */
+async function withCpu<T>(
+  pids: { repository: number | undefined; registry: number | undefined },
+  ops: number,
+  fn: () => Promise<T>,
+): Promise<{ result: T; cpu: string }> {
+  const before = [await cpuSeconds(pids.repository), await cpuSeconds(pids.registry)];
+  const result = await fn();
+  const after = [await cpuSeconds(pids.repository), await cpuSeconds(pids.registry)];
+  const per = (i: number): string => {
+    const a = after[i];
+    const b = before[i];
+    return a === undefined || b === undefined ? '?' : (((a - b) * 1000) / ops).toFixed(1);
+  };
+  return { result, cpu: `CPU per op: repository ${per(0)} ms, registry ${per(1)} ms` };
+}
+
+for (const store of (process.env.BLOB_STORES ?? 'fs,pg').split(',')) {
   const port = await freePort();
   const repo = fork(join(root, 'services/repository/bench/repository-process.ts'), [], {
     cwd: root,
@@ -204,25 +237,30 @@ for (const store of ['fs', 'pg'] as const) {
     if (i > 100) throw new Error('registry never accepted the bench patient');
     await new Promise((r) => setTimeout(r, 200));
   }
-  process.stdout.write(`\nblob store ${store} (${CLIENTS} clients)\n`);
+  process.stdout.write(
+    `\nblob store ${store} (${CLIENTS} clients; load average ${loadavg()[0]!.toFixed(1)})\n`,
+  );
 
   for (const [size, count] of [
     [100 * 1024, Number(process.env.DOCS_100K ?? 1500)],
     [MB, Number(process.env.DOCS_1M ?? 600)],
   ] as const) {
     await parallel(CLIENTS, () => provide(url, size)); // warm-up
-    const r = await parallel(count, () => provide(url, size));
+    const pids = { repository: repo.pid, registry: registry.pid };
+    const { result: r, cpu } = await withCpu(pids, count, () => parallel(count, () => provide(url, size)));
     const failed = r.results.filter((x) => !x.ok).length;
     process.stdout.write(
-      `  ITI-41 ${size === MB ? '1 MB' : '100 KB'}: ${(count / r.seconds).toFixed(1)} docs/s (${count} docs in ${r.seconds.toFixed(1)} s, ${failed} failed)\n`,
+      `  ITI-41 ${size === MB ? '1 MB' : '100 KB'}: ${(count / r.seconds).toFixed(1)} docs/s (${count} docs in ${r.seconds.toFixed(1)} s, ${failed} failed; ${cpu})\n`,
     );
     if (size === MB) {
       const ids = r.results.filter((x) => x.ok).map((x) => x.uniqueId);
       const n = Number(process.env.RETRIEVES ?? 2000);
-      const g = await parallel(n, (i) => retrieve(url, ids[i % ids.length]!));
+      const { result: g, cpu: gcpu } = await withCpu(pids, n, () =>
+        parallel(n, (i) => retrieve(url, ids[i % ids.length]!)),
+      );
       const bad = g.results.filter((s) => s !== MB).length;
       process.stdout.write(
-        `  ITI-43 1 MB: ${(n / g.seconds).toFixed(1)} retrievals/s (${n} in ${g.seconds.toFixed(1)} s, ${bad} wrong)\n`,
+        `  ITI-43 1 MB: ${(n / g.seconds).toFixed(1)} retrievals/s (${n} in ${g.seconds.toFixed(1)} s, ${bad} wrong; ${gcpu})\n`,
       );
     }
   }
