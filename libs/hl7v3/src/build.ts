@@ -129,11 +129,36 @@ function registrationEvent(patient: Xml, custodianId: II): Xml {
   );
 }
 
+/** COCT_MT150003UV03.Organization: id, then at least one contactParty (the schema's minOccurs 1). */
 function providerOrganization(id: II): Xml {
   return el(
     'providerOrganization',
     { classCode: 'ORG', determinerCode: 'INSTANCE' },
     ii('id', { root: id.root }),
+    el('contactParty', { classCode: 'CON' }),
+  );
+}
+
+/**
+ * A patient role in schema order (PRPA_MT201302UV02 / 201304UV02 / 201310UV02.Patient): ids,
+ * statusCode active, the person, the provider organization (by default the assigning
+ * authority of the first id), then what follows (subjectOf1).
+ */
+function patientRole(
+  ids: readonly II[],
+  personContent: readonly Xml[],
+  org: II | undefined,
+  after?: Xml | false,
+): Xml {
+  const provider = org ?? ids[0];
+  return el(
+    'patient',
+    { classCode: 'PAT' },
+    ids.map((id) => ii('id', id)),
+    el('statusCode', { code: 'active' }),
+    el('patientPerson', { classCode: 'PSN', determinerCode: 'INSTANCE' }, personContent),
+    provider && providerOrganization(provider),
+    after,
   );
 }
 
@@ -180,22 +205,10 @@ export function buildIti45Response(
   let subject: Xml | undefined;
   if (result.kind === 'found') {
     const ids = result.patientIds.filter((id) => !sameId(id, query.patientIdentifier));
-    const first = ids[0];
-    if (!first) responseCode = 'NF';
+    if (ids.length === 0) responseCode = 'NF';
     else {
-      const org = result.providerOrganizationId ?? first;
-      const patient = el(
-        'patient',
-        { classCode: 'PAT' },
-        ids.map((id) => ii('id', id)),
-        el('statusCode', { code: 'active' }),
-        el(
-          'patientPerson',
-          { classCode: 'PSN', determinerCode: 'INSTANCE' },
-          (result.names?.length ? result.names : [NA_NAME]).map((n) => pn('name', n)),
-        ),
-        providerOrganization(org),
-      );
+      const names = (result.names?.length ? result.names : [NA_NAME]).map((n) => pn('name', n));
+      const patient = patientRole(ids, names, result.providerOrganizationId);
       subject = registrationEvent(patient, opts.custodianId);
     }
   } else if (result.kind === 'not-found') responseCode = 'NF';
@@ -301,14 +314,10 @@ function pdqQueryByParameter(q: PdqQueryV3): Xml {
 }
 
 function matchedPatient(p: MatchedPatient): Xml {
-  const org = p.providerOrganizationId ?? p.ids[0];
-  return el(
-    'patient',
-    { classCode: 'PAT' },
-    p.ids.map((id) => ii('id', id)),
-    el('statusCode', { code: 'active' }),
-    el('patientPerson', { classCode: 'PSN', determinerCode: 'INSTANCE' }, person(p.demographics, p.otherIds)),
-    org && providerOrganization(org),
+  return patientRole(
+    p.ids,
+    person(p.demographics, p.otherIds),
+    p.providerOrganizationId,
     p.matchScore !== undefined &&
       el(
         'subjectOf1',
@@ -438,19 +447,10 @@ export function buildIti46Notification(
     readonly custodianId: II;
   },
 ): string {
-  const ids = update.patientIds;
-  const org = update.providerOrganizationId ?? ids[0];
-  const patient = el(
-    'patient',
-    { classCode: 'PAT' },
-    ids.map((id) => ii('id', id)),
-    el('statusCode', { code: 'active' }),
-    el(
-      'patientPerson',
-      { classCode: 'PSN', determinerCode: 'INSTANCE' },
-      person(update.demographics ?? { names: [], addresses: [], telecoms: [] }, []),
-    ),
-    org && providerOrganization(org),
+  const patient = patientRole(
+    update.patientIds,
+    person(update.demographics ?? { names: [], addresses: [], telecoms: [] }, []),
+    update.providerOrganizationId,
   );
   return (
     XML_DECL +

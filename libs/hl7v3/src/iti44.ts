@@ -154,7 +154,7 @@ export function parseIti44(input: Hl7v3Input): Parsed<PatientFeedV3> {
       kind,
       header: readHeader(root),
       patient: readPatient(patient),
-      ...(custodianId ? { custodianId } : {}),
+      custodianId,
       replacedIds,
     };
   });

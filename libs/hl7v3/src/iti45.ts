@@ -122,7 +122,7 @@ export function parseIti45(input: Hl7v3Input): Parsed<PixQueryV3> {
       dataSources: children(pl, HL7, 'dataSource').map(
         (d) => attr(child(d, HL7, 'value') as Element, 'root') as string,
       ),
-      ...(author ? { authorDeviceId: author } : {}),
+      authorDeviceId: author,
     };
   });
 }

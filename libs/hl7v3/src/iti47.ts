@@ -173,12 +173,12 @@ function readParameters(pl: Element): PdqParameters {
       .map((v) => attr(v, 'root'))
       .filter((r): r is string => r !== undefined),
     names: values(pl, 'livingSubjectName').map(readName),
-    ...(gcode !== undefined ? { administrativeGender: gcode } : {}),
-    ...(birthTime !== undefined ? { birthTime } : {}),
+    administrativeGender: gcode,
+    birthTime,
     addresses: values(pl, 'patientAddress').map(readAddress),
     telecoms,
-    ...(mothersMaidenName ? { mothersMaidenName } : {}),
-    ...(dtime !== undefined ? { deceasedTime: dtime } : {}),
+    mothersMaidenName,
+    deceasedTime: dtime,
   };
 }
 
@@ -211,14 +211,14 @@ export function parseIti47(input: Hl7v3Input): Parsed<PdqQueryV3> {
       transaction: 'ITI-47' as const,
       header: readHeader(root),
       queryId: readII(child(qbp, HL7, 'queryId')) as PdqQueryV3['queryId'],
-      ...(statusCode !== undefined ? { statusCode } : {}),
-      ...(responseModalityCode !== undefined ? { responseModalityCode } : {}),
-      ...(responsePriorityCode !== undefined ? { responsePriorityCode } : {}),
-      ...(initialQuantity !== undefined ? { initialQuantity } : {}),
-      ...(matchAlgorithm ? { matchAlgorithm } : {}),
-      ...(minimumDegreeMatch !== undefined ? { minimumDegreeMatch } : {}),
+      statusCode,
+      responseModalityCode,
+      responsePriorityCode,
+      initialQuantity,
+      matchAlgorithm,
+      minimumDegreeMatch,
       parameters: readParameters(child(qbp, HL7, 'parameterList') as Element),
-      ...(author ? { authorDeviceId: author } : {}),
+      authorDeviceId: author,
     };
   });
 }
@@ -277,9 +277,9 @@ export function parseIti47Continuation(input: Hl7v3Input): Parsed<PdqContinuatio
       queryId: readII(child(q, HL7, 'queryId')) as PdqContinuationV3['queryId'],
       statusCode,
       cancel: statusCode === 'aborted',
-      ...(continuationQuantity !== undefined ? { continuationQuantity } : {}),
-      ...(startResultNumber !== undefined ? { startResultNumber } : {}),
-      ...(targetMessageId ? { targetMessageId } : {}),
+      continuationQuantity,
+      startResultNumber,
+      targetMessageId,
     };
   });
 }

@@ -67,6 +67,24 @@ export function openMessage(
 
 /** Builds the Parsed result of a checked message. */
 export function result<T>(root: Element, issues: readonly Issue[], value: () => T): Parsed<T> {
-  if (issues.some((i) => i.severity === 'Error')) return { ok: false, issues, header: readHeader(root) };
-  return { ok: true, value: value(), issues };
+  if (issues.some((i) => i.severity === 'Error'))
+    return { ok: false, issues, header: compact(readHeader(root)) };
+  return { ok: true, value: compact(value()), issues };
+}
+
+/**
+ * Drops undefined properties, deeply: a parsed value has a key only for what the message sent
+ * (values are plain objects and arrays built by the readers).
+ */
+function compact<T>(v: T): T {
+  if (Array.isArray(v)) {
+    for (const x of v) compact(x);
+  } else if (typeof v === 'object' && v !== null) {
+    const o = v as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      if (o[k] === undefined) delete o[k];
+      else compact(o[k]);
+    }
+  }
+  return v;
 }

@@ -124,8 +124,8 @@ export function readII(el: Element | undefined): II | undefined {
   const aan = attr(el, 'assigningAuthorityName');
   return {
     root,
-    ...(extension !== undefined ? { extension } : {}),
-    ...(aan !== undefined ? { assigningAuthorityName: aan } : {}),
+    extension,
+    assigningAuthorityName: aan,
   };
 }
 
@@ -162,20 +162,23 @@ export function readName(el: Element): PersonName {
   const structured = elements(el).length > 0;
   const t = structured ? undefined : trimmed(text(el));
   return {
-    ...(u ? { use: u } : {}),
+    use: u,
     family,
     given,
     prefix,
     suffix,
-    ...(t ? { text: t } : {}),
-    ...(nullFlavor ? { nullFlavor } : {}),
+    text: t,
+    nullFlavor,
   };
 }
 
 export function readAddress(el: Element): Address {
   const one = (n: string): string | undefined => trimmed(text(child(el, HL7, n)));
-  const u = uses(el);
-  const fields: Record<string, string | undefined> = {
+  return {
+    use: uses(el),
+    streetAddressLine: children(el, HL7, 'streetAddressLine')
+      .map((s) => text(s)?.trim() ?? '')
+      .filter(Boolean),
     city: one('city'),
     state: one('state'),
     postalCode: one('postalCode'),
@@ -183,21 +186,13 @@ export function readAddress(el: Element): Address {
     county: one('county'),
     censusTract: one('censusTract'),
   };
-  const out: Record<string, unknown> = {
-    ...(u ? { use: u } : {}),
-    streetAddressLine: children(el, HL7, 'streetAddressLine')
-      .map((s) => text(s)?.trim() ?? '')
-      .filter(Boolean),
-  };
-  for (const [k, v] of Object.entries(fields)) if (v !== undefined) out[k] = v;
-  return out as unknown as Address;
 }
 
 export function readTelecom(el: Element): Telecom | undefined {
   const value = attr(el, 'value');
   if (value === undefined) return undefined;
   const u = uses(el);
-  return { value, ...(u ? { use: u } : {}) };
+  return { value, use: u };
 }
 
 function readBool(el: Element | undefined): boolean | undefined {
@@ -239,16 +234,16 @@ export function readDemographics(person: Element | undefined): Demographics {
   const maritalStatusCode = codeOf(child(person, HL7, 'maritalStatusCode'));
   return {
     names: children(person, HL7, 'name').map(readName),
-    ...(gender !== undefined ? { administrativeGender: gender } : {}),
-    ...(birthTime !== undefined ? { birthTime } : {}),
-    ...(deceasedInd !== undefined ? { deceasedInd } : {}),
-    ...(deceasedTime !== undefined ? { deceasedTime } : {}),
+    administrativeGender: gender,
+    birthTime,
+    deceasedInd,
+    deceasedTime,
     addresses: children(person, HL7, 'addr').map(readAddress),
     telecoms,
-    ...(mothersMaidenName ? { mothersMaidenName } : {}),
-    ...(multipleBirthInd !== undefined ? { multipleBirthInd } : {}),
-    ...(multipleBirthOrderNumber !== undefined ? { multipleBirthOrderNumber } : {}),
-    ...(maritalStatusCode !== undefined ? { maritalStatusCode } : {}),
+    mothersMaidenName,
+    multipleBirthInd,
+    multipleBirthOrderNumber,
+    maritalStatusCode,
   };
 }
 
@@ -264,9 +259,9 @@ export function readPatient(patient: Element): PatientRecord {
   return {
     ids: readIIs(children(patient, HL7, 'id')),
     otherIds,
-    ...(statusCode !== undefined ? { statusCode } : {}),
+    statusCode,
     demographics: readDemographics(person),
-    ...(providerOrganizationId ? { providerOrganizationId } : {}),
+    providerOrganizationId,
   };
 }
 
@@ -280,8 +275,8 @@ function readDevice(el: Element | undefined): Device {
   const telecom = tel ? attr(tel, 'value') : undefined;
   return {
     id: readII(child(device, HL7, 'id')) ?? { root: '' },
-    ...(organizationId ? { organizationId } : {}),
-    ...(telecom !== undefined ? { telecom } : {}),
+    organizationId,
+    telecom,
   };
 }
 
@@ -295,10 +290,10 @@ export function readHeader(root: Element): MessageHeader {
   return {
     interactionId,
     messageId: readII(child(root, HL7, 'id')) ?? { root: '' },
-    ...(creationTime !== undefined ? { creationTime } : {}),
-    ...(processingCode !== undefined ? { processingCode } : {}),
-    ...(processingModeCode !== undefined ? { processingModeCode } : {}),
-    ...(acceptAckCode !== undefined ? { acceptAckCode } : {}),
+    creationTime,
+    processingCode,
+    processingModeCode,
+    acceptAckCode,
     sender: readDevice(child(root, HL7, 'sender')),
     receivers: children(root, HL7, 'receiver').map(readDevice),
   };
@@ -315,14 +310,14 @@ export function readAcknowledgement(el: Element | undefined): Acknowledgement {
     const loc = trimmed(text(child(d, HL7, 'location')));
     return {
       typeCode: attr(d, 'typeCode') ?? 'E',
-      ...(code !== undefined ? { code } : {}),
-      ...(t !== undefined ? { text: t } : {}),
-      ...(loc !== undefined ? { location: loc } : {}),
+      code,
+      text: t,
+      location: loc,
     };
   });
   return {
     typeCode: codeOf(child(el, HL7, 'typeCode')) ?? '',
-    ...(targetMessageId ? { targetMessageId } : {}),
+    targetMessageId,
     details,
   };
 }
@@ -336,12 +331,12 @@ export function readQueryAck(el: Element | undefined): QueryAck {
   const current = readInt(child(el, HL7, 'resultCurrentQuantity'));
   const remaining = readInt(child(el, HL7, 'resultRemainingQuantity'));
   return {
-    ...(queryId ? { queryId } : {}),
-    ...(statusCode !== undefined ? { statusCode } : {}),
-    ...(queryResponseCode !== undefined ? { queryResponseCode } : {}),
-    ...(total !== undefined ? { resultTotalQuantity: total } : {}),
-    ...(current !== undefined ? { resultCurrentQuantity: current } : {}),
-    ...(remaining !== undefined ? { resultRemainingQuantity: remaining } : {}),
+    queryId,
+    statusCode,
+    queryResponseCode,
+    resultTotalQuantity: total,
+    resultCurrentQuantity: current,
+    resultRemainingQuantity: remaining,
   };
 }
 

@@ -241,7 +241,7 @@ export function parseIti47Response(input: Hl7v3Input): Parsed<PdqQueryResponseV3
       const so = child(patient, HL7, 'subjectOf1');
       const qmo = so ? child(so, HL7, 'queryMatchObservation') : undefined;
       const score = readInt(qmo ? child(qmo, HL7, 'value') : undefined);
-      patients.push({ ...readPatient(patient), ...(score !== undefined ? { matchScore: score } : {}) });
+      patients.push({ ...readPatient(patient), matchScore: score });
     }
     return {
       header: readHeader(root),

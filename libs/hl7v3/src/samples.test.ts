@@ -13,7 +13,7 @@ import {
 const V3 = new URL('../../../../shared/conformance/03-hl7v3/ipf/', import.meta.url);
 const read = (p: string): string => readFileSync(new URL(p, V3), 'utf8');
 
-const files: Record<string, (x: string) => { ok: boolean; issues: readonly unknown[] }> = {
+const files: Record<string, (x: string) => { ok: boolean; issues: readonly unknown[]; value?: unknown }> = {
   'translation/pixquery/v3/07_PIXQuery1Response.xml': parseIti45Response,
   'translation/pixquery/v3/NistPixpdq_Mesa10501-04_Example_01.xml': parseIti45,
   'translation/pixquery/v3/NistPixpdq_Mesa10501-05_Example_01.xml': parseIti45,
@@ -35,6 +35,14 @@ const files: Record<string, (x: string) => { ok: boolean; issues: readonly unkno
   'iti47/02_PDQQuery1Response.xml': parseIti47Response,
   'iti47/03_PDQQueryEmptyResponse.xml': parseIti47Response,
 };
+
+function undefinedKeys(v: unknown, path = '$'): string[] {
+  if (Array.isArray(v)) return v.flatMap((x, i) => undefinedKeys(x, `${path}[${i}]`));
+  if (typeof v !== 'object' || v === null) return [];
+  return Object.entries(v).flatMap(([k, x]) =>
+    x === undefined ? [`${path}.${k}`] : undefinedKeys(x, `${path}.${k}`),
+  );
+}
 
 /**
  * IPF translation fixtures that break a rule IPF's own ITI-47 schematron enforces (they are
@@ -68,6 +76,8 @@ describe('IPF samples', () => {
       } else {
         expect(r.issues).toEqual([]);
         expect(r.ok).toBe(true);
+        // a key only for what the message sent
+        expect(undefinedKeys('value' in r ? r.value : undefined)).toEqual([]);
       }
     });
   }
