@@ -313,16 +313,21 @@ export function createMpi(o: MpiOptions): Mpi {
     });
   }
 
-  async function newEnterprise(
-    tx: Queryable,
-    nationalId?: string,
-  ): Promise<{ id: number; nationalId: string }> {
-    let nid = nationalId;
-    if (nid === undefined) {
-      const s = await tx.query<{ n: string }>("SELECT nextval('national_id_seq')::text AS n");
-      const digits = (s.rows[0] as { n: string }).n;
-      nid = digits + luhn(digits);
+  // National identifiers are drawn from the sequence in blocks (one round trip per 64 new
+  // identities); a block's unused values are lost at shutdown, which only leaves gaps.
+  const nationalIds: string[] = [];
+  async function nextNationalId(tx: Queryable): Promise<string> {
+    if (nationalIds.length === 0) {
+      const r = await tx.query<{ n: string }>(
+        "SELECT nextval('national_id_seq')::text AS n FROM generate_series(1, 64)",
+      );
+      for (const row of r.rows) nationalIds.push(row.n + luhn(row.n));
     }
+    return nationalIds.shift() as string;
+  }
+
+  async function newEnterprise(tx: Queryable): Promise<{ id: number; nationalId: string }> {
+    const nid = await nextNationalId(tx);
     const now = clock();
     const r = await tx.query<{ id: string }>(
       'INSERT INTO enterprise_identity (national_id, created_at, updated_at) VALUES ($1, $2, $2) RETURNING id',
@@ -414,13 +419,15 @@ export function createMpi(o: MpiOptions): Mpi {
         WHERE status = 'active' AND (birth_date = $1
            OR (family_phonetic = $2 AND given_phonetic = $3)
            OR (family_phonetic = $3 AND given_phonetic = $2)
-           OR (family_phonetic = $2 AND birth_date LIKE $4))
+           OR (family_phonetic = $2 AND birth_date >= $4 AND birth_date < $5))
         LIMIT 500`,
       [
         d.birthDate ?? null,
         k.familyPhonetic,
         k.givenPhonetic,
-        d.birthDate ? `${d.birthDate.slice(0, 4)}%` : null,
+        // The birth year as a range on (family_phonetic, birth_date): an index range scan.
+        d.birthDate ? d.birthDate.slice(0, 4) : null,
+        d.birthDate ? `${d.birthDate.slice(0, 4)}~` : null,
       ],
     );
     let best: { enterpriseId: number; score: number; breakdown: unknown } | undefined;
