@@ -20,6 +20,7 @@ import { createTestPki } from '@mesh/test-support';
 import { AUDIT_MIGRATIONS } from '../src/migrations.js';
 import { consumeAuditRecords } from '../src/bus-ingest.js';
 import { createIngest } from '../src/ingest.js';
+import { createParsePool } from '../src/parse-pool.js';
 import { createAuditStore } from '../src/store.js';
 import { createAuditWriter } from '../src/writer.js';
 import { verifyChains } from '../src/verify.js';
@@ -29,6 +30,7 @@ const TLS_N = Number(env['AUDIT_BENCH_TLS'] ?? 60_000);
 const BUS_N = Number(env['AUDIT_BENCH_BUS'] ?? 60_000);
 const CONNECTIONS = Number(env['AUDIT_BENCH_CONNECTIONS'] ?? 8);
 const CHAINS = Number(env['AUDIT_CHAINS'] ?? 4);
+const WORKERS = Number(env['AUDIT_PARSE_WORKERS'] ?? 0);
 const silent = { warn: () => undefined, error: (o: object) => console.error(o) };
 
 function record(i: number): string {
@@ -84,8 +86,10 @@ async function pipeline(db: Db) {
     },
   });
   const counts = { stored: 0, rejected: 0, duplicate: 0 };
+  const pool = WORKERS > 0 ? createParsePool(WORKERS) : undefined;
   const ingest = createIngest({
     writer,
+    ...(pool ? { prepare: (input) => pool.prepare(input) } : {}),
     logger: silent,
     counters: {
       received: () => undefined,
@@ -95,7 +99,7 @@ async function pipeline(db: Db) {
     },
   });
   const batchInfo = () => `${batches} batches, ${(batched / Math.max(1, batches)).toFixed(0)} records/batch`;
-  return { store, writer, ingest, counts, batchInfo };
+  return { store, writer, ingest, counts, batchInfo, close: () => pool?.close() };
 }
 
 const rate = (n: number, ms: number): string =>
@@ -140,9 +144,10 @@ async function benchTls(): Promise<void> {
     await allStored;
     const ms = performance.now() - t0;
     await server.close();
+    await p.close();
     const rows = await p.store.count();
     console.log(
-      `syslog TLS (mutual, ${CONNECTIONS} connections, ${db.kind}): ${TLS_N} records of ~${Math.round(bytes / TLS_N)} B in ${(ms / 1000).toFixed(1)} s = ${rate(TLS_N, ms)}; ${p.batchInfo()}`,
+      `syslog TLS (mutual, ${CONNECTIONS} connections, ${WORKERS} parse workers, ${db.kind}): ${TLS_N} records of ~${Math.round(bytes / TLS_N)} B in ${(ms / 1000).toFixed(1)} s = ${rate(TLS_N, ms)}; ${p.batchInfo()}`,
     );
     console.log(
       `  zero-loss count: sent ${TLS_N}, stored rows ${rows}, rejected ${p.counts.rejected} -> ${rows === TLS_N ? 'OK' : 'LOSS'}`,
@@ -203,9 +208,10 @@ async function benchBus(): Promise<void> {
     const ms = performance.now() - t1;
     clearInterval(timer);
     await Promise.all(subs.map((s) => s.close({ timeoutMs: 5_000 })));
+    await p.close();
     const rows = await p.store.count();
     console.log(
-      `bus -> PostgreSQL (durable consumer, ${env['AUDIT_BUS_IN_FLIGHT'] ?? 1024} in flight, ack after commit): ${BUS_N} in ${(ms / 1000).toFixed(1)} s = ${rate(BUS_N, ms)}; ${p.batchInfo()}`,
+      `bus -> PostgreSQL (${WORKERS} parse workers, durable consumer, ${env['AUDIT_BUS_IN_FLIGHT'] ?? 1024} in flight, ack after commit): ${BUS_N} in ${(ms / 1000).toFixed(1)} s = ${rate(BUS_N, ms)}; ${p.batchInfo()}`,
     );
     console.log(
       `  zero-loss count: published ${BUS_N}, stored rows ${rows}, duplicates ${p.counts.duplicate} -> ${rows === BUS_N ? 'OK' : 'LOSS'}`,

@@ -6,7 +6,7 @@
  */
 import { AuditFormatError } from '@mesh/audit';
 import { prepareRecord } from './record.js';
-import type { IngestInput, Transport } from './record.js';
+import type { IngestInput, PreparedRecord, Transport } from './record.js';
 import type { AuditWriter } from './writer.js';
 
 export type IngestOutcome = 'stored' | 'duplicate' | 'rejected';
@@ -31,13 +31,16 @@ export function createIngest(d: {
   writer: AuditWriter;
   counters: IngestCounters;
   logger: IngestLogger;
+  /** Parses and indexes a payload; default `prepareRecord` on this thread (see parse-pool.ts). */
+  prepare?: (input: IngestInput) => Promise<PreparedRecord>;
 }): Ingest {
+  const prepare = d.prepare ?? ((input: IngestInput) => Promise.resolve(prepareRecord(input)));
   return {
     async ingest(input) {
       d.counters.received(input.transport);
       let record;
       try {
-        record = prepareRecord(input);
+        record = await prepare(input);
       } catch (err) {
         if (!(err instanceof AuditFormatError)) throw err;
         d.counters.rejected(input.transport, err.reason);

@@ -17,7 +17,8 @@ import { loadAuditRepositoryConfig } from './config.js';
 import { operationOutcome, searchsetBundle, toAuditEvent } from './fhir.js';
 import { createIngest } from './ingest.js';
 import { AUDIT_MIGRATIONS } from './migrations.js';
-import type { Transport } from './record.js';
+import type { IngestInput, Transport } from './record.js';
+import { createParsePool } from './parse-pool.js';
 import { canonicalPatientId } from './record.js';
 import { decodeCursor, parseAuditQuery, readRecord, searchAudit, SearchParamError } from './search.js';
 import { createAuditStore } from './store.js';
@@ -74,8 +75,10 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
       batchSize.observe(size);
     },
   });
+  const pool = config.parseWorkers > 0 ? createParsePool(config.parseWorkers) : undefined;
   const ingest = createIngest({
     writer,
+    ...(pool ? { prepare: (input: IngestInput) => pool.prepare(input) } : {}),
     logger: ctx.logger,
     counters: {
       received: (transport) => received.inc({ transport }),
@@ -238,6 +241,7 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
       await Promise.all(servers.map((s) => s.close({ timeoutMs: 10_000 })));
       await Promise.all(subscriptions.map((s) => s.close({ timeoutMs: 10_000 })));
       await writer.drain();
+      await pool?.close();
     },
   };
 }
