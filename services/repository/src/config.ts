@@ -73,8 +73,10 @@ export function loadRepositoryConfig(source: EnvSource): DeepReadonly<Repository
     repositoryUniqueId: env.str('REPOSITORY_UNIQUE_ID', { pattern: /[0-2](\.(0|[1-9][0-9]*))+/ }),
     blobStore: env.enumOf('REPOSITORY_BLOB_STORE', ['fs', 'pg'] as const, 'fs'),
     blobDir: env.str('REPOSITORY_BLOB_DIR'),
+    // 256 KB: measured faster and leaner than 1 MB under 16 concurrent requests (bench/): the
+    // pg driver carries bytea as hex text, so each chunk in flight costs about three times its size.
     pgChunkBytes: env.int('REPOSITORY_PG_CHUNK_BYTES', {
-      default: 1024 * 1024,
+      default: 256 * 1024,
       min: 16 * 1024,
       max: 8 * 1024 * 1024,
     }),
