@@ -36,8 +36,8 @@ import type { MessageOptions, ResponseAddressing, Xml } from './write.js';
 
 export type { MessageOptions, ResponseAddressing } from './write.js';
 
-const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>';
-const CODE_SYSTEM = '2.16.840.1.113883.1.6';
+export const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>';
+export const CODE_SYSTEM = '2.16.840.1.113883.1.6';
 
 /**
  * MCCI_IN000002UV01 application acknowledgement (ITI TF-2 3.44.4.1.3 / 3.44.4.2.3; Appendix
@@ -68,6 +68,11 @@ export function buildAck(
     )
   );
 }
+
+/** The content of a PIXV3 query, without its transmission wrapper. */
+export type PixQuery = Omit<PixQueryV3, 'transaction' | 'header'>;
+/** The content of a PDQV3 query, without its transmission wrapper. */
+export type PdqQuery = Omit<PdqQueryV3, 'transaction' | 'header'>;
 
 /** The outcome of resolving a PIXV3 query (ITI TF-2 3.45.4.2.3). */
 export type PixQueryResult =
@@ -144,7 +149,7 @@ function providerOrganization(id: II): Xml {
  * statusCode active, the person, the provider organization (by default the assigning
  * authority of the first id), then what follows (subjectOf1).
  */
-function patientRole(
+export function patientRole(
   ids: readonly II[],
   personContent: readonly Xml[],
   org: II | undefined,
@@ -163,7 +168,7 @@ function patientRole(
 }
 
 /** The query echoed in the response (ITI TF-2 3.45.4.2.3: the queried-for id is returned in the QueryByParameter). */
-function pixQueryByParameter(q: PixQueryV3): Xml {
+export function pixQueryByParameter(q: PixQuery): Xml {
   return el(
     'queryByParameter',
     {},
@@ -251,7 +256,7 @@ export type PdqQueryResult =
   /** Case 4 (unknown otherIDsScopingOrganization domain, code 204) and other application errors. */
   | { readonly kind: 'error'; readonly issues: readonly Issue[] };
 
-function demographicsParameters(q: PdqQueryV3): Xml {
+function demographicsParameters(q: PdqQuery): Xml {
   const p = q.parameters;
   const param = (name: string, value: Xml, semantics: string): Xml =>
     el(name, {}, value, el('semanticsText', {}, txt(semantics)));
@@ -278,7 +283,7 @@ function demographicsParameters(q: PdqQueryV3): Xml {
   );
 }
 
-function pdqQueryByParameter(q: PdqQueryV3): Xml {
+export function pdqQueryByParameter(q: PdqQuery): Xml {
   const mcl =
     q.matchAlgorithm !== undefined || q.minimumDegreeMatch !== undefined
       ? el(

@@ -27,3 +27,6 @@ export type {
 } from './build.js';
 export { HL7V3_ACTIONS, actionFor } from './actions.js';
 export type { Hl7v3Action, Hl7v3TransactionId } from './actions.js';
+export { buildIti44Feed, buildIti45Query, buildIti47Query, buildIti47Continuation } from './requests.js';
+export type { RequestAddressing } from './requests.js';
+export type { PixQuery, PdqQuery } from './build.js';

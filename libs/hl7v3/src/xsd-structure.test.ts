@@ -14,7 +14,11 @@ import { describe, expect, it } from 'vitest';
 import {
   buildAck,
   buildIti45Response,
+  buildIti44Feed,
+  buildIti45Query,
   buildIti46Notification,
+  buildIti47Continuation,
+  buildIti47Query,
   buildIti47Response,
   buildQueryRejection,
   iti47ScopingOrganizationLocation,
@@ -240,11 +244,20 @@ function check(xml: string): string[] {
   const root = parseXml(xml).documentElement as Element;
   const name = root.localName;
   let s = cache.get(name);
-  if (!s) cache.set(name, (s = loadSchema(`${name}.xsd`)));
+  // QUQI_IN000003UV01_Cancel is declared in QUQI_IN000003UV01.xsd, with the same type.
+  const file = name.replace(/_Cancel$/, '');
+  if (!s) cache.set(name, (s = loadSchema(`${file}.xsd`)));
   const decl = s.elements.get(name);
   const errors: string[] = [];
   if (!decl || root.namespaceURI !== HL7) return [`unknown root ${name}`];
-  validate(s, root, xs(decl, 'complexType')[0], `/${name}`, errors);
+  const declType = attr(decl, 'type');
+  validate(
+    s,
+    root,
+    xs(decl, 'complexType')[0] ?? (declType ? s.types.get(declType) : undefined),
+    `/${name}`,
+    errors,
+  );
   return errors;
 }
 
@@ -358,5 +371,48 @@ describe('built messages follow the NE2008 schemas', () => {
       { ...MSG, sender: ME, receiver: { id: { root: '1.2.3.77' } }, custodianId: CUSTODIAN },
     );
     expect(check(xml)).toEqual([]);
+  });
+
+  it('requests: ITI-44 add/revise/merge, ITI-45 and ITI-47 queries, continuation and cancel', () => {
+    const addressing = { ...MSG, sender: ME, receiver: { id: { root: '1.2.3.77' } } };
+    for (const kind of ['add', 'revise', 'merge'] as const) {
+      const xml = buildIti44Feed(
+        {
+          kind,
+          patient: { ...patient, statusCode: 'active' },
+          custodianId: CUSTODIAN,
+          replacedIds: kind === 'merge' ? [{ root: '1.2.3.5', extension: 'OLD' }] : [],
+        },
+        addressing,
+      );
+      expect(check(xml)).toEqual([]);
+    }
+    expect(check(buildIti45Query({ ...pix, dataSources: ['1.2.3.5', '1.2.3.6'] }, addressing))).toEqual([]);
+    expect(
+      check(
+        buildIti47Query(
+          {
+            ...pdq,
+            matchAlgorithm: 'phonetic',
+            parameters: {
+              ...pdq.parameters,
+              livingSubjectIds: [{ root: '1.2.3.5', extension: 'P1' }],
+              telecoms: [{ value: 'tel:+33-1' }],
+              mothersMaidenName: { family: ['Martin'], given: [], prefix: [], suffix: [] },
+            },
+          },
+          addressing,
+        ),
+      ),
+    ).toEqual([]);
+    for (const cancel of [false, true])
+      expect(
+        check(
+          buildIti47Continuation(
+            { queryId: pdq.queryId, cancel, targetMessageId: { root: '2.25.9' }, continuationQuantity: 5 },
+            addressing,
+          ),
+        ),
+      ).toEqual([]);
   });
 });
