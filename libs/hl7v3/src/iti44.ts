@@ -135,7 +135,9 @@ export function parseIti44(input: Hl7v3Input): Parsed<PatientFeedV3> {
   const kind = ITI44_INTERACTIONS[root.localName] as FeedKind;
   const c = check(root, kind);
   return result(root, c.issues, () => {
-    const re = root.getElementsByTagNameNS(HL7, 'registrationEvent')[0] as Element;
+    // check() has verified controlActProcess/subject/registrationEvent/subject1/patient.
+    const cap = child(root, HL7, 'controlActProcess') as Element;
+    const re = child(child(cap, HL7, 'subject') as Element, HL7, 'registrationEvent') as Element;
     const patient = child(child(re, HL7, 'subject1') as Element, HL7, 'patient') as Element;
     const custodian = child(re, HL7, 'custodian');
     const entity = custodian ? child(custodian, HL7, 'assignedEntity') : undefined;
