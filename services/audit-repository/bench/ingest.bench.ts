@@ -11,6 +11,7 @@
  * part needs NATS_URL. Prints numbers; asserts nothing about speed.
  */
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import { auditSource, buildTransactionAudit, toAuditXml } from '@mesh/audit';
 import { connectNats } from '@mesh/bus';
 import { migrate, openDb, openTestDb } from '@mesh/db';
@@ -102,6 +103,14 @@ async function pipeline(db: Db) {
   return { store, writer, ingest, counts, batchInfo, close: () => pool?.close() };
 }
 
+/** CPU time of this process per record (user + system), in microseconds: comparable on a loaded machine. */
+const cpuPer = (start: NodeJS.CpuUsage, n: number): string => {
+  const u = process.cpuUsage(start);
+  return `${Math.round((u.user + u.system) / n)} us CPU/record in this process`;
+};
+const load = (): string =>
+  `load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores`;
+
 const rate = (n: number, ms: number): string =>
   `${Math.round((n * 1000) / ms).toLocaleString('en')} events/s`;
 
@@ -133,6 +142,7 @@ async function benchTls(): Promise<void> {
     const bytes = lines.reduce((n, l) => n + Buffer.byteLength(l), 0);
     const per = Math.ceil(TLS_N / CONNECTIONS);
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     await Promise.all(
       Array.from({ length: CONNECTIONS }, (_, c) =>
         sendSyslogTls('127.0.0.1', port, lines.slice(c * per, (c + 1) * per), {
@@ -143,12 +153,14 @@ async function benchTls(): Promise<void> {
     );
     await allStored;
     const ms = performance.now() - t0;
+    const cpuTls = cpuPer(cpu0, TLS_N);
     await server.close();
     await p.close();
     const rows = await p.store.count();
     console.log(
       `syslog TLS (mutual, ${CONNECTIONS} connections, ${WORKERS} parse workers, ${db.kind}): ${TLS_N} records of ~${Math.round(bytes / TLS_N)} B in ${(ms / 1000).toFixed(1)} s = ${rate(TLS_N, ms)}; ${p.batchInfo()}`,
     );
+    console.log(`  ${cpuTls} (senders included), ${load()}`);
     console.log(
       `  zero-loss count: sent ${TLS_N}, stored rows ${rows}, rejected ${p.counts.rejected} -> ${rows === TLS_N ? 'OK' : 'LOSS'}`,
     );
@@ -196,6 +208,7 @@ async function benchBus(): Promise<void> {
       if (p.counts.stored >= BUS_N) done();
     }, 5);
     const t1 = performance.now();
+    const cpu1 = process.cpuUsage();
     const subs = consumeAuditRecords({
       bus,
       ingest: p.ingest,
@@ -206,6 +219,7 @@ async function benchBus(): Promise<void> {
     });
     await allStored;
     const ms = performance.now() - t1;
+    const cpuBus = cpuPer(cpu1, BUS_N);
     clearInterval(timer);
     await Promise.all(subs.map((s) => s.close({ timeoutMs: 5_000 })));
     await p.close();
@@ -213,6 +227,7 @@ async function benchBus(): Promise<void> {
     console.log(
       `bus -> PostgreSQL (${WORKERS} parse workers, durable consumer, ${env['AUDIT_BUS_IN_FLIGHT'] ?? 1024} in flight, ack after commit): ${BUS_N} in ${(ms / 1000).toFixed(1)} s = ${rate(BUS_N, ms)}; ${p.batchInfo()}`,
     );
+    console.log(`  ${cpuBus}, ${load()}`);
     console.log(
       `  zero-loss count: published ${BUS_N}, stored rows ${rows}, duplicates ${p.counts.duplicate} -> ${rows === BUS_N ? 'OK' : 'LOSS'}`,
     );
