@@ -51,9 +51,26 @@ export interface Demographics {
   readonly birthOrder?: number;
 }
 
+/**
+ * A bounded memo for the string normalisations: matching a feed scores tens of candidates
+ * that share a few common names, and the regular expressions dominate the cost otherwise.
+ */
+function memo(fn: (s: string) => string): (s: string) => string {
+  const cache = new Map<string, string>();
+  return (s) => {
+    let v = cache.get(s);
+    if (v === undefined) {
+      if (cache.size >= 50_000) cache.clear();
+      v = fn(s);
+      cache.set(s, v);
+    }
+    return v;
+  };
+}
+
 /** Upper case, accents stripped, every non-letter a space, spaces collapsed. */
-export function normaliseText(s: string): string {
-  return s
+export const normaliseText: (s: string) => string = memo((s) =>
+  s
     .normalize('NFD')
     .replace(/\p{M}+/gu, '')
     .replace(/ß/g, 'SS')
@@ -62,8 +79,8 @@ export function normaliseText(s: string): string {
     .replace(/Ø|ø/g, 'O')
     .toUpperCase()
     .replace(/[^A-Z0-9]+/g, ' ')
-    .trim();
-}
+    .trim(),
+);
 
 /** The search key of a name: normalised, compound parts joined ("JEAN-PIERRE" -> "JEANPIERRE"). */
 export function nameKey(s: string): string {
@@ -83,7 +100,9 @@ export function nameTokens(s: string): string[] {
  * Z->S, W->V, Y->I, TH->T, GN->N, QU->K), silent H dropped, doubled letters collapsed and
  * vowels after the first letter removed. Equal keys mean "sounds alike", not "same".
  */
-export function phoneticKey(s: string): string {
+export const phoneticKey: (s: string) => string = memo(phoneticKeyOf);
+
+function phoneticKeyOf(s: string): string {
   let k = nameKey(s);
   if (k === '') return '';
   k = k

@@ -267,6 +267,33 @@ describe('MPI core', () => {
     expect((await db.query('SELECT count(*)::int AS c FROM outbox')).rows[0]).toEqual({ c: 0 });
   });
 
+  it('continues a PDQ by its query tag with the domains of the first page (ITI-47 style)', async () => {
+    const family = `Cont${run.replace(/[0-9]/g, 'x')}`;
+    for (const [g, aa] of [
+      ['Ana', CCHC],
+      ['Bea', NRH],
+      ['Cid', CCHC],
+    ] as const)
+      await mpi.feed({
+        action: 'add',
+        identifiers: [{ id: id('pdq'), assigningAuthority: aa }],
+        demographics: person(family, g, '1977-07-07'),
+        actor,
+      });
+    const tag = id('tag');
+    const first = await mpi.pdqQuery(
+      { family },
+      { limit: 1, queryTag: tag, targetDomains: [{ id: '', assigningAuthority: CCHC }] },
+    );
+    expect(first.patients).toHaveLength(1);
+    expect(first.remaining).toBe(2);
+    const next = await mpi.pdqContinue(tag, { limit: 10 });
+    // Bea has no CCHC id: not returned (ITI TF-2 3.21.4.1.3 what domains returned).
+    expect(next.patients.map((p) => p.demographics.names[0]?.given[0])).toEqual(['Cid']);
+    expect(next.patients[0]?.identifiers.every((i) => i.assigningAuthority === CCHC)).toBe(true);
+    await expect(mpi.pdqContinue(tag)).rejects.toMatchObject({ code: 'InvalidValue' });
+  });
+
   it('takes the IPF ITI-8 feed samples (register, revise, merge) and answers the IPF queries', async () => {
     const read = (f: string) => parseHl7(readFileSync(join(ipf, f)));
     const reg = await handleIti8(read('translation/pixfeed/v2/PIX_FEED_REG_Maximal_Request.hl7'), deps());

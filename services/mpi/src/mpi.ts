@@ -108,6 +108,11 @@ export interface Mpi {
       readonly queryTag?: string;
     },
   ): Promise<PdqResult>;
+  /**
+   * ITI-47 continuation (QUQI_IN000003UV01): the next `limit` results of the query `queryTag`,
+   * in the domains the query asked for. Throws MpiError InvalidValue when none is pending.
+   */
+  pdqContinue(queryTag: string, opts?: { readonly limit?: number }): Promise<PdqResult>;
   /** ITI-21 QCN^J01 / ITI-47 cancel: drops the continuation of a query tag. True when one existed. */
   cancelQuery(queryTag: string): Promise<boolean>;
   /** `mpi.resolve`: a CX string to its enterprise identity and cross-references. */
@@ -1020,19 +1025,24 @@ export function createMpi(o: MpiOptions): Mpi {
       limit?: number;
       continuation?: string;
       queryTag?: string;
+      /** Continue the query of this tag (ITI-47 continuation names the query, not a pointer). */
+      continueTag?: string;
     } = {},
   ): Promise<PdqResult> {
-    const domains = resolveDomains(opts.targetDomains);
+    let domains = resolveDomains(opts.targetDomains);
     const limit = Math.max(1, Math.min(opts.limit ?? pdqMax, pdqMax));
     let ids: number[];
-    if (opts.continuation) {
-      const r = await db.query<{ enterprise_ids: string[] }>(
-        'DELETE FROM pdq_continuation WHERE pointer = $1 AND expires_at > $2 RETURNING enterprise_ids',
-        [opts.continuation, clock()],
+    if (opts.continuation !== undefined || opts.continueTag !== undefined) {
+      const r = await db.query<{ enterprise_ids: string[]; target_domains: string[] | null }>(
+        opts.continuation !== undefined
+          ? 'DELETE FROM pdq_continuation WHERE pointer = $1 AND expires_at > $2 RETURNING enterprise_ids, target_domains'
+          : 'DELETE FROM pdq_continuation WHERE query_tag = $1 AND expires_at > $2 RETURNING enterprise_ids, target_domains',
+        [opts.continuation ?? opts.continueTag, clock()],
       );
-      if (!r.rows[0])
-        throw new MpiError('InvalidValue', 'criteria', 'continuation pointer is unknown or expired');
-      ids = r.rows[0].enterprise_ids.map(asNum);
+      const row = r.rows[0];
+      if (!row) throw new MpiError('InvalidValue', 'criteria', 'continuation is unknown or expired');
+      ids = row.enterprise_ids.map(asNum);
+      domains ??= row.target_domains ?? undefined;
     } else {
       let idSql: string | undefined;
       const idParams: unknown[] = [];
@@ -1078,8 +1088,14 @@ export function createMpi(o: MpiOptions): Mpi {
     const pointer = randomUUID();
     await db.query('DELETE FROM pdq_continuation WHERE expires_at <= $1', [clock()]);
     await db.query(
-      'INSERT INTO pdq_continuation (pointer, query_tag, enterprise_ids, expires_at) VALUES ($1, $2, $3::bigint[], $4)',
-      [pointer, opts.queryTag ?? '', rest.map(String), new Date(clock().getTime() + ttl)],
+      'INSERT INTO pdq_continuation (pointer, query_tag, enterprise_ids, expires_at, target_domains) VALUES ($1, $2, $3::bigint[], $4, $5::text[])',
+      [
+        pointer,
+        opts.queryTag ?? opts.continueTag ?? '',
+        rest.map(String),
+        new Date(clock().getTime() + ttl),
+        domains ?? null,
+      ],
     );
     return { patients, remaining: rest.length, continuation: pointer };
   }
@@ -1156,6 +1172,8 @@ export function createMpi(o: MpiOptions): Mpi {
     feed: (cmd) => withTx((tx, p) => (cmd.action === 'merge' ? merge(tx, p, cmd) : addOrRevise(tx, p, cmd))),
     pixQuery,
     pdqQuery,
+    pdqContinue: (tag, opts = {}) =>
+      pdqQuery({}, { continueTag: tag, ...(opts.limit === undefined ? {} : { limit: opts.limit }) }),
     async cancelQuery(tag) {
       const r = await db.query('DELETE FROM pdq_continuation WHERE query_tag = $1', [tag]);
       return r.rowCount > 0;
