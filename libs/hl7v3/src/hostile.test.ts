@@ -1,5 +1,6 @@
 /** Hostile and broken input: every parser answers with issues (spec code, XPath location), never throws. */
 import { readFileSync } from 'node:fs';
+import { parseXml } from '@mesh/xml';
 import { describe, expect, it } from 'vitest';
 import {
   parseAck,
@@ -260,5 +261,40 @@ describe('ITI-47 continuation and cancel (QUQI_IN000003UV01)', () => {
         location: '/QUQI_IN000003UV01/acknowledgement/targetMessage',
       }),
     ]);
+  });
+});
+
+describe('timestamps and embedding', () => {
+  it('creationTime and birthTime must be HL7 TS values (SYN102)', () => {
+    const r = parseIti44(
+      FEED.replace(/<creationTime value="[^"]*"\/>/, '<creationTime value="2009-11-12"/>'),
+    );
+    expect(r.issues).toEqual([
+      expect.objectContaining({ code: 'SYN102', location: '/PRPA_IN201301UV02/creationTime/@value' }),
+    ]);
+    const q = parseIti47(PDQ.replace('<value value="19400101"/>', '<value value="01/01/1940"/>'));
+    expect(q.issues).toEqual([
+      expect.objectContaining({
+        code: 'SYN102',
+        location:
+          '/PRPA_IN201305UV02/controlActProcess/queryByParameter/parameterList/livingSubjectBirthTime[1]/value/@value',
+      }),
+    ]);
+  });
+
+  it('parses the HL7 element taken from a SOAP Body, namespaces declared on the envelope', () => {
+    const body = PDQ.replace(/^<\?xml[^>]*>/, '')
+      .replace('xmlns="urn:hl7-org:v3"', '')
+      .replace(/xmlns:xsi="[^"]*"/, '');
+    const envelope = `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns="urn:hl7-org:v3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><s:Header/><s:Body>${body}</s:Body></s:Envelope>`;
+    const doc = parseXml(envelope);
+    const el = doc.getElementsByTagNameNS('urn:hl7-org:v3', 'PRPA_IN201305UV02')[0] as Element;
+    const r = parseIti47(el);
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    expect(r.value.minimumDegreeMatch).toBe(75);
+    // the same element with xsi:type REAL is caught: the xsi:type QName resolves through the envelope's declarations
+    const wrong = parseXml(envelope.replace('xsi:type="INT"', 'xsi:type="REAL"'));
+    const r2 = parseIti47(wrong.getElementsByTagNameNS('urn:hl7-org:v3', 'PRPA_IN201305UV02')[0] as Element);
+    expect(r2.issues).toEqual([expect.objectContaining({ code: 'SYN102' })]);
   });
 });

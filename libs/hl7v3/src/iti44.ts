@@ -79,6 +79,7 @@ function check(root: Element, kind: FeedKind): Checker {
       c.fixedAttr(person, 'classCode', 'PSN', pp, 'ITI TF-2 3.44.4.1.2');
       c.fixedAttr(person, 'determinerCode', 'INSTANCE', pp, 'ITI TF-2 3.44.4.1.2');
       if (!hasName(person)) c.error('SYN105', 'patientPerson/name with a value is required', `${pp}/name`);
+      c.timestamp(person, 'birthTime', pp);
       children(person, HL7, 'asOtherIDs').forEach((o, i) => {
         const cc = attr(o, 'classCode');
         if (cc === 'CIT' || cc === 'EMP')

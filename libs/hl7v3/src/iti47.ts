@@ -6,6 +6,7 @@ import type { PdqContinuationV3, PdqParameters, PdqQueryV3, PersonName, Telecom 
 import {
   Checker,
   HL7,
+  TS,
   checkControlAct,
   checkWrapper,
   readAddress,
@@ -131,6 +132,17 @@ function checkQuery(root: Element): Checker {
         'SYN103',
         'otherIDsScopingOrganization/value shall have @root and no @extension (ITI TF-2 3.47.4.1.2)',
         iti47ScopingOrganizationLocation(i + 1),
+      );
+  });
+  children(pl, HL7, 'livingSubjectBirthTime').forEach((el, i) => {
+    const v = child(el, HL7, 'value');
+    if (v) c.timestamp(v, 'low', `${PL}/livingSubjectBirthTime[${i + 1}]/value`);
+    const value = v ? attr(v, 'value') : undefined;
+    if (value !== undefined && !TS.test(value))
+      c.error(
+        'SYN102',
+        'livingSubjectBirthTime value is not an HL7 TS',
+        `${PL}/livingSubjectBirthTime[${i + 1}]/value/@value`,
       );
   });
   children(pl, HL7, 'livingSubjectId').forEach((el, i) => {

@@ -26,6 +26,9 @@ export const HL7 = NS.hl7v3;
 /** An ISO OID as IHE requires for device and organization ids (Appendix O Table O.1.1-1). */
 export const OID = /^[0-2](\.(0|[1-9][0-9]*))*$/;
 
+/** HL7 TS lexical form: YYYY[MM[DD[HH[MM[SS[.S+]]]]]][+/-ZZZZ]. */
+export const TS = /^\d{4}(\d{2}(\d{2}(\d{2}(\d{2}(\d{2}(\.\d{1,4})?)?)?)?)?)?([+-]\d{4})?$/;
+
 /** Collects issues; locations are XPath expressions into the message (no prefixes, 1-based repetitions). */
 export class Checker {
   readonly issues: Issue[] = [];
@@ -43,6 +46,14 @@ export class Checker {
     const c = child(parent, HL7, name);
     if (!c) this.error('SYN105', `${name} is required`, `${path}/${name}`);
     return c;
+  }
+
+  /** `parent/name/@value`, when present, must be an HL7 TS (SYN102). */
+  timestamp(parent: Element, name: string, path: string): void {
+    const e = child(parent, HL7, name);
+    const v = e ? attr(e, 'value') : undefined;
+    if (v !== undefined && !TS.test(v))
+      this.error('SYN102', `${name}/@value is not an HL7 TS`, `${path}/${name}/@value`);
   }
 
   /** Requires `parent/name/@code` to be one of `allowed` (SYN105 when absent, SYN103 otherwise). */
@@ -393,7 +404,7 @@ export function checkWrapper(c: Checker, root: Element, acceptAck: 'AL' | 'NE'):
   const path = `/${root.localName}`;
   const id = c.required(root, 'id', path);
   if (id && attr(id, 'root') === undefined) c.error('SYN105', 'id/@root is required', `${path}/id/@root`);
-  c.required(root, 'creationTime', path);
+  if (c.required(root, 'creationTime', path)) c.timestamp(root, 'creationTime', path);
   const iid = c.required(root, 'interactionId', path);
   if (iid) {
     const ext = attr(iid, 'extension');
