@@ -354,6 +354,26 @@ describe('repository service (PGlite + in-process bus, registry stand-in on the 
     expect(local.status).toBe(SUCCESS);
   });
 
+  it('checks large CDAs (parsed a few at a time) and stores them', async () => {
+    const patient = newPatient();
+    const results = await Promise.all(
+      [1, 2, 3].map(async () => {
+        const body = cda(patient, 3 * 1024 * 1024);
+        const e = entry(patient, 'Document01');
+        const r = await provide(submission(patient, [e]), [{ id: 'Document01', bytes: body }]);
+        return { r, e, body };
+      }),
+    );
+    for (const { r, e, body } of results) {
+      expect(r.status).toBe(SUCCESS);
+      expect((await retrieve([{ uniqueId: e.uniqueId! }])).docs.get(e.uniqueId!)?.equals(body)).toBe(true);
+    }
+    const wrong = await provide(submission(patient, [entry(patient, 'Document01')]), [
+      { id: 'Document01', bytes: cda(newPatient(), 3 * 1024 * 1024) },
+    ]);
+    expect(wrong.codes).toEqual(['XDSPatientIdDoesNotMatch']);
+  });
+
   it('answers hostile input with a fault and stores nothing', async () => {
     const before = await blobFiles();
     const patient = newPatient();

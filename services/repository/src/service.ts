@@ -24,6 +24,7 @@ import { loadRepositoryConfig } from './config.js';
 import { createFsBlobStore } from './fs-blob-store.js';
 import { REPOSITORY_MIGRATIONS } from './migrations.js';
 import { createPgBlobStore } from './pg-blob-store.js';
+import { Semaphore } from './semaphore.js';
 import { createRepositoryStore } from './store.js';
 import { provideAndRegister } from './transactions/iti41.js';
 import type { RegisterPort } from './transactions/iti41.js';
@@ -198,6 +199,7 @@ async function create(ctx: ServiceContext, opts: RepositoryServiceOptions): Prom
   const iti86 = action('ITI-86');
   const cda = {
     maxBytes: config.cdaMaxBytes,
+    largeParses: new Semaphore(2),
     patientCheck: config.cdaPatientCheck,
     validation: config.cdaValidation,
     ...(opts.cdaValidator ? { validator: opts.cdaValidator } : {}),

@@ -22,6 +22,7 @@ import type { BlobSource, BlobStore } from '../blob-store.js';
 import { checkCda, looksLikeCda } from '../cda.js';
 import type { CdaValidator } from '../cda.js';
 import type { CdaFindingSeverity } from '../config.js';
+import type { Semaphore } from '../semaphore.js';
 import type { RepositoryStore } from '../store.js';
 
 /** The ITI-42 port: registers a submission with the Document Registry (bus or SOAP). */
@@ -39,6 +40,11 @@ export interface ProvideAndRegisterDeps {
   readonly registerTimeoutMs: number;
   readonly cda: {
     readonly maxBytes: number;
+    /**
+     * Parses of CDAs larger than 1 MB run through these slots: a parsed document costs a few times
+     * its size in memory, so they are bounded whatever the number of concurrent submissions.
+     */
+    readonly largeParses?: Semaphore;
     readonly patientCheck: boolean;
     readonly validation: CdaFindingSeverity;
     readonly validator?: CdaValidator;
@@ -64,6 +70,7 @@ interface Received {
 }
 
 const HEAD_BYTES = 4096;
+const LARGE_CDA = 1024 * 1024;
 
 /**
  * ITI-41 Provide and Register Document Set-b: Document Source -> Document Repository.
@@ -176,13 +183,15 @@ export async function provideAndRegister(
       );
       continue;
     }
-    issues.push(
-      ...(await checkCda(await doc.bytes(), entry, {
+    const check = async (): Promise<Issue[]> =>
+      checkCda(await doc.bytes(), entry, {
         location,
         patientCheck: d.cda.patientCheck,
         validation: d.cda.validation,
         ...(d.cda.validator ? { validator: d.cda.validator } : {}),
-      })),
+      });
+    issues.push(
+      ...(doc.size > LARGE_CDA && d.cda.largeParses ? await d.cda.largeParses.run(check) : await check()),
     );
   }
   if (hasErrors(issues)) return { outcome: failure(issues), submission };
