@@ -195,6 +195,22 @@ export function createHl7Handler(deps: Hl7ListenerDeps): MllpHandler {
           /* fall through to the generic reject */
         }
       }
+      if (err.reason === 'bad-segment') {
+        // A readable MSH followed by a malformed segment: reject it as that message (MSA-2 set).
+        try {
+          const text = Buffer.from(bytes).toString('latin1');
+          const mshOnly = parseHl7(text.slice(0, text.search(/[\r\n]|$/)));
+          return Buffer.from(
+            buildAck(mshOnly, deps.responder, {
+              issues: [hl7Error('100', err.message)],
+              version: mshOnly.version === '2.3.1' ? '2.3.1' : '2.5',
+              code: 'AR',
+            }).toBytes(),
+          );
+        } catch {
+          /* fall through to the generic reject */
+        }
+      }
       deps.logger.warn(
         { reason: err.reason, bytes: bytes.length, remote: info.remoteAddress },
         'HL7 frame rejected: not an HL7 message',

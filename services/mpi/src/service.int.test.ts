@@ -465,6 +465,12 @@ describe(`mpi service over MLLP (${distributed ? 'PostgreSQL + NATS' : 'PGlite +
       sock.on('error', () => undefined);
       sock.write(encodeMllpFrame(Buffer.alloc(70_000, 0x41)));
       await closed;
+      // A readable MSH with a malformed segment after it: AR 100 answering that message.
+      const badSeg = parseHl7(
+        await other.request(Buffer.from('MSH|^~\\&|A|B|C|D|1||ADT^A01|bs1|P|2.3.1\rEVN|A01\r!!|junk\r')),
+      );
+      expect(msa(badSeg)).toBe('AR');
+      expect(badSeg.segment('MSA')?.get(2)).toBe('bs1');
       // Unsupported charset: AR 103 at MSH-18.
       const cs = parseHl7(
         await other.request(
