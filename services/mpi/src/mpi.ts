@@ -1069,19 +1069,22 @@ export function createMpi(o: MpiOptions): Mpi {
       );
       ids = r.rows.map((x) => asNum(x.enterprise_id));
     }
-    const details = await enterpriseIdentifiers(db, ids);
+    // Details are read one page at a time: a broad query keeps its ids, not its rows.
     const patients: PdqPatient[] = [];
     let consumed = 0;
-    for (const id of ids) {
-      if (patients.length >= limit) break;
-      consumed++;
-      const x = details.get(id);
-      if (!x || !x.demographics) continue;
-      const all = [x.national, ...x.sources];
-      const identifiers = domains ? all.filter((i) => domains.includes(i.assigningAuthority)) : all;
-      // ITI TF-2 3.21.4.1.3: with QPD-8, patients without an id in those domains are not returned.
-      if (identifiers.length === 0) continue;
-      patients.push({ enterpriseId: x.national, identifiers, demographics: x.demographics });
+    while (patients.length < limit && consumed < ids.length) {
+      const chunk = ids.slice(consumed, consumed + (limit - patients.length));
+      const details = await enterpriseIdentifiers(db, chunk);
+      for (const id of chunk) {
+        consumed++;
+        const x = details.get(id);
+        if (!x || !x.demographics) continue;
+        const all = [x.national, ...x.sources];
+        const identifiers = domains ? all.filter((i) => domains.includes(i.assigningAuthority)) : all;
+        // ITI TF-2 3.21.4.1.3: with QPD-8, patients without an id in those domains are not returned.
+        if (identifiers.length === 0) continue;
+        patients.push({ enterpriseId: x.national, identifiers, demographics: x.demographics });
+      }
     }
     const rest = ids.slice(consumed);
     if (rest.length === 0) return { patients, remaining: 0 };
