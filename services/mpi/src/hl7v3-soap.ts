@@ -161,15 +161,17 @@ export function demographicsToV3(d: Demographics): V3Demographics {
 /** ITI-47 parameterList as PDQ criteria (ITI TF-2 Table 3.47.4.1.2-2). */
 export function criteriaFromV3(q: PdqQueryV3): PdqCriteria {
   const p = q.parameters;
-  const name = p.names[0];
+  // Consumers send family and given in one name or in separate livingSubjectName parameters.
+  const family = p.names.find((n) => n.family.length > 0)?.family;
+  const given = p.names.find((n) => n.given.length > 0)?.given;
   const addr = p.addresses[0];
   const id = p.livingSubjectIds[0];
   const birthDate = p.birthTime ? hl7Date(p.birthTime) : undefined;
   const sex = p.administrativeGender ? SEX[p.administrativeGender] : undefined;
   const mother = p.mothersMaidenName?.family.join(' ');
   return {
-    ...(name && name.family.length > 0 ? { family: name.family.join(' ') } : {}),
-    ...(name && name.given.length > 0 ? { given: name.given.join(' ') } : {}),
+    ...(family ? { family: family.join(' ') } : {}),
+    ...(given ? { given: given.join(' ') } : {}),
     ...(birthDate ? { birthDate } : {}),
     ...(sex ? { sex } : {}),
     ...(addr?.streetAddressLine[0] ? { street: addr.streetAddressLine[0] } : {}),
@@ -522,8 +524,18 @@ export function hl7v3SoapOperations(d: Hl7v3Deps): Record<'/pix' | '/pdq', SoapO
     },
   });
 
+  // The builders write whole XML documents; inside the SOAP Body the XML declaration must go.
+  const inBody = (op: SoapOperation): SoapOperation => ({
+    ...op,
+    handler: async (req, rctx) => {
+      const reply = await op.handler(req, rctx);
+      return { ...reply, body: reply.body.replace(/^<\?xml[^?]*\?>/, '') };
+    },
+  });
   return {
-    '/pix': [iti44('PRPA_IN201301UV02'), iti44('PRPA_IN201302UV02'), iti44('PRPA_IN201304UV02'), iti45],
-    '/pdq': [iti47, iti47Control('QUQI_IN000003UV01'), iti47Control('QUQI_IN000003UV01_Cancel')],
+    '/pix': [iti44('PRPA_IN201301UV02'), iti44('PRPA_IN201302UV02'), iti44('PRPA_IN201304UV02'), iti45].map(
+      inBody,
+    ),
+    '/pdq': [iti47, iti47Control('QUQI_IN000003UV01'), iti47Control('QUQI_IN000003UV01_Cancel')].map(inBody),
   };
 }

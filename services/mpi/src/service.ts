@@ -2,8 +2,7 @@
  * The MPI as a mesh service: PIX Manager and PDQ Supplier on the MLLP port (ITI-8, ITI-9,
  * ITI-21; ITI-10 to configured subscribers), `mpi.resolve` on the bus, identity events after
  * commit, and the identity-vigilance API under /api/mpi. The HL7 V3 transactions (ITI-44,
- * ITI-45, ITI-47 at /pix and /pdq) call the same core ({@link Mpi}); they are wired by the
- * composition once @mesh/hl7v3 lands.
+ * ITI-45, ITI-47 at /pix and /pdq, hl7v3-soap.ts) call the same core ({@link Mpi}).
  */
 import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -15,6 +14,7 @@ import type { ListenerBinding, ServiceContext, ServiceInstance, ServiceModule } 
 import { registerMpiRoutes } from './api.js';
 import { loadMpiConfig } from './config.js';
 import { createHl7Handler } from './hl7-listener.js';
+import { hl7v3SoapOperations, loadHl7v3Config } from './hl7v3-soap.js';
 import { createIti10Notifier } from './iti10.js';
 import { MPI_MIGRATIONS } from './migrations.js';
 import { createMpi } from './mpi.js';
@@ -84,9 +84,19 @@ export async function createMpiInstance(ctx: ServiceContext): Promise<MpiInstanc
   ];
   await Promise.all(subscriptions.map((s) => s.ready));
 
+  const soapOperations = hl7v3SoapOperations({
+    mpi,
+    config: loadHl7v3Config(ctx.env, { custodianId: domain.patientIdAuthority.oid }),
+    audit: ctx.audit,
+    logger: ctx.logger,
+    clock: ctx.clock,
+    env: ctx.env,
+  });
+
   let server: MllpServer | undefined;
   return {
     mpi,
+    soapOperations,
     registerRoutes: (app) => registerMpiRoutes(app, mpi, domain.patientIdAuthority.oid),
     async startListeners(ports): Promise<readonly ListenerBinding[]> {
       server = createMllpServer({
