@@ -107,17 +107,20 @@ await waitReady(`http://127.0.0.1:${registryPort}`, registry);
 const bus = await connectNats({ servers: process.env.NATS_URL, name: 'repository-bench' });
 const patientId = `bench-${randomUUID().slice(0, 8)}`;
 const patient = `${patientId}^^^&${NATIONAL}&ISO`;
-await bus.publish(
-  'mpi.patient-created',
-  {
-    eventId: randomUUID(),
-    occurredAt: new Date().toISOString(),
-    enterpriseId: { id: patientId, assigningAuthority: NATIONAL },
-    identifiers: [],
-    transaction: 'ITI-8',
-  },
-  { msgId: randomUUID() },
-);
+// The registries' durable consumer may be shared with other processes on this NATS server and
+// one event reaches one of them: publish a few (the registry's upsert is idempotent).
+for (let i = 0; i < 5; i++)
+  await bus.publish(
+    'mpi.patient-created',
+    {
+      eventId: randomUUID(),
+      occurredAt: new Date().toISOString(),
+      enterpriseId: { id: patientId, assigningAuthority: NATIONAL },
+      identifiers: [],
+      transaction: 'ITI-8',
+    },
+    { msgId: randomUUID() },
+  );
 
 const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
 const spoolDir = join(dataDir, 'client-spool');
