@@ -38,6 +38,13 @@ export interface MessageHeader {
   readonly receivers: readonly Device[];
 }
 
+/** One name part with its qualifiers (EntityNamePartQualifier, e.g. BR birth name, SP spouse, CL call me). */
+export interface NamePart {
+  readonly type: 'family' | 'given' | 'prefix' | 'suffix';
+  readonly value: string;
+  readonly qualifier: readonly string[];
+}
+
 /** HL7v3 PN: a name with its parts in document order per part type. */
 export interface PersonName {
   /** name/@use codes (EntityNameUse: L, A, P, C, SRCH ...), space-separated in XML. */
@@ -46,6 +53,12 @@ export interface PersonName {
   readonly given: readonly string[];
   readonly prefix: readonly string[];
   readonly suffix: readonly string[];
+  /**
+   * Every part in document order with its qualifiers; given only when some part is qualified
+   * (the family name qualified BR is the birth name, which identity vigilance keeps apart from
+   * the name in use). When present the writer follows it instead of the arrays.
+   */
+  readonly parts?: readonly NamePart[];
   /** Unstructured text of a name without parts (e.g. `<name>Unknown</name>`). */
   readonly text?: string;
   /** name/@nullFlavor, when the name is a null (ITI-45 responses send NA). */

@@ -15,6 +15,7 @@ import type {
   Device,
   II,
   MessageHeader,
+  NamePart,
   PatientRecord,
   PersonName,
   QueryAck,
@@ -172,12 +173,21 @@ export function readName(el: Element): PersonName {
   const suffix = parts('suffix');
   const structured = elements(el).length > 0;
   const t = structured ? undefined : trimmed(text(el));
+  const all: NamePart[] = [];
+  for (const p of elements(el)) {
+    const type = p.localName;
+    const value = text(p)?.trim() ?? '';
+    if (p.namespaceURI !== HL7 || !value) continue;
+    if (type !== 'family' && type !== 'given' && type !== 'prefix' && type !== 'suffix') continue;
+    all.push({ type, value, qualifier: (attr(p, 'qualifier') ?? '').split(/\s+/).filter(Boolean) });
+  }
   return {
     use: u,
     family,
     given,
     prefix,
     suffix,
+    parts: all.some((p) => p.qualifier.length > 0) ? all : undefined,
     text: t,
     nullFlavor,
   };

@@ -138,6 +138,13 @@ describe('key fields of the IPF samples', () => {
     expect(q.parameters.administrativeGender).toBe('F');
     expect(q.parameters.birthTime).toBe('19400101');
     expect(q.parameters.names[0]).toMatchObject({ given: ['MARY', 'Annemarie'], family: ['Wurm', 'Heidi'] });
+    // qualified parts keep their order and qualifiers (BR: the birth family name)
+    expect(q.parameters.names[0]?.parts).toEqual([
+      { type: 'given', value: 'MARY', qualifier: [] },
+      { type: 'given', value: 'Annemarie', qualifier: ['AD'] },
+      { type: 'family', value: 'Wurm', qualifier: ['BR'] },
+      { type: 'family', value: 'Heidi', qualifier: [] },
+    ]);
     expect(q.parameters.otherIDsScopingOrganizations).toEqual(['1.3.6.1.4.1.21367.2005.1.2']);
     expect(q.parameters.addresses[0]).toMatchObject({
       streetAddressLine: ['3443 North Arctic Avenue'],

@@ -49,6 +49,12 @@ export function pn(name: string, n: PersonName): Xml {
   if (n.nullFlavor) return el(name, { nullFlavor: n.nullFlavor });
   const structured = n.family.length + n.given.length + n.prefix.length + n.suffix.length > 0;
   if (!structured) return el(name, { use: useAttr(n.use) }, n.text ? txt(n.text) : undefined);
+  if (n.parts?.length)
+    return el(
+      name,
+      { use: useAttr(n.use) },
+      n.parts.map((p) => el(p.type, { qualifier: useAttr(p.qualifier) }, txt(p.value))),
+    );
   return el(
     name,
     { use: useAttr(n.use) },
