@@ -294,6 +294,26 @@ describe('MPI core', () => {
     await expect(mpi.pdqContinue(tag)).rejects.toMatchObject({ code: 'InvalidValue' });
   });
 
+  it('does not create two identities for one person fed by two sources at the same time', async () => {
+    const family = `Race${run.replace(/[0-9]/g, 'y')}`;
+    const [a, b] = await Promise.all([
+      mpi.feed({
+        action: 'add',
+        identifiers: [{ id: id('ra'), assigningAuthority: CCHC }],
+        demographics: person(family, 'Tom', '1912-12-12', 'M'),
+        actor,
+      }),
+      mpi.feed({
+        action: 'add',
+        identifiers: [{ id: id('rb'), assigningAuthority: NRH }],
+        demographics: person(family, 'Tom', '1912-12-12', 'M'),
+        actor,
+      }),
+    ]);
+    expect(a.enterpriseId).toEqual(b.enterpriseId);
+    expect([a.decision, b.decision].sort()).toEqual(['link', 'new']);
+  });
+
   it('takes the IPF ITI-8 feed samples (register, revise, merge) and answers the IPF queries', async () => {
     const read = (f: string) => parseHl7(readFileSync(join(ipf, f)));
     const reg = await handleIti8(read('translation/pixfeed/v2/PIX_FEED_REG_Maximal_Request.hl7'), deps());

@@ -510,6 +510,12 @@ export function createMpi(o: MpiOptions): Mpi {
     if (!enterprise) {
       if (locals.length === 0)
         throw new MpiError('MissingField', 'identifiers', 'no patient identifier', 0, 'id');
+      // Two sources feeding the same new person at once would each miss the other's
+      // uncommitted identity and create a duplicate: matching is serialised per birth date
+      // (or phonetic family name without one) until commit.
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `mpi-match|${cmd.demographics.birthDate ?? searchKeys(cmd.demographics).familyPhonetic}`,
+      ]);
       const best = await bestCandidate(tx, cmd.demographics);
       score = best?.score;
       const verdict = best ? decide(best.score, policy) : 'new';
