@@ -26,10 +26,16 @@ const SCENARIOS = fileURLToPath(new URL('../../../test-harness/scenarios/', impo
 const NATIONAL = '1.3.6.1.4.1.99999.1.1';
 const REPOSITORY = '1.3.6.1.4.1.99999.4.1';
 
-const retrieve = (uid: string): string =>
-  `<xdsb:RetrieveDocumentSetRequest xmlns:xdsb="urn:ihe:iti:xds-b:2007"><xdsb:DocumentRequest>` +
-  `<xdsb:RepositoryUniqueId>${REPOSITORY}</xdsb:RepositoryUniqueId><xdsb:DocumentUniqueId>${uid}</xdsb:DocumentUniqueId>` +
-  `</xdsb:DocumentRequest></xdsb:RetrieveDocumentSetRequest>`;
+/** ITI-43 for the scenario's document (`${docUid}`), as an MTOM request. */
+const retrieveStep = {
+  path: '/xds/repository',
+  action: 'urn:ihe:iti:2007:RetrieveDocumentSet',
+  mtom: true,
+  body:
+    `<xdsb:RetrieveDocumentSetRequest xmlns:xdsb="urn:ihe:iti:xds-b:2007"><xdsb:DocumentRequest>` +
+    `<xdsb:RepositoryUniqueId>${REPOSITORY}</xdsb:RepositoryUniqueId><xdsb:DocumentUniqueId>\${docUid}</xdsb:DocumentUniqueId>` +
+    `</xdsb:DocumentRequest></xdsb:RetrieveDocumentSetRequest>`,
+};
 
 interface Topology {
   readonly name: string;
@@ -183,12 +189,7 @@ describe.each(topologies)('$name', (topology) => {
             },
             {
               name: 'ITI-43',
-              soap: {
-                path: '/xds/repository',
-                action: 'urn:ihe:iti:2007:RetrieveDocumentSet',
-                mtom: true,
-                body: retrieve('${docUid}'),
-              },
+              soap: retrieveStep,
               expect: {
                 status: 200,
                 registryStatus: 'Success',
@@ -212,12 +213,7 @@ describe.each(topologies)('$name', (topology) => {
             },
             {
               name: 'ITI-43 after ITI-86',
-              soap: {
-                path: '/xds/repository',
-                action: 'urn:ihe:iti:2007:RetrieveDocumentSet',
-                mtom: true,
-                body: retrieve('${docUid}'),
-              },
+              soap: retrieveStep,
               expect: {
                 status: 200,
                 registryStatus: 'Failure',
