@@ -88,9 +88,8 @@ export function hl7Error(code: Hl7ErrorCode, text?: string, location?: Hl7Locati
   return { code, severity: 'E', ...(text === undefined ? {} : { text }), ...(loc ? { location: loc } : {}) };
 }
 
-/** MSA-1 for a set of issues: AA without errors, else the first error's AR/AE. */
+/** MSA-1 for a set of issues: AA without errors, AR when any error rejects the message, else AE. */
 export function ackCodeFor(issues: readonly Hl7Issue[]): 'AA' | 'AE' | 'AR' {
-  const first = issues.find((i) => i.severity === 'E');
-  if (!first) return 'AA';
+  if (!issues.some((i) => i.severity === 'E')) return 'AA';
   return issues.some((i) => i.severity === 'E' && HL7_ERROR_CODES[i.code].ack === 'AR') ? 'AR' : 'AE';
 }
