@@ -369,3 +369,17 @@ describe('buildIti46Notification (PRPA_IN201302UV02)', () => {
     expect(r.value.custodianId).toEqual(CUSTODIAN);
   });
 });
+
+describe('builders write a SOAP Body child', () => {
+  it('no XML declaration; embedded in an envelope the message parses from the Body', () => {
+    const q = pdqQuery();
+    const xml = buildIti47Response(q, { kind: 'not-found' }, { ...MSG, custodianId: CUSTODIAN });
+    expect(xml.startsWith('<PRPA_IN201306UV02 ')).toBe(true);
+    const env = parseXml(
+      `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>${xml}</s:Body></s:Envelope>`,
+    );
+    const body = env.getElementsByTagNameNS('http://www.w3.org/2003/05/soap-envelope', 'Body')[0] as Element;
+    const r = parseIti47Response(body.firstChild as Element);
+    expect(r.ok).toBe(true);
+  });
+});

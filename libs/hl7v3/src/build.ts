@@ -2,7 +2,8 @@
  * Responses and notifications the PIX Manager / PDQ Supplier sends: MCCI_IN000002UV01
  * acknowledgements (ITI-44, ITI-47 cancel), PRPA_IN201310UV02 (ITI-45), PRPA_IN201306UV02
  * (ITI-47) and the ITI-46 PRPA_IN201302UV02 update notification. Pure: ids and times come
- * from the caller.
+ * from the caller. Each builder returns the message element alone (no XML declaration), ready
+ * to be the SOAP Body's child (@mesh/soap SoapReply.body) or a standalone UTF-8 document.
  */
 import type { Issue } from '@mesh/core';
 import { ackTypeFor } from './codes.js';
@@ -36,7 +37,6 @@ import type { MessageOptions, ResponseAddressing, Xml } from './write.js';
 
 export type { MessageOptions, ResponseAddressing } from './write.js';
 
-export const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>';
 export const CODE_SYSTEM = '2.16.840.1.113883.1.6';
 
 /**
@@ -58,14 +58,11 @@ export function buildAck(
     },
 ): string {
   const issues = opts.issues ?? [];
-  return (
-    XML_DECL +
-    el(
-      'MCCI_IN000002UV01',
-      ROOT_ATTRS,
-      responseWrapper('MCCI_IN000002UV01', opts.request, opts),
-      acknowledgement(opts.typeCode ?? ackTypeFor(issues), opts.request?.messageId, issues),
-    )
+  return el(
+    'MCCI_IN000002UV01',
+    ROOT_ATTRS,
+    responseWrapper('MCCI_IN000002UV01', opts.request, opts),
+    acknowledgement(opts.typeCode ?? ackTypeFor(issues), opts.request?.messageId, issues),
   );
 }
 
@@ -223,22 +220,19 @@ export function buildIti45Response(
     if (ackCode === 'AA') ackCode = 'AE';
     responseCode = 'AE';
   }
-  return (
-    XML_DECL +
+  return el(
+    'PRPA_IN201310UV02',
+    ROOT_ATTRS,
+    responseWrapper('PRPA_IN201310UV02', query.header, opts),
+    acknowledgement(ackCode, query.header.messageId, issues),
     el(
-      'PRPA_IN201310UV02',
-      ROOT_ATTRS,
-      responseWrapper('PRPA_IN201310UV02', query.header, opts),
-      acknowledgement(ackCode, query.header.messageId, issues),
-      el(
-        'controlActProcess',
-        { classCode: 'CACT', moodCode: 'EVN' },
-        el('code', { code: 'PRPA_TE201310UV02', codeSystem: CODE_SYSTEM }),
-        subject,
-        queryAck(query.queryId, responseCode),
-        pixQueryByParameter(query),
-      ),
-    )
+      'controlActProcess',
+      { classCode: 'CACT', moodCode: 'EVN' },
+      el('code', { code: 'PRPA_TE201310UV02', codeSystem: CODE_SYSTEM }),
+      subject,
+      queryAck(query.queryId, responseCode),
+      pixQueryByParameter(query),
+    ),
   );
 }
 
@@ -370,22 +364,19 @@ export function buildIti47Response(
     if (ackCode === 'AA') ackCode = 'AE';
     qa = queryAck(query.queryId, 'AE', { total: 0, current: 0, remaining: 0 });
   } else qa = queryAck(query.queryId, 'NF', { total: 0, current: 0, remaining: 0 });
-  return (
-    XML_DECL +
+  return el(
+    'PRPA_IN201306UV02',
+    ROOT_ATTRS,
+    responseWrapper('PRPA_IN201306UV02', request, opts),
+    acknowledgement(ackCode, request.messageId, issues),
     el(
-      'PRPA_IN201306UV02',
-      ROOT_ATTRS,
-      responseWrapper('PRPA_IN201306UV02', request, opts),
-      acknowledgement(ackCode, request.messageId, issues),
-      el(
-        'controlActProcess',
-        { classCode: 'CACT', moodCode: 'EVN' },
-        el('code', { code: 'PRPA_TE201306UV02', codeSystem: CODE_SYSTEM }),
-        subjects,
-        qa,
-        pdqQueryByParameter(query),
-      ),
-    )
+      'controlActProcess',
+      { classCode: 'CACT', moodCode: 'EVN' },
+      el('code', { code: 'PRPA_TE201306UV02', codeSystem: CODE_SYSTEM }),
+      subjects,
+      qa,
+      pdqQueryByParameter(query),
+    ),
   );
 }
 
@@ -406,24 +397,21 @@ export function buildQueryRejection(
   const errors = failure.issues.filter((i) => i.severity === 'Error');
   const typeCode = ackTypeFor(failure.issues) === 'AR' ? 'AR' : 'AE';
   const responseCode = errors.some((e) => e.code.startsWith('SYN')) ? 'QE' : 'AE';
-  return (
-    XML_DECL +
+  return el(
+    interaction,
+    ROOT_ATTRS,
+    responseWrapper(interaction, failure.header, opts),
+    acknowledgement(typeCode, failure.header?.messageId, failure.issues),
     el(
-      interaction,
-      ROOT_ATTRS,
-      responseWrapper(interaction, failure.header, opts),
-      acknowledgement(typeCode, failure.header?.messageId, failure.issues),
-      el(
-        'controlActProcess',
-        { classCode: 'CACT', moodCode: 'EVN' },
-        el('code', { code: trigger, codeSystem: CODE_SYSTEM }),
-        queryAck(
-          failure.queryId,
-          responseCode,
-          transaction === 'ITI-47' ? { total: 0, current: 0, remaining: 0 } : undefined,
-        ),
+      'controlActProcess',
+      { classCode: 'CACT', moodCode: 'EVN' },
+      el('code', { code: trigger, codeSystem: CODE_SYSTEM }),
+      queryAck(
+        failure.queryId,
+        responseCode,
+        transaction === 'ITI-47' ? { total: 0, current: 0, remaining: 0 } : undefined,
       ),
-    )
+    ),
   );
 }
 
@@ -457,18 +445,15 @@ export function buildIti46Notification(
     person(update.demographics ?? { names: [], addresses: [], telecoms: [] }, []),
     update.providerOrganizationId,
   );
-  return (
-    XML_DECL +
+  return el(
+    'PRPA_IN201302UV02',
+    ROOT_ATTRS,
+    wrapper('PRPA_IN201302UV02', opts, 'AL', opts.receiver, opts.sender),
     el(
-      'PRPA_IN201302UV02',
-      ROOT_ATTRS,
-      wrapper('PRPA_IN201302UV02', opts, 'AL', opts.receiver, opts.sender),
-      el(
-        'controlActProcess',
-        { classCode: 'CACT', moodCode: 'EVN' },
-        el('code', { code: 'PRPA_TE201302UV02', codeSystem: CODE_SYSTEM }),
-        registrationEvent(patient, opts.custodianId),
-      ),
-    )
+      'controlActProcess',
+      { classCode: 'CACT', moodCode: 'EVN' },
+      el('code', { code: 'PRPA_TE201302UV02', codeSystem: CODE_SYSTEM }),
+      registrationEvent(patient, opts.custodianId),
+    ),
   );
 }

@@ -4,7 +4,7 @@
  * them to drive the PIX Manager and PDQ Supplier over SOAP; each parses back with the
  * matching parser.
  */
-import { CODE_SYSTEM, XML_DECL, patientRole, pdqQueryByParameter, pixQueryByParameter } from './build.js';
+import { CODE_SYSTEM, patientRole, pdqQueryByParameter, pixQueryByParameter } from './build.js';
 import type { PdqQuery, PixQuery } from './build.js';
 import { ITI44_INTERACTIONS } from './iti44.js';
 import type { Device, FeedKind, II, PatientFeedV3 } from './model.js';
@@ -69,47 +69,41 @@ export function buildIti44Feed(
           ),
         )
       : undefined;
-  return (
-    XML_DECL +
-    el(
-      interaction,
-      ROOT_ATTRS,
-      wrapper(interaction, opts, 'AL', opts.receiver, opts.sender),
-      controlAct(
-        trigger,
-        undefined,
+  return el(
+    interaction,
+    ROOT_ATTRS,
+    wrapper(interaction, opts, 'AL', opts.receiver, opts.sender),
+    controlAct(
+      trigger,
+      undefined,
+      el(
+        'subject',
+        { typeCode: 'SUBJ', contextConductionInd: 'false' },
         el(
-          'subject',
-          { typeCode: 'SUBJ', contextConductionInd: 'false' },
+          'registrationEvent',
+          { classCode: 'REG', moodCode: 'EVN' },
+          el('id', { nullFlavor: 'NA' }),
+          el('statusCode', { code: 'active' }),
           el(
-            'registrationEvent',
-            { classCode: 'REG', moodCode: 'EVN' },
-            el('id', { nullFlavor: 'NA' }),
-            el('statusCode', { code: 'active' }),
-            el(
-              'subject1',
-              { typeCode: 'SBJ' },
-              patientRole(p.ids, person(p.demographics, p.otherIds), p.providerOrganizationId),
-            ),
-            feed.custodianId && custodian(feed.custodianId),
-            replacement,
+            'subject1',
+            { typeCode: 'SBJ' },
+            patientRole(p.ids, person(p.demographics, p.otherIds), p.providerOrganizationId),
           ),
+          feed.custodianId && custodian(feed.custodianId),
+          replacement,
         ),
       ),
-    )
+    ),
   );
 }
 
 /** ITI-45 PIXV3 Query, PRPA_IN201309UV02 (ITI TF-2 3.45.4.1.2). */
 export function buildIti45Query(query: PixQuery, opts: MessageOptions & RequestAddressing): string {
-  return (
-    XML_DECL +
-    el(
-      'PRPA_IN201309UV02',
-      ROOT_ATTRS,
-      wrapper('PRPA_IN201309UV02', opts, 'AL', opts.receiver, opts.sender),
-      controlAct('PRPA_TE201309UV02', query.authorDeviceId, pixQueryByParameter(query)),
-    )
+  return el(
+    'PRPA_IN201309UV02',
+    ROOT_ATTRS,
+    wrapper('PRPA_IN201309UV02', opts, 'AL', opts.receiver, opts.sender),
+    controlAct('PRPA_TE201309UV02', query.authorDeviceId, pixQueryByParameter(query)),
   );
 }
 
@@ -118,14 +112,11 @@ export function buildIti45Query(query: PixQuery, opts: MessageOptions & RequestA
  * mood is EVN as the NE2008 schema fixes it (the TF's RQO is CP-ITI-455).
  */
 export function buildIti47Query(query: PdqQuery, opts: MessageOptions & RequestAddressing): string {
-  return (
-    XML_DECL +
-    el(
-      'PRPA_IN201305UV02',
-      ROOT_ATTRS,
-      wrapper('PRPA_IN201305UV02', opts, 'AL', opts.receiver, opts.sender),
-      controlAct('PRPA_TE201305UV02', query.authorDeviceId, pdqQueryByParameter(query)),
-    )
+  return el(
+    'PRPA_IN201305UV02',
+    ROOT_ATTRS,
+    wrapper('PRPA_IN201305UV02', opts, 'AL', opts.receiver, opts.sender),
+    controlAct('PRPA_TE201305UV02', query.authorDeviceId, pdqQueryByParameter(query)),
   );
 }
 
@@ -146,29 +137,26 @@ export function buildIti47Continuation(
   opts: MessageOptions & RequestAddressing,
 ): string {
   const root = c.cancel ? 'QUQI_IN000003UV01_Cancel' : 'QUQI_IN000003UV01';
-  return (
-    XML_DECL +
-    el(
-      root,
-      ROOT_ATTRS,
-      wrapper('QUQI_IN000003UV01', opts, 'AL', opts.receiver, opts.sender),
-      acknowledgement('AA', c.targetMessageId, []),
-      controlAct(
-        'PRPA_TE000003UV01',
-        undefined,
-        el(
-          'queryContinuation',
-          {},
-          ii('queryId', c.queryId),
-          c.startResultNumber !== undefined
-            ? el('startResultNumber', { value: c.startResultNumber })
-            : undefined,
-          c.continuationQuantity !== undefined
-            ? el('continuationQuantity', { value: c.continuationQuantity })
-            : undefined,
-          el('statusCode', { code: c.cancel ? 'aborted' : 'waitContinuedQueryResponse' }),
-        ),
+  return el(
+    root,
+    ROOT_ATTRS,
+    wrapper('QUQI_IN000003UV01', opts, 'AL', opts.receiver, opts.sender),
+    acknowledgement('AA', c.targetMessageId, []),
+    controlAct(
+      'PRPA_TE000003UV01',
+      undefined,
+      el(
+        'queryContinuation',
+        {},
+        ii('queryId', c.queryId),
+        c.startResultNumber !== undefined
+          ? el('startResultNumber', { value: c.startResultNumber })
+          : undefined,
+        c.continuationQuantity !== undefined
+          ? el('continuationQuantity', { value: c.continuationQuantity })
+          : undefined,
+        el('statusCode', { code: c.cancel ? 'aborted' : 'waitContinuedQueryResponse' }),
       ),
-    )
+    ),
   );
 }
