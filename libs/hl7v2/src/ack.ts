@@ -1,6 +1,6 @@
 /**
- * Acknowledgements and query responses (HL7 v2.5 2.9.2 original mode; ITI TF-2 3.8.4.1.3,
- * 3.9.4.2.2, 3.21.4.2.2): MSH swapped from the request, MSA-1 AA/AE/AR with MSA-2 = the
+ * Acknowledgements and query responses (HL7 v2.5 2.9.2 original mode; ITI TF-2 3.8.4,
+ * 3.9.4.2, 3.21.4.2): MSH swapped from the request, MSA-1 AA/AE/AR with MSA-2 = the
  * request's MSH-10, one ERR per issue. ERR is written as v2.5 wants it (ERR-2 location,
  * ERR-3 code, ERR-4 severity) or, for v2.3.1 replies (ITI-8), in ERR-1 (ELD).
  */
@@ -132,7 +132,7 @@ export function buildAck(
 }
 
 /**
- * A query response (RSP^K23 / RSP^K22, ITI TF-2 3.9.4.2.2, 3.21.4.2.2): MSH, MSA, ERR*, QAK
+ * A query response (RSP^K23 / RSP^K22, ITI TF-2 3.9.4.2, 3.21.4.2): MSH, MSA, ERR*, QAK
  * (QAK-1 = QPD-2 query tag, QAK-2 OK / NF / AE / AR), QPD echoed, then the result segments.
  */
 export function buildQueryResponse(

@@ -22,7 +22,7 @@ const T = 'HL7 v2.5 table 0357';
 /** The closed set of table 0357 codes the mesh sends. */
 export const HL7_ERROR_CODES: Readonly<Record<Hl7ErrorCode, Hl7ErrorCodeSpec>> = Object.freeze({
   '100': { code: '100', text: 'Segment sequence error', ack: 'AR', tf: T },
-  '101': { code: '101', text: 'Required field missing', ack: 'AE', tf: `${T}; ITI TF-2 3.8.4.1.3` },
+  '101': { code: '101', text: 'Required field missing', ack: 'AE', tf: `${T}; ITI TF-2 3.8.4` },
   '102': { code: '102', text: 'Data type error', ack: 'AE', tf: T },
   '103': { code: '103', text: 'Table value not found', ack: 'AE', tf: T },
   '200': { code: '200', text: 'Unsupported message type', ack: 'AR', tf: T },
@@ -33,7 +33,7 @@ export const HL7_ERROR_CODES: Readonly<Record<Hl7ErrorCode, Hl7ErrorCodeSpec>> =
     code: '204',
     text: 'Unknown key identifier',
     ack: 'AE',
-    tf: `${T}; ITI TF-2 3.9.4.2.2.6, 3.21.4.2.2.8`,
+    tf: `${T}; ITI TF-2 3.9.4.2.2.6, 3.21.4.2`,
   },
   '205': { code: '205', text: 'Duplicate key identifier', ack: 'AE', tf: T },
   '206': { code: '206', text: 'Application record locked', ack: 'AE', tf: T },

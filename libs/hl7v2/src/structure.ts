@@ -1,8 +1,7 @@
 /**
  * Message structure checks of the IHE HL7v2 transactions (ITI TF-2 3.8.4, 3.9.4, 3.10.4,
  * 3.21.4): accepted MSH-9 message type / trigger / structure, the HL7 version each
- * transaction is defined in (ITI-8 and ITI-10 in HL7 v2.3.1 and v2.5 respectively... see
- * {@link PROFILES}), and the required segments in order. Segments a profile does not name
+ * transaction is defined in (see {@link PROFILES}), and the required segments in order. Segments a profile does not name
  * (Z-segments, NK1, OBX...) are tolerated.
  */
 import { hl7Error } from './errors.js';
@@ -40,8 +39,8 @@ const opt = (name: string): SegmentRule => ({ name, required: false });
 const ADT_A01 = [req('MSH'), req('EVN'), req('PID'), opt('PD1'), req('PV1')];
 
 /**
- * ITI-8 Patient Identity Feed is HL7 v2.3.1 (ITI TF-2 3.8.4.1.2: A01, A04, A05, A08, A40);
- * ITI-9 PIX Query and ITI-21 PDQ are HL7 v2.5 (ITI TF-2 3.9.4.1.2, 3.21.4.1.2; v2.5.1 is
+ * ITI-8 Patient Identity Feed is HL7 v2.3.1 (ITI TF-2 3.8.4: A01, A04, A05, A08, A40);
+ * ITI-9 PIX Query and ITI-21 PDQ are HL7 v2.5 (ITI TF-2 3.9.4, 3.21.4; v2.5.1 is
  * accepted as a compatible revision); ITI-10 PIX Update Notification is HL7 v2.5 ADT^A31.
  */
 export const PROFILES: Readonly<Record<MessageProfile['transaction'], MessageProfile>> = Object.freeze({

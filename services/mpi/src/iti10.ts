@@ -3,7 +3,7 @@
  * HL7 v2.5). After a feed or a vigilance decision changes the cross-references of an
  * enterprise identity, each configured subscriber receives an A31 whose PID-3 lists every
  * identifier of the identity (the national one first), PID-5 the empty name of type S
- * (3.10.4.1.2.3). Sends are sequential per subscriber and retried with back-off; a
+ * (ITI TF-2 3.10.4.1). Sends are sequential per subscriber and retried with back-off; a
  * subscriber that stays down delays only its own queue (bounded).
  */
 import { message, msh, segment } from '@mesh/hl7v2';

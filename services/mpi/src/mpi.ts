@@ -758,7 +758,7 @@ export function createMpi(o: MpiOptions): Mpi {
         if (survivorRow) {
           survivorEnterprise = await survivor(tx, asNum(survivorRow.enterprise_id));
         } else {
-          // Surviving id not known yet: it takes over the prior identity (ITI TF-2 3.8.4.1.3 A40 "change of identifier").
+          // Surviving id not known yet: it takes over the prior identity (ITI TF-2 3.8.4, Merge Patient: the survivor keeps the merged record).
           const s = await survivor(tx, priorEnterprise);
           survivorEnterprise = s;
           const sid = await insertSource(tx, surviving, s.id, cmd.demographics);
@@ -1087,7 +1087,7 @@ export function createMpi(o: MpiOptions): Mpi {
         if (!x || !x.demographics) continue;
         const all = [x.national, ...x.sources];
         const identifiers = domains ? all.filter((i) => domains.includes(i.assigningAuthority)) : all;
-        // ITI TF-2 3.21.4.1.3: with QPD-8, patients without an id in those domains are not returned.
+        // ITI TF-2 3.21.4.1 (QPD-8 What Domains Returned): with QPD-8, patients without an id in those domains are not returned.
         if (identifiers.length === 0) continue;
         patients.push({ enterpriseId: x.national, identifiers, demographics: x.demographics });
       }

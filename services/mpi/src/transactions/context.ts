@@ -23,7 +23,7 @@ export function namespaceLookup(domain: AffinityDomain): (oid: string) => string
 
 /**
  * An {@link MpiError} as an HL7 ERR: UnknownDomain and UnknownPatient are 204 "Unknown key
- * identifier" (ITI TF-2 3.9.4.2.2.6, 3.21.4.2.2.8), MissingField 101, InvalidValue 102.
+ * identifier" (ITI TF-2 3.9.4.2.2.6; ITI-21 Return Patient Demographics, 3.21.4.2), MissingField 101, InvalidValue 102.
  * `where` maps the error's target to the field it came from.
  */
 export function issueOf(

@@ -1,6 +1,6 @@
 /**
- * HL7v2 PID segment <-> MPI demographics and identifiers (ITI TF-2 3.8.4.1.2.3 PID fields of
- * the feed, 3.21.4.2.2.? the PID of a PDQ response). HL7 "" (explicit null) identifiers are
+ * HL7v2 PID segment <-> MPI demographics and identifiers (ITI TF-2 3.8.4.1, the PID of
+ * the feed; 3.21.4.2, the PID of a PDQ response). HL7 "" (explicit null) identifiers are
  * dropped: they ask to delete a value the MPI never held.
  */
 import { cxValue, readCx, readXad, readXpn, segment, xadValue, xpnValue } from '@mesh/hl7v2';
@@ -106,7 +106,7 @@ export function cxOf(
   });
 }
 
-/** PID of a PDQ response (ITI TF-2 3.21.4.2.2.?): identifiers, names, birth date, sex, addresses, phones. */
+/** PID of a PDQ response (ITI TF-2 3.21.4.2 Return Patient Demographics): identifiers, names, birth date, sex, addresses, phones. */
 export function pidSegment(
   setId: number,
   ids: readonly PatientIdentifier[],
