@@ -47,6 +47,8 @@ describe.skipIf(DATABASE_URL === undefined || NATS_URL === undefined)(
     let dataDir: string;
     let mesh: SpawnedMesh;
     let base: number;
+    let mllpPort = 0;
+    let syslogUdpPort = 0;
 
     beforeAll(async () => {
       dataDir = await mkdtemp(join(tmpdir(), 'mesh-distributed-'));
@@ -54,12 +56,15 @@ describe.skipIf(DATABASE_URL === undefined || NATS_URL === undefined)(
       mesh = spawnMesh({
         DATABASE_URL: DATABASE_URL ?? '',
         NATS_URL: NATS_URL ?? '',
+        // Its own subjects, streams and durable consumers: other meshes on this NATS server (other
+        // test files, benchmarks) must not take its events.
+        NATS_SUBJECT_PREFIX: `dist${process.pid}.`,
         DATA_DIR: dataDir,
         HOST: '127.0.0.1',
         PORT: String(base),
-        MLLP_PORT: String(await freePort()),
+        MLLP_PORT: String((mllpPort = await freePort())),
         SYSLOG_TLS_PORT: String(await freePort()),
-        SYSLOG_UDP_PORT: String(await freePort()),
+        SYSLOG_UDP_PORT: String((syslogUdpPort = await freePort())),
       });
       await Promise.all(
         MESH_SERVICES.map((_, i) => waitReady(`http://127.0.0.1:${base + i + 1}/readyz`, mesh, 180_000)),
@@ -95,10 +100,16 @@ describe.skipIf(DATABASE_URL === undefined || NATS_URL === undefined)(
       const routes: Record<string, string> = {};
       MESH_SERVICES.forEach((spec, i) => {
         for (const ep of spec.soap) routes[ep.path] = `http://127.0.0.1:${base + i + 1}`;
+        if (spec.api) routes[spec.api] = `http://127.0.0.1:${base + i + 1}`;
       });
       const report = await runScenarios({
         files: expandScenarioPaths([SCENARIOS]),
-        target: { baseUrl: `http://127.0.0.1:${base + 1}`, routes },
+        target: {
+          baseUrl: `http://127.0.0.1:${base + 1}`,
+          routes,
+          mllp: { host: '127.0.0.1', port: mllpPort },
+          syslogUdp: { host: '127.0.0.1', port: syslogUdpPort },
+        },
       });
       expect(report.failed, formatReport(report)).toBe(0);
       expect(
