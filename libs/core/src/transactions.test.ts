@@ -47,7 +47,7 @@ describe('transaction catalogue', () => {
     for (const t of soap)
       for (const pair of t.soapActions ?? [])
         if (pair.request.startsWith('urn:hl7-org:v3:'))
-          expect(pair.message, pair.request).toMatch(/^[A-Z]{4}_IN\d{6}UV\d{2}$/);
+          expect(pair.message, pair.request).toMatch(/^[A-Z]{4}_IN\d{6}UV\d{2}(_Cancel)?$/);
   });
 
   it('has the TF-2 actions for the XDS, XCA, RMD and SVS transactions', () => {
@@ -80,8 +80,11 @@ describe('transaction catalogue', () => {
     expect(pairs('ITI-47')).toEqual([
       'PRPA_IN201305UV02>PRPA_IN201306UV02',
       'QUQI_IN000003UV01>PRPA_IN201306UV02',
-      'QUQI_IN000003UV01>MCCI_IN000002UV01',
+      'QUQI_IN000003UV01_Cancel>MCCI_IN000002UV01',
     ]);
+    expect(TRANSACTIONS['ITI-47'].soapActions?.[1]?.request).toBe(
+      'urn:hl7-org:v3:QUQI_IN000003UV01_Continue',
+    );
     expect(TRANSACTIONS['ITI-47'].soapActions?.[2]?.request).toBe('urn:hl7-org:v3:QUQI_IN000003UV01_Cancel');
   });
 

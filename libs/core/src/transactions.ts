@@ -247,9 +247,11 @@ export const TRANSACTIONS: Readonly<Record<TransactionId, TransactionSpec>> = Ob
     transport: 'soap',
     soapActions: [
       v3('PRPA_IN201305UV02', 'PRPA_IN201306UV02'),
-      v3('QUQI_IN000003UV01', 'PRPA_IN201306UV02'),
-      // Query cancel (ITI TF-2 3.47.4.3): its own action, but the message is still QUQI_IN000003UV01.
-      v3('QUQI_IN000003UV01_Cancel', 'MCCI_IN000002UV01', 'QUQI_IN000003UV01'),
+      // Query continuation and cancel (ITI TF-2 3.47.4.3, 3.47.4.4; the IHE ITI-47 WSDL): their
+      // own actions; the continuation's message is QUQI_IN000003UV01, the cancel's root element
+      // QUQI_IN000003UV01_Cancel.
+      v3('QUQI_IN000003UV01_Continue', 'PRPA_IN201306UV02', 'QUQI_IN000003UV01'),
+      v3('QUQI_IN000003UV01_Cancel', 'MCCI_IN000002UV01'),
     ],
     mtom: 'none',
     tf: 'ITI TF-2 3.47',
