@@ -102,31 +102,34 @@ export function nameTokens(s: string): string[] {
  */
 export const phoneticKey: (s: string) => string = memo(phoneticKeyOf);
 
+/** Transliteration rules of {@link phoneticKey}, applied in order. */
+const PHONETIC_RULES: readonly (readonly [RegExp, string])[] = [
+  [/AE/g, 'E'],
+  [/OE/g, 'E'],
+  [/UE/g, 'U'],
+  [/PH/g, 'F'],
+  [/SCH/g, 'S'],
+  [/CH/g, 'S'],
+  [/SH/g, 'S'],
+  [/QU/g, 'K'],
+  [/CK/g, 'K'],
+  [/C(?=[EIY])/g, 'S'],
+  [/C/g, 'K'],
+  [/Q/g, 'K'],
+  [/GN/g, 'N'],
+  [/TH/g, 'T'],
+  [/DT/g, 'T'],
+  [/Z/g, 'S'],
+  [/X/g, 'KS'],
+  [/W/g, 'V'],
+  [/Y/g, 'I'],
+  [/(?<=.)H/g, ''],
+  [/(.)\1+/g, '$1'],
+];
+
 function phoneticKeyOf(s: string): string {
-  let k = nameKey(s);
+  const k = PHONETIC_RULES.reduce((acc, [re, to]) => acc.replace(re, to), nameKey(s));
   if (k === '') return '';
-  k = k
-    .replace(/AE/g, 'E')
-    .replace(/OE/g, 'E')
-    .replace(/UE/g, 'U')
-    .replace(/PH/g, 'F')
-    .replace(/SCH/g, 'S')
-    .replace(/CH/g, 'S')
-    .replace(/SH/g, 'S')
-    .replace(/QU/g, 'K')
-    .replace(/CK/g, 'K')
-    .replace(/C(?=[EIY])/g, 'S')
-    .replace(/C/g, 'K')
-    .replace(/Q/g, 'K')
-    .replace(/GN/g, 'N')
-    .replace(/TH/g, 'T')
-    .replace(/DT/g, 'T')
-    .replace(/Z/g, 'S')
-    .replace(/X/g, 'KS')
-    .replace(/W/g, 'V')
-    .replace(/Y/g, 'I')
-    .replace(/(?<=.)H/g, '')
-    .replace(/(.)\1+/g, '$1');
   const first = k[0] as string;
   const rest = k
     .slice(1)
