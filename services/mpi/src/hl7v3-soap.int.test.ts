@@ -10,7 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { DEFAULT_AFFINITY_DOMAIN_URL } from '@mesh/affinity-domain';
+import { buildAck, parseIti44 } from '@mesh/hl7v3';
+import { soapEndpoint } from '@mesh/soap';
 import { createLogger } from '@mesh/observability';
 import { loadRuntimeConfig, startMeshProcess } from '@mesh/runtime';
 import type { MeshProcess } from '@mesh/runtime';
@@ -34,6 +38,9 @@ const body = (xml: string): string => xml.replace(/^<\?xml[^>]*\?>\s*/, '');
 describe(`MPI HL7 V3 over SOAP (${distributed ? 'PostgreSQL + NATS' : 'PGlite + in-process bus'})`, () => {
   let dir: string;
   let mesh: MeshProcess;
+  /** A PIX Consumer subscribed to ITI-46: what it received (patient ids of each notification). */
+  let consumer: FastifyInstance;
+  const notified: string[][] = [];
   // Ids unique per run: the database may outlive the test.
   const run = randomUUID().slice(0, 8).toUpperCase();
 
@@ -92,11 +99,38 @@ describe(`MPI HL7 V3 over SOAP (${distributed ? 'PostgreSQL + NATS' : 'PGlite + 
     for (const oid of SAMPLE_AUTHORITIES)
       domain.assigningAuthorities.push({ oid, name: `IPF sample authority ${oid}`, kind: 'hospital' });
     await writeFile(join(dir, 'domain.json'), JSON.stringify(domain));
+    consumer = Fastify();
+    await consumer.register(soapEndpoint, {
+      path: '/pixv3-consumer',
+      spoolDir: dir,
+      operations: [
+        {
+          transaction: 'ITI-46',
+          action: 'urn:hl7-org:v3:PRPA_IN201302UV02',
+          responseAction: 'urn:hl7-org:v3:MCCI_IN000002UV01',
+          handler: (req) => {
+            // The notification has the shape of an ITI-44 revise (PRPA_IN201302UV02).
+            const n = parseIti44(req.body);
+            if (n.ok) notified.push(n.value.patient.ids.map((i) => `${i.extension ?? ''}@${i.root}`));
+            return Promise.resolve({
+              body: buildAck({
+                messageId: { root: randomUUID() },
+                creationTime: new Date(),
+                ...(n.ok ? { request: n.value.header } : {}),
+                issues: n.ok ? [] : n.issues,
+              }),
+            });
+          },
+        },
+      ],
+    });
+    const consumerUrl = await consumer.listen({ port: 0, host: '127.0.0.1' });
     const env = {
       DATA_DIR: dir,
       PORT: '0',
       MLLP_PORT: '0',
       AFFINITY_DOMAIN_FILE: join(dir, 'domain.json'),
+      MPI_ITI46_SUBSCRIBERS: `${consumerUrl}/pixv3-consumer=1.2.840.114350.1.13.99998.8734`,
       ...(distributed
         ? { DATABASE_URL: process.env.DATABASE_URL, NATS_URL: process.env.NATS_URL, MESH_SERVICE: 'mpi' }
         : {}),
@@ -111,6 +145,7 @@ describe(`MPI HL7 V3 over SOAP (${distributed ? 'PostgreSQL + NATS' : 'PGlite + 
 
   afterAll(async () => {
     await mesh?.close();
+    await consumer?.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -128,6 +163,19 @@ describe(`MPI HL7 V3 over SOAP (${distributed ? 'PostgreSQL + NATS' : 'PGlite + 
     expect(ackCode(r)).toBe('AA');
     expect(queryResponseCode(r)).toBe('OK');
     expect(patientIds(r)).toEqual([`PIX10515W4-${run}-A@1.2.3.4.5.1000`]);
+  });
+
+  it('ITI-46: the subscribed PIX Consumer is notified of the new cross-references', async () => {
+    const mine = (): string[] | undefined =>
+      notified.find((ids) => ids.includes(`PIX10515W3-${run}-A@1.3.6.1.4.1.21367.2005.1.1`));
+    for (let i = 0; i < 100 && !mine(); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(mine()).toEqual(
+      expect.arrayContaining([
+        `PIX10515W3-${run}-A@1.3.6.1.4.1.21367.2005.1.1`,
+        `PIX10515W4-${run}-A@1.2.3.4.5.1000`,
+        expect.stringMatching(/@1\.3\.6\.1\.4\.1\.99999\.1\.1$/), // the national identifier
+      ]),
+    );
   });
 
   it('ITI-45 for an unknown patient answers AE / AE with code 204 at the patient identifier', async () => {

@@ -49,13 +49,18 @@ import { hl7Date, toHl7Date } from './transactions/pid.js';
 export interface Hl7v3Config {
   /** registrationEvent/custodian/assignedEntity/id of query responses (an OID): the organisation running the MPI. */
   readonly custodianId: string;
+  /** Our device id (an OID) when we send (ITI-46); responses answer as the device the request addressed. */
+  readonly deviceId: string;
   /** Largest ITI-47 page when the consumer gives no initialQuantity. */
   readonly defaultPageSize: number;
   /** How long an ITI-47 query stays open for continuations. */
   readonly continuationTtlMs: number;
 }
 
-/** `MPI_V3_CUSTODIAN_ID` (default: the affinity domain's patient-id authority), `MPI_V3_PAGE_SIZE` (default 100). */
+/**
+ * `MPI_V3_CUSTODIAN_ID` (default: the affinity domain's patient-id authority), `MPI_V3_DEVICE_ID`
+ * (default: the custodian id), `MPI_V3_PAGE_SIZE` (default 100).
+ */
 export function loadHl7v3Config(
   env: Readonly<Record<string, string | undefined>>,
   defaults: { custodianId: string },
@@ -66,7 +71,10 @@ export function loadHl7v3Config(
   const page = Number(env['MPI_V3_PAGE_SIZE'] ?? 100);
   if (!Number.isInteger(page) || page < 1 || page > 1000)
     throw new Error(`MPI_V3_PAGE_SIZE must be an integer from 1 to 1000`);
-  return Object.freeze({ custodianId, defaultPageSize: page, continuationTtlMs: 10 * 60_000 });
+  const deviceId = env['MPI_V3_DEVICE_ID'] ?? custodianId;
+  if (!/^[0-2](\.(0|[1-9]\d*))+$/.test(deviceId))
+    throw new Error(`MPI_V3_DEVICE_ID must be an OID, is '${deviceId}'`);
+  return Object.freeze({ custodianId, deviceId, defaultPageSize: page, continuationTtlMs: 10 * 60_000 });
 }
 
 export interface Hl7v3Deps {

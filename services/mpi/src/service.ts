@@ -2,7 +2,8 @@
  * The MPI as a mesh service: PIX Manager and PDQ Supplier on the MLLP port (ITI-8, ITI-9,
  * ITI-21; ITI-10 to configured subscribers), `mpi.resolve` on the bus, identity events after
  * commit, and the identity-vigilance API under /api/mpi. The HL7 V3 transactions (ITI-44,
- * ITI-45, ITI-47 at /pix and /pdq, hl7v3-soap.ts) call the same core ({@link Mpi}).
+ * ITI-45, ITI-47 at /pix and /pdq, hl7v3-soap.ts; ITI-46 to SOAP subscribers, iti46.ts) call
+ * the same core ({@link Mpi}).
  */
 import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -16,6 +17,7 @@ import { loadMpiConfig } from './config.js';
 import { createHl7Handler } from './hl7-listener.js';
 import { hl7v3SoapOperations, loadHl7v3Config } from './hl7v3-soap.js';
 import { createIti10Notifier } from './iti10.js';
+import { createIti46Notifier, parseIti46Subscribers } from './iti46.js';
 import { MPI_MIGRATIONS } from './migrations.js';
 import { createMpi } from './mpi.js';
 import type { Mpi } from './mpi.js';
@@ -48,6 +50,20 @@ export async function createMpiInstance(ctx: ServiceContext): Promise<MpiInstanc
           nextControlId,
         })
       : undefined;
+  // ITI-46: the same changes as HL7 V3 notifications to the consumers that subscribed over SOAP.
+  const v3Config = loadHl7v3Config(ctx.env, { custodianId: domain.patientIdAuthority.oid });
+  const v3Subscribers = parseIti46Subscribers(ctx.env['MPI_ITI46_SUBSCRIBERS']);
+  const notifierV3 =
+    v3Subscribers.length > 0
+      ? createIti46Notifier({
+          subscribers: v3Subscribers,
+          mpi: () => ref.mpi as Mpi,
+          deviceId: v3Config.deviceId,
+          custodianId: v3Config.custodianId,
+          clock: ctx.clock,
+          logger: ctx.logger,
+        })
+      : undefined;
   const mpi = createMpi({
     db: ctx.db,
     bus: ctx.bus,
@@ -56,7 +72,14 @@ export async function createMpiInstance(ctx: ServiceContext): Promise<MpiInstanc
     clock: ctx.clock,
     logger: ctx.logger,
     pdqMaxResults: config.pdqMaxResults,
-    ...(notifier ? { onCrossReferenceChange: (ids: readonly number[]) => notifier.notify(ids) } : {}),
+    ...(notifier || notifierV3
+      ? {
+          onCrossReferenceChange: (ids: readonly number[]) => {
+            notifier?.notify(ids);
+            notifierV3?.notify(ids);
+          },
+        }
+      : {}),
   });
   ref.mpi = mpi;
   // Events committed before a crash or a bus outage go out now.
@@ -86,7 +109,7 @@ export async function createMpiInstance(ctx: ServiceContext): Promise<MpiInstanc
 
   const soapOperations = hl7v3SoapOperations({
     mpi,
-    config: loadHl7v3Config(ctx.env, { custodianId: domain.patientIdAuthority.oid }),
+    config: v3Config,
     audit: ctx.audit,
     logger: ctx.logger,
     clock: ctx.clock,
@@ -118,6 +141,7 @@ export async function createMpiInstance(ctx: ServiceContext): Promise<MpiInstanc
       await server?.close({ timeoutMs: 5_000 });
       await Promise.all(subscriptions.map((s) => s.close({ timeoutMs: 5_000 })));
       await notifier?.close();
+      await notifierV3?.close();
       await mpi.close();
     },
   };
