@@ -11,3 +11,5 @@ export { loadRuntimeConfig } from './config.js';
 export type { ListenerKind, RuntimeConfig } from './config.js';
 export { startMeshProcess } from './process.js';
 export type { MeshProcess, ServedEntry, StartOptions } from './process.js';
+export { createOutbox } from './outbox.js';
+export type { Outbox, StagedEvent } from './outbox.js';

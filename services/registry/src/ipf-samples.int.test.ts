@@ -112,7 +112,14 @@ describe(`registry with the IPF samples (${distributed ? 'PostgreSQL + NATS' : '
       PORT: '0',
       AFFINITY_DOMAIN_FILE: join(dir, 'domain.json'),
       ...(distributed
-        ? { DATABASE_URL: process.env.DATABASE_URL, NATS_URL: process.env.NATS_URL, MESH_SERVICE: 'registry' }
+        ? {
+            DATABASE_URL: process.env.DATABASE_URL,
+            NATS_URL: process.env.NATS_URL,
+            MESH_SERVICE: 'registry',
+            // Its own streams: other meshes and benchmarks on this NATS server neither take its
+            // events nor bury them under their own.
+            NATS_SUBJECT_PREFIX: `registry${process.pid}x${Date.now()}.`,
+          }
         : {}),
     };
     mesh = await startMeshProcess({

@@ -49,7 +49,14 @@ describe(`registry service (${distributed ? 'PostgreSQL + NATS' : 'PGlite + in-p
       DATA_DIR: dataDir,
       PORT: '0',
       ...(distributed
-        ? { DATABASE_URL: process.env.DATABASE_URL, NATS_URL: process.env.NATS_URL, MESH_SERVICE: 'registry' }
+        ? {
+            DATABASE_URL: process.env.DATABASE_URL,
+            NATS_URL: process.env.NATS_URL,
+            MESH_SERVICE: 'registry',
+            // Its own streams: other meshes and benchmarks on this NATS server neither take its
+            // events nor bury them under their own.
+            NATS_SUBJECT_PREFIX: `registry${process.pid}x${Date.now()}.`,
+          }
         : {}),
     };
     mesh = await startMeshProcess({

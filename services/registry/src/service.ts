@@ -11,8 +11,9 @@ import type { Outcome, OutcomeStatus, RequestContext, TransactionId } from '@mes
 import { auditSource, buildTransactionAudit } from '@mesh/audit';
 import type { TransactionAuditInput } from '@mesh/audit';
 import { parseAffinityDomain, publicView } from '@mesh/affinity-domain';
-import type { EventOf, RegisteredDocument, Subscription } from '@mesh/bus';
-import type { ServiceContext, ServiceInstance, ServiceModule } from '@mesh/runtime';
+import type { RegisteredDocument, Subscription } from '@mesh/bus';
+import { createOutbox } from '@mesh/runtime';
+import type { ServiceContext, ServiceInstance, ServiceModule, StagedEvent } from '@mesh/runtime';
 import type { SoapOperation } from '@mesh/soap';
 import { readSubmitObjectsRequest } from '@mesh/xds';
 import type { DocumentEntry, Submission } from '@mesh/xds';
@@ -81,35 +82,35 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
     }
   };
 
-  // Change events for the mesh (indicators, notifications), published once the change is
-  // committed. A publish that fails is logged: the registry's tables stay the system of record.
-  const publish = async <S extends 'xds.document-registered' | 'xds.document-removed'>(
-    subject: S,
-    build: (base: { eventId: string; occurredAt: string }) => EventOf<S>,
-  ): Promise<void> => {
-    const eventId = randomUUID();
-    try {
-      await ctx.bus.publish(subject, build({ eventId, occurredAt: ctx.clock().toISOString() }), {
-        msgId: eventId,
-      });
-    } catch (err) {
-      ctx.logger.error({ err, subject, eventId }, 'change event not published');
-    }
-  };
+  // Change events for the mesh (indicators, notifications): staged in the change's own
+  // transaction, published after its commit, re-published by the outbox sweep if that fails.
+  const outbox = createOutbox({ db: ctx.db, bus: ctx.bus, logger: ctx.logger, clock: ctx.clock });
+  outbox.start();
+  const base = (): { eventId: string; occurredAt: string } => ({
+    eventId: randomUUID(),
+    occurredAt: ctx.clock().toISOString(),
+  });
 
   const register = async (request: Element, rctx: RequestContext): Promise<Outcome<Submission>> => {
-    const outcome = await guarded('ITI-42', () => registerDocumentSet(request, rctx, deps));
-    const stored = outcome.value;
-    if (stored && outcome.status === 'Success') {
-      await publish('xds.document-registered', (base) => ({
-        ...base,
-        patientId: stored.submissionSet.patientId?.raw ?? '',
-        submissionSetUniqueId: stored.submissionSet.uniqueId ?? '',
-        submissionSetEntryUUID: stored.submissionSet.entryUUID,
-        sourceId: stored.submissionSet.sourceId ?? '',
-        documents: stored.documentEntries.map(registeredDocument),
-      }));
-    }
+    const staged: StagedEvent[] = [];
+    const outcome = await guarded('ITI-42', () =>
+      registerDocumentSet(request, rctx, {
+        ...deps,
+        onStored: async (tx, stored) => {
+          staged.push(
+            await outbox.stage(tx, 'xds.document-registered', {
+              ...base(),
+              patientId: stored.submissionSet.patientId?.raw ?? '',
+              submissionSetUniqueId: stored.submissionSet.uniqueId ?? '',
+              submissionSetEntryUUID: stored.submissionSet.entryUUID,
+              sourceId: stored.submissionSet.sourceId ?? '',
+              documents: stored.documentEntries.map(registeredDocument),
+            }),
+          );
+        },
+      }),
+    );
+    if (outcome.status === 'Success') void outbox.publish(staged);
     return outcome;
   };
 
@@ -223,22 +224,30 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
       handler: async (req, rctx) => {
         let removed: DeleteResult['removed'] = [];
         let requested: readonly string[] = [];
+        const staged: StagedEvent[] = [];
         const outcome = await guarded('ITI-62', async () => {
-          const r = await deleteDocumentSet(req.body, rctx, deps);
+          const r = await deleteDocumentSet(req.body, rctx, {
+            ...deps,
+            onRemoved: async (tx, gone) => {
+              for (const patientId of new Set(gone.map((x) => x.patientId)))
+                staged.push(
+                  await outbox.stage(tx, 'xds.document-removed', {
+                    ...base(),
+                    patientId,
+                    transaction: 'ITI-62',
+                    documents: gone
+                      .filter((x) => x.patientId === patientId)
+                      .map((x) => ({ entryUUID: x.entryUUID, uniqueId: x.uniqueId })),
+                  }),
+                );
+            },
+          });
           removed = r.removed;
           requested = r.requested;
           return r.outcome;
         });
+        if (outcome.status === 'Success') void outbox.publish(staged);
         const patients = [...new Set(removed.map((x) => x.patientId))];
-        for (const patientId of patients)
-          await publish('xds.document-removed', (base) => ({
-            ...base,
-            patientId,
-            transaction: 'ITI-62',
-            documents: removed
-              .filter((x) => x.patientId === patientId)
-              .map((x) => ({ entryUUID: x.entryUUID, uniqueId: x.uniqueId })),
-          }));
         await audit(rctx, req.replyTo, outcome.status, {
           ...(patients[0] === undefined ? {} : { patientId: patients[0] }),
           removedObjectIds: requested,
@@ -281,6 +290,7 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
     },
     close: async () => {
       await Promise.all(subscriptions.map((s) => s.close({ timeoutMs: 5_000 })));
+      await outbox.close();
     },
   };
 }

@@ -22,6 +22,8 @@ export interface RegisterDocumentSetDeps {
   readonly clock: () => Date;
   /** Source of the UUIDs that replace symbolic ids (`urn:uuid:` form); random by default. */
   readonly newId?: () => string;
+  /** Runs inside the submission's transaction once it is stored (the service stages its change event there). */
+  readonly onStored?: (tx: Queryable, stored: Submission) => Promise<void>;
 }
 
 /** Associations that deprecate their target (ITI TF-3 4.2.2.2.1 RPLC, 4.2.2.2.4 XFRM_RPLC). */
@@ -73,6 +75,7 @@ export async function registerDocumentSet(
           );
       await recheckTargets(tx, mustBeApproved, replaced, touched, submission);
       if (touched.length > 0) await d.store.touchFolders(tx, touched, dtm(now));
+      await d.onStored?.(tx, submission);
     });
   } catch (e) {
     if (e instanceof MeshError) return failure([...issues, ...e.outcome.issues]);

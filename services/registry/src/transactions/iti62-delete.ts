@@ -14,6 +14,8 @@ import { uuidOf, uuidsOf } from '../sql.js';
 /** The ports of {@link deleteDocumentSet}. */
 export interface DeleteDocumentSetDeps {
   readonly db: Db;
+  /** Runs inside the deletion's transaction once the objects are removed (the service stages its change event there). */
+  readonly onRemoved?: (tx: Queryable, removed: readonly RemovedDocument[]) => Promise<void>;
 }
 
 /** What ITI-62 did: the Outcome, and on Success the DocumentEntries removed (for the event). */
@@ -112,7 +114,9 @@ export async function deleteDocumentSet(
           ),
         );
     if (problems.length > 0) return [];
-    return removeObjects(tx, objects);
+    const gone = await removeObjects(tx, objects);
+    await d.onRemoved?.(tx, gone);
+    return gone;
   });
   if (problems.length > 0) {
     problems = dedupe(problems);

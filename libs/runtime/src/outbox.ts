@@ -1,0 +1,104 @@
+/**
+ * Transactional outbox for a service's bus events: an event is written in the same database
+ * transaction as the change it reports, published right after the commit, and deleted once
+ * JetStream has stored it. Rows left behind (bus down, process killed between commit and
+ * publish) are re-published by a periodic sweep; the event id is the JetStream msgId, so a
+ * re-publish inside the stream's duplicate window is stored once, and consumers de-duplicate
+ * on eventId beyond it.
+ *
+ * The table lives in the service's own schema; its migration must create it as:
+ *
+ *   CREATE TABLE outbox (id bigserial PRIMARY KEY, subject text NOT NULL,
+ *     event_id uuid NOT NULL UNIQUE, payload jsonb NOT NULL, created_at timestamptz NOT NULL);
+ */
+import type { Bus, EventOf, EventSubject } from '@mesh/bus';
+import type { Db, Queryable } from '@mesh/db';
+import type { Clock, ServiceLogger } from './service.js';
+
+/** An event staged in a transaction, to publish once that transaction has committed. */
+export interface StagedEvent {
+  readonly subject: EventSubject;
+  readonly eventId: string;
+  readonly payload: unknown;
+}
+
+export interface Outbox {
+  /** Writes the event in `tx` (the change's transaction); returns what to pass to {@link Outbox.publish} after commit. */
+  stage<S extends EventSubject>(tx: Queryable, subject: S, payload: EventOf<S>): Promise<StagedEvent>;
+  /** Publishes committed events in order and deletes their rows; failures are left to the sweep. */
+  publish(events: readonly StagedEvent[]): Promise<void>;
+  /** Publishes rows older than `minAgeMs` (all with 0): at start-up and by the periodic sweep. */
+  flush(minAgeMs?: number): Promise<void>;
+  /** Starts the periodic sweep (rows older than 10 s, every `intervalMs`). */
+  start(intervalMs?: number): void;
+  close(): Promise<void>;
+}
+
+export function createOutbox(o: { db: Db; bus: Bus; logger: ServiceLogger; clock: Clock }): Outbox {
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> | undefined;
+
+  async function flushOnce(minAgeMs: number): Promise<void> {
+    for (;;) {
+      const r = await o.db.query<{ id: string; subject: EventSubject; event_id: string; payload: unknown }>(
+        'SELECT id, subject, event_id, payload FROM outbox WHERE created_at <= $1 ORDER BY id LIMIT 100',
+        [new Date(o.clock().getTime() - minAgeMs)],
+      );
+      if (r.rows.length === 0) return;
+      for (const row of r.rows) {
+        await o.bus.publish(row.subject, row.payload as never, { msgId: row.event_id });
+        await o.db.query('DELETE FROM outbox WHERE id = $1', [row.id]);
+      }
+    }
+  }
+
+  const outbox: Outbox = {
+    async stage(tx, subject, payload) {
+      const eventId = (payload as { eventId: string }).eventId;
+      await tx.query(
+        'INSERT INTO outbox (subject, event_id, payload, created_at) VALUES ($1, $2, $3::jsonb, $4)',
+        [subject, eventId, JSON.stringify(payload), o.clock()],
+      );
+      return { subject, eventId, payload };
+    },
+
+    async publish(events) {
+      const done: string[] = [];
+      try {
+        for (const e of events) {
+          await o.bus.publish(e.subject, e.payload as never, { msgId: e.eventId });
+          done.push(e.eventId);
+        }
+      } catch (err) {
+        o.logger.warn({ err }, 'events not yet published; the outbox sweep retries');
+      }
+      if (done.length > 0)
+        await o.db
+          .query('DELETE FROM outbox WHERE event_id = ANY($1::uuid[])', [done])
+          .catch((err: unknown) =>
+            o.logger.warn({ err }, 'published outbox rows not deleted; the sweep re-publishes them'),
+          );
+    },
+
+    flush(minAgeMs = 0) {
+      flushing ??= flushOnce(minAgeMs)
+        .catch((err: unknown) => o.logger.warn({ err }, 'outbox sweep failed; retried at the next one'))
+        .finally(() => {
+          flushing = undefined;
+        });
+      return flushing;
+    },
+
+    start(intervalMs = 5_000) {
+      void outbox.flush();
+      timer = setInterval(() => void outbox.flush(10_000), intervalMs);
+      timer.unref();
+    },
+
+    async close() {
+      if (timer) clearInterval(timer);
+      await flushing;
+    },
+  };
+  return outbox;
+}
