@@ -70,6 +70,8 @@ describe(`mesh process (${distributed ? 'distributed: PostgreSQL + NATS' : 'embe
             DATABASE_URL: process.env.DATABASE_URL,
             NATS_URL: process.env.NATS_URL,
             MESH_SERVICE: 'terminology',
+            // Own streams: the shared AUDIT stream may hold a backlog from other runs.
+            NATS_SUBJECT_PREFIX: `runtime${process.pid}x${Date.now()}.`,
           }
         : {}),
     };

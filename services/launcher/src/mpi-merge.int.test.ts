@@ -33,7 +33,14 @@ describe(`mpi + registry in one mesh process (${distributed ? 'PostgreSQL + NATS
       DATA_DIR: dataDir,
       PORT: '0',
       MLLP_PORT: '0',
-      ...(distributed ? { DATABASE_URL: process.env.DATABASE_URL, NATS_URL: process.env.NATS_URL } : {}),
+      ...(distributed
+        ? {
+            DATABASE_URL: process.env.DATABASE_URL,
+            NATS_URL: process.env.NATS_URL,
+            // Own streams and durable consumers: the merge event must reach this registry.
+            NATS_SUBJECT_PREFIX: `merge${process.pid}x${Date.now()}.`,
+          }
+        : {}),
     };
     const config = loadRuntimeConfig(env);
     mesh = await startMeshProcess({

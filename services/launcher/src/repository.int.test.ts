@@ -65,6 +65,8 @@ const DISTRIBUTED: Topology = {
       DATA_DIR: dataDir,
       DATABASE_URL: process.env.DATABASE_URL ?? '',
       NATS_URL: process.env.NATS_URL ?? '',
+      // Own streams and durable consumers: other meshes on this NATS server must not take its events.
+      NATS_SUBJECT_PREFIX: `repo${process.pid}x${Date.now()}.`,
     };
     // The registry as the launcher runs it (its own process), the repository in this one.
     const port = await freePort();

@@ -132,7 +132,12 @@ describe(`MPI HL7 V3 over SOAP (${distributed ? 'PostgreSQL + NATS' : 'PGlite + 
       AFFINITY_DOMAIN_FILE: join(dir, 'domain.json'),
       MPI_ITI46_SUBSCRIBERS: `${consumerUrl}/pixv3-consumer=1.2.840.114350.1.13.99998.8734`,
       ...(distributed
-        ? { DATABASE_URL: process.env.DATABASE_URL, NATS_URL: process.env.NATS_URL, MESH_SERVICE: 'mpi' }
+        ? {
+            DATABASE_URL: process.env.DATABASE_URL,
+            NATS_URL: process.env.NATS_URL,
+            MESH_SERVICE: 'mpi',
+            NATS_SUBJECT_PREFIX: `mpiv3${process.pid}x${Date.now()}.`,
+          }
         : {}),
     };
     mesh = await startMeshProcess({

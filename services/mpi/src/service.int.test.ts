@@ -114,7 +114,13 @@ describe(`mpi service over MLLP (${distributed ? 'PostgreSQL + NATS' : 'PGlite +
       MPI_ITI10_SUBSCRIBERS: `127.0.0.1:${sub.port}`,
       MPI_MLLP_MAX_FRAME_BYTES: '65536',
       ...(distributed
-        ? { DATABASE_URL: process.env.DATABASE_URL, NATS_URL: process.env.NATS_URL, MESH_SERVICE: 'mpi' }
+        ? {
+            DATABASE_URL: process.env.DATABASE_URL,
+            NATS_URL: process.env.NATS_URL,
+            MESH_SERVICE: 'mpi',
+            // Own streams: other meshes and benchmarks on this NATS server must not share its events.
+            NATS_SUBJECT_PREFIX: `mpi${process.pid}x${Date.now()}.`,
+          }
         : {}),
     };
     mesh = await startMeshProcess({
