@@ -228,7 +228,23 @@ export async function searchAudit(db: Db, q: AuditQuery): Promise<SearchPage> {
       `(${o}.event_time < ${t} OR (${o}.event_time = ${t} AND (${o}.chain, ${o}.seq) > (${p(q.cursor.chain)}, ${p(q.cursor.seq)})))`,
     );
   }
-  const sql = `SELECT e.chain, e.seq, e.event_time, e.xml FROM ${from}
+  const keyOnly =
+    driver !== undefined &&
+    others.length === 0 &&
+    q.eventCode === undefined &&
+    q.outcome === undefined &&
+    q.sourceId === undefined &&
+    q.action === undefined;
+  // When every condition is on the key table, take the page from its index first (a merge of
+  // the partitions' index scans, stopped at the limit) and only then fetch those events:
+  // joining first would read every matching event of a busy user before sorting.
+  const sql = keyOnly
+    ? `SELECT e.chain, e.seq, e.event_time, e.xml FROM (
+         SELECT k.chain, k.seq, k.received_at, k.event_time FROM event_key k WHERE ${where.join(' AND ')}
+          ORDER BY k.event_time DESC, k.chain, k.seq LIMIT ${p(q.count + 1)}) k
+       JOIN event e ON e.chain = k.chain AND e.seq = k.seq AND e.received_at = k.received_at
+      ORDER BY k.event_time DESC, k.chain, k.seq`
+    : `SELECT e.chain, e.seq, e.event_time, e.xml FROM ${from}
     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY ${o}.event_time DESC, ${o}.chain, ${o}.seq LIMIT ${p(q.count + 1)}`;
   const r = await db.query<{ chain: number; seq: string; event_time: Date; xml: string }>(sql, params);
