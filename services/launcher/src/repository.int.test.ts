@@ -20,6 +20,7 @@ import type { Target } from '@mesh/test-harness';
 import { registryService } from '@mesh/registry';
 import { repositoryService } from '@mesh/repository';
 import { expandScenarioPaths, formatReport, runScenarios } from '@mesh/test-harness';
+import { publishPatientCreated } from '@mesh/test-support';
 import { freePort, spawnMesh, waitReady } from './spawn-mesh.js';
 
 const SCENARIOS = fileURLToPath(new URL('../../../test-harness/scenarios/', import.meta.url));
@@ -111,20 +112,7 @@ describe.each(topologies)('$name', (topology) => {
     dataDir = await mkdtemp(join(tmpdir(), 'mesh-xds-'));
     started = await topology.start(dataDir);
     target = started.target;
-    // On a NATS server shared with other test runs the registries' durable consumer is shared
-    // too, and one event reaches one of them: publish a few (the registry's upsert is idempotent).
-    for (let i = 0; i < (topology === DISTRIBUTED ? 5 : 1); i++)
-      await started.bus.publish(
-        'mpi.patient-created',
-        {
-          eventId: randomUUID(),
-          occurredAt: new Date().toISOString(),
-          enterpriseId: { id: patientId, assigningAuthority: NATIONAL },
-          identifiers: [],
-          transaction: 'ITI-8',
-        },
-        { msgId: randomUUID() },
-      );
+    await publishPatientCreated(started.bus, patientId, NATIONAL);
   }, 180_000);
 
   afterAll(async () => {

@@ -22,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { migrate, openDb } from '@mesh/db';
 import { createLogger } from '@mesh/observability';
 import { loadRuntimeConfig, startMeshProcess } from '@mesh/runtime';
+import { publishPatientCreated } from '@mesh/test-support';
 import { writeSubmitObjectsRequest } from '@mesh/xds';
 import { NS } from '@mesh/xml';
 import { REGISTRY_MIGRATIONS, registryService } from '../src/index.js';
@@ -52,20 +53,8 @@ async function serve(): Promise<void> {
     env,
     logger: createLogger({ service: 'registry-bench', level: 'warn' }),
   });
-  for (let i = 0; i < PATIENTS; i++) {
-    const [id] = patient(i).split('^');
-    await mesh.bus.publish(
-      'mpi.patient-created',
-      {
-        eventId: randomUUID(),
-        occurredAt: new Date().toISOString(),
-        enterpriseId: { id: id ?? '', assigningAuthority: NATIONAL },
-        identifiers: [],
-        transaction: 'ITI-8',
-      },
-      { msgId: randomUUID() },
-    );
-  }
+  for (let i = 0; i < PATIENTS; i++)
+    await publishPatientCreated(mesh.bus, patient(i).split('^')[0] ?? '', NATIONAL);
   process.send?.({ url: mesh.url });
   process.on('message', () =>
     process.send?.({ rss: Math.round(process.resourceUsage().maxRSS / 1024), cpu: process.cpuUsage() }),

@@ -11,16 +11,15 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_AFFINITY_DOMAIN_URL } from '@mesh/affinity-domain';
-import { createLogger } from '@mesh/observability';
-import { loadRuntimeConfig, startMeshProcess } from '@mesh/runtime';
 import type { MeshProcess } from '@mesh/runtime';
+import { DISTRIBUTED, publishPatientCreated, startTestMesh } from '@mesh/test-support';
+import type { TestMesh } from '@mesh/test-support';
 import { readSubmitObjectsRequest, writeSubmitObjectsRequest } from '@mesh/xds';
 import type { Code, Submission } from '@mesh/xds';
 import { NS, parseXml, select } from '@mesh/xml';
 import { registryService } from './service.js';
 
 const IPF = new URL('../../../../shared/conformance/02-xds-metadata/ipf/', import.meta.url);
-const distributed = process.env.DATABASE_URL !== undefined && process.env.NATS_URL !== undefined;
 const SAMPLES = [
   'SubmitObjectsRequest_ebrs30.xml',
   'SubmitObjectsRequest_ebrs30_2.xml',
@@ -74,8 +73,9 @@ async function sampleDomain(submissions: readonly Submission[]): Promise<unknown
   return d;
 }
 
-describe(`registry with the IPF samples (${distributed ? 'PostgreSQL + NATS' : 'PGlite + in-process bus'})`, () => {
+describe(`registry with the IPF samples (${DISTRIBUTED ? 'PostgreSQL + NATS' : 'PGlite + in-process bus'})`, () => {
   let dir: string;
+  let test: TestMesh;
   let mesh: MeshProcess;
   let patients: string[] = [];
 
@@ -107,45 +107,20 @@ describe(`registry with the IPF samples (${distributed ? 'PostgreSQL + NATS' : '
     );
     patients = [...new Set(submissions.map((s) => s.submissionSet.patientId?.raw ?? ''))];
     await writeFile(join(dir, 'domain.json'), JSON.stringify(await sampleDomain(submissions)));
-    const env = {
-      DATA_DIR: dir,
-      PORT: '0',
-      AFFINITY_DOMAIN_FILE: join(dir, 'domain.json'),
-      ...(distributed
-        ? {
-            DATABASE_URL: process.env.DATABASE_URL,
-            NATS_URL: process.env.NATS_URL,
-            MESH_SERVICE: 'registry',
-            // Its own streams: other meshes and benchmarks on this NATS server neither take its
-            // events nor bury them under their own.
-            NATS_SUBJECT_PREFIX: `registry${process.pid}x${Date.now()}.`,
-          }
-        : {}),
-    };
-    mesh = await startMeshProcess({
-      config: loadRuntimeConfig(env),
+    test = await startTestMesh({
       modules: { registry: registryService },
-      env,
-      logger: createLogger({ service: 'test', level: 'silent' }),
+      service: 'registry',
+      env: { AFFINITY_DOMAIN_FILE: join(dir, 'domain.json') },
     });
+    mesh = test.mesh;
     for (const cx of patients) {
       const [id, , , hd] = cx.split('^');
-      await mesh.bus.publish(
-        'mpi.patient-created',
-        {
-          eventId: randomUUID(),
-          occurredAt: new Date().toISOString(),
-          enterpriseId: { id: id ?? '', assigningAuthority: hd?.split('&')[1] ?? '' },
-          identifiers: [],
-          transaction: 'ITI-8',
-        },
-        { msgId: randomUUID() },
-      );
+      await publishPatientCreated(mesh.bus, id ?? '', hd?.split('&')[1] ?? '');
     }
   }, 180_000);
 
   afterAll(async () => {
-    await mesh?.close();
+    await test?.close();
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -4,29 +4,25 @@
  * event on the bus, then ITI-42 over SOAP, ITI-18 over SOAP finding it, and ITI-42 from a
  * repository over the `registry.register` subject.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANONYMOUS } from '@mesh/core';
-import { createLogger } from '@mesh/observability';
-import { loadRuntimeConfig, startMeshProcess } from '@mesh/runtime';
 import type { MeshProcess } from '@mesh/runtime';
+import { DISTRIBUTED, publishPatientCreated, startTestMesh } from '@mesh/test-support';
+import type { TestMesh } from '@mesh/test-support';
 import { writeSubmitObjectsRequest } from '@mesh/xds';
 import { NS, parseXml, select } from '@mesh/xml';
 import { domainDocument, domainSubmission, oid } from './fixtures.js';
 import { registryService } from './service.js';
 
-const distributed = process.env.DATABASE_URL !== undefined && process.env.NATS_URL !== undefined;
 const NATIONAL = '1.3.6.1.4.1.99999.1.1';
 
 function envelope(action: string, body: string): string {
   return `<s:Envelope xmlns:s="${NS.soap12}" xmlns:a="${NS.wsa}"><s:Header><a:Action s:mustUnderstand="true">${action}</a:Action><a:MessageID>urn:uuid:${randomUUID()}</a:MessageID></s:Header><s:Body>${body}</s:Body></s:Envelope>`;
 }
 
-describe(`registry service (${distributed ? 'PostgreSQL + NATS' : 'PGlite + in-process bus'})`, () => {
-  let dataDir: string;
+describe(`registry service (${DISTRIBUTED ? 'PostgreSQL + NATS' : 'PGlite + in-process bus'})`, () => {
+  let test: TestMesh;
   let mesh: MeshProcess;
   const patientId = `svc-${oid()}`;
   const cx = `${patientId}^^^&${NATIONAL}&ISO`;
@@ -44,43 +40,13 @@ describe(`registry service (${distributed ? 'PostgreSQL + NATS' : 'PGlite + in-p
     (select('/soap12:Envelope/soap12:Body/*/@status', d)[0] as Attr | undefined)?.value ?? '';
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'mesh-registry-'));
-    const env = {
-      DATA_DIR: dataDir,
-      PORT: '0',
-      ...(distributed
-        ? {
-            DATABASE_URL: process.env.DATABASE_URL,
-            NATS_URL: process.env.NATS_URL,
-            MESH_SERVICE: 'registry',
-            // Its own streams: other meshes and benchmarks on this NATS server neither take its
-            // events nor bury them under their own.
-            NATS_SUBJECT_PREFIX: `registry${process.pid}x${Date.now()}.`,
-          }
-        : {}),
-    };
-    mesh = await startMeshProcess({
-      config: loadRuntimeConfig(env),
-      modules: { registry: registryService },
-      env,
-      logger: createLogger({ service: 'test', level: 'silent' }),
-    });
-    await mesh.bus.publish(
-      'mpi.patient-created',
-      {
-        eventId: randomUUID(),
-        occurredAt: new Date().toISOString(),
-        enterpriseId: { id: patientId, assigningAuthority: NATIONAL },
-        identifiers: [],
-        transaction: 'ITI-8',
-      },
-      { msgId: randomUUID() },
-    );
+    test = await startTestMesh({ modules: { registry: registryService }, service: 'registry' });
+    mesh = test.mesh;
+    await publishPatientCreated(mesh.bus, patientId, NATIONAL);
   }, 180_000);
 
   afterAll(async () => {
-    await mesh?.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await test?.close();
   });
 
   it('registers over SOAP once the MPI has made the patient known, and ITI-18 finds it', async () => {

@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { connectNats } from '@mesh/bus';
+import { publishPatientCreated } from '@mesh/test-support';
 import { soapCall } from '@mesh/soap';
 import { NS, child } from '@mesh/xml';
 import {
@@ -109,18 +110,7 @@ const patientId = `bench-${randomUUID().slice(0, 8)}`;
 const patient = `${patientId}^^^&${NATIONAL}&ISO`;
 // The registries' durable consumer may be shared with other processes on this NATS server and
 // one event reaches one of them: publish a few (the registry's upsert is idempotent).
-for (let i = 0; i < 5; i++)
-  await bus.publish(
-    'mpi.patient-created',
-    {
-      eventId: randomUUID(),
-      occurredAt: new Date().toISOString(),
-      enterpriseId: { id: patientId, assigningAuthority: NATIONAL },
-      identifiers: [],
-      transaction: 'ITI-8',
-    },
-    { msgId: randomUUID() },
-  );
+for (let i = 0; i < 5; i++) await publishPatientCreated(bus, patientId, NATIONAL);
 
 const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
 const spoolDir = join(dataDir, 'client-spool');
