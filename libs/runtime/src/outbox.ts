@@ -37,6 +37,21 @@ export interface Outbox {
 export function createOutbox(o: { db: Db; bus: Bus; logger: ServiceLogger; clock: Clock }): Outbox {
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
+  const published: string[] = [];
+  let deleting: Promise<void> | undefined;
+
+  async function deletePublished(): Promise<void> {
+    // Let concurrent publishers add their ids to this batch.
+    await new Promise((r) => setImmediate(r));
+    while (published.length > 0) {
+      const ids = published.splice(0, 1000);
+      await o.db
+        .query('DELETE FROM outbox WHERE event_id = ANY($1::uuid[])', [ids])
+        .catch((err: unknown) =>
+          o.logger.warn({ err }, 'published outbox rows not deleted; the sweep re-publishes them'),
+        );
+    }
+  }
 
   async function flushOnce(minAgeMs: number): Promise<void> {
     for (;;) {
@@ -63,21 +78,19 @@ export function createOutbox(o: { db: Db; bus: Bus; logger: ServiceLogger; clock
     },
 
     async publish(events) {
-      const done: string[] = [];
       try {
         for (const e of events) {
           await o.bus.publish(e.subject, e.payload as never, { msgId: e.eventId });
-          done.push(e.eventId);
+          published.push(e.eventId);
         }
       } catch (err) {
         o.logger.warn({ err }, 'events not yet published; the outbox sweep retries');
       }
-      if (done.length > 0)
-        await o.db
-          .query('DELETE FROM outbox WHERE event_id = ANY($1::uuid[])', [done])
-          .catch((err: unknown) =>
-            o.logger.warn({ err }, 'published outbox rows not deleted; the sweep re-publishes them'),
-          );
+      // Published rows are deleted in batches (one statement for many events under load).
+      deleting ??= deletePublished().finally(() => {
+        deleting = undefined;
+      });
+      await deleting;
     },
 
     flush(minAgeMs = 0) {
@@ -98,6 +111,7 @@ export function createOutbox(o: { db: Db; bus: Bus; logger: ServiceLogger; clock
     async close() {
       if (timer) clearInterval(timer);
       await flushing;
+      await deleting;
     },
   };
   return outbox;
