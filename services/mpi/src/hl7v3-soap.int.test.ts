@@ -14,6 +14,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_AFFINITY_DOMAIN_URL } from '@mesh/affinity-domain';
 import { buildAck, parseIti44 } from '@mesh/hl7v3';
+import { createMllpClient } from '@mesh/mllp';
 import { soapEndpoint } from '@mesh/soap';
 import { createLogger } from '@mesh/observability';
 import { loadRuntimeConfig, startMeshProcess } from '@mesh/runtime';
@@ -266,6 +267,44 @@ describe(`MPI HL7 V3 over SOAP (${distributed ? 'PostgreSQL + NATS' : 'PGlite + 
       control('QUQI_IN000003UV01', 'waitContinuedQueryResponse'),
     );
     expect(ackCode(after)).toBe('AE');
+  });
+
+  it('ITI-47 continues a query this process holds no state for, from the MPI database (another replica answered first)', async () => {
+    // The first page comes from ITI-21 over MLLP under the query tag the V3 continuation names
+    // (a root-only queryId): the MPI keeps the rest in its database, not in this handler.
+    const family = `PDQ${run}`;
+    const tag = `1.3.6.1.4.1.99999.77.${Number.parseInt(run, 16)}`;
+    const served = mesh.served.find((x) => x.service === 'mpi' && x.kind === 'mllp');
+    const client = createMllpClient({
+      host: '127.0.0.1',
+      port: Number(served?.where.split(':').pop()),
+      timeoutMs: 10_000,
+    });
+    try {
+      const rsp = (
+        await client.request(
+          Buffer.from(
+            [
+              `MSH|^~\\&|PDQC|CCHC|MESH_MPI|MESH|20261125120000||QBP^Q22^QBP_Q21|${randomUUID()}|P|2.5`,
+              `QPD|IHE PDQ Query|${tag}|@PID.5.1.1^${family}`,
+              'RCP|I|1^RD',
+            ].join('\r'),
+          ),
+        )
+      ).toString();
+      expect(rsp).toMatch(/QAK\|[^|]*\|OK\|/);
+    } finally {
+      await client.close();
+    }
+    const next = await soap(
+      '/pdq',
+      'urn:hl7-org:v3:QUQI_IN000003UV01_Continue',
+      `<QUQI_IN000003UV01 xmlns="${V3}" ITSVersion="XML_1.0"><id root="${randomUUID()}"/><creationTime value="20261125120000"/><interactionId root="2.16.840.1.113883.1.6" extension="QUQI_IN000003UV01"/><processingCode code="P"/><processingModeCode code="T"/><acceptAckCode code="AL"/><receiver typeCode="RCV"><device classCode="DEV" determinerCode="INSTANCE"><id root="1.2.840.114350.1.13.99999.4567"/></device></receiver><sender typeCode="SND"><device classCode="DEV" determinerCode="INSTANCE"><id root="1.2.840.114350.1.13.99998.8734"/></device></sender><acknowledgement><typeCode code="AA"/><targetMessage><id root="${randomUUID()}"/></targetMessage></acknowledgement><controlActProcess classCode="CACT" moodCode="EVN"><code code="PRPA_TE000003UV01" codeSystem="2.16.840.1.113883.1.6"/><queryContinuation><queryId root="${tag}"/><statusCode code="waitContinuedQueryResponse"/><continuationQuantity value="1"/></queryContinuation></controlActProcess></QUQI_IN000003UV01>`,
+    );
+    expect(ackCode(next), details(next)).toBe('AA');
+    expect(queryResponseCode(next)).toBe('OK');
+    expect(quantity(next, 'resultCurrentQuantity')).toBe(1);
+    expect(patientIds(next).length).toBeGreaterThan(0);
   });
 
   it('answers an unreadable ITI-44 with an AR/AE acknowledgement, not a crash', async () => {

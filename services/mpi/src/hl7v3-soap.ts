@@ -391,18 +391,27 @@ export function hl7v3SoapOperations(d: Hl7v3Deps): Record<'/pix' | '/pdq', SoapO
   /** Runs one page of an ITI-47 query and renders it. */
   const pdqPage = async (
     q: PdqQueryV3,
-    opts: { continuation?: string; limit: number; returned: number; inResponseTo?: MessageHeader },
+    opts: {
+      continuation?: string;
+      limit: number;
+      returned: number;
+      inResponseTo?: MessageHeader;
+      /** Continue the query the MPI keeps under q's query id (its database), not an in-process pointer. */
+      byTag?: boolean;
+    },
   ): Promise<{ body: string; failed: boolean; patientIds: string[] }> => {
     try {
-      const r = await d.mpi.pdqQuery(criteriaFromV3(q), {
-        targetDomains: q.parameters.otherIDsScopingOrganizations.map((root) => ({
-          id: '',
-          assigningAuthority: root,
-        })),
-        limit: opts.limit,
-        queryTag: queryKey(q.queryId),
-        ...(opts.continuation ? { continuation: opts.continuation } : {}),
-      });
+      const r = opts.byTag
+        ? await d.mpi.pdqContinue(queryKey(q.queryId), { limit: opts.limit })
+        : await d.mpi.pdqQuery(criteriaFromV3(q), {
+            targetDomains: q.parameters.otherIDsScopingOrganizations.map((root) => ({
+              id: '',
+              assigningAuthority: root,
+            })),
+            limit: opts.limit,
+            queryTag: queryKey(q.queryId),
+            ...(opts.continuation ? { continuation: opts.continuation } : {}),
+          });
       const key = queryKey(q.queryId);
       if (r.continuation && r.remaining > 0)
         open.set(key, {
@@ -508,23 +517,42 @@ export function hl7v3SoapOperations(d: Hl7v3Deps): Record<'/pix' | '/pdq', SoapO
         await d.mpi.cancelQuery(key);
         return { body: buildAck({ ...message(), request: c.header, issues: [] }) };
       }
-      if (!state?.continuation)
-        return {
-          body: buildAck({
-            ...message(),
-            request: c.header,
-            issues: [
-              error(
-                '204',
-                `No open query with id ${key} (finished, cancelled or expired)`,
-                '/QUQI_IN000003UV01/controlActProcess/queryContinuation/queryId',
-              ),
-            ],
-          }),
+      const limit = c.continuationQuantity ?? d.config.defaultPageSize;
+      const noOpenQuery = {
+        body: buildAck({
+          ...message(),
+          request: c.header,
+          issues: [
+            error(
+              '204',
+              `No open query with id ${key} (finished, cancelled or expired)`,
+              '/QUQI_IN000003UV01/controlActProcess/queryContinuation/queryId',
+            ),
+          ],
+        }),
+      };
+      if (!state?.continuation) {
+        // Another replica (or this process before a restart) answered the first page: the MPI
+        // keeps the rest in its database under the query id. The original parameters are not
+        // known here, so the response echoes the query id only and counts from this page.
+        const echo: PdqQueryV3 = {
+          transaction: 'ITI-47',
+          header: c.header,
+          queryId: c.queryId,
+          parameters: {
+            livingSubjectIds: [],
+            otherIDsScopingOrganizations: [],
+            names: [],
+            addresses: [],
+            telecoms: [],
+          },
         };
+        const page = await pdqPage(echo, { byTag: true, limit, returned: 0, inResponseTo: c.header });
+        return page.failed ? noOpenQuery : { body: page.body };
+      }
       const page = await pdqPage(state.query, {
         continuation: state.continuation,
-        limit: c.continuationQuantity ?? d.config.defaultPageSize,
+        limit,
         returned: state.returned,
         inResponseTo: c.header,
       });
