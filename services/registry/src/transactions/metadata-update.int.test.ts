@@ -336,6 +336,50 @@ describe('ITI-57 Update Document Set', () => {
   });
 });
 
+describe('ITI-57 Folder versions', () => {
+  it('a new Folder version: version 2 Approved with the documents of version 1, version 1 Deprecated', async () => {
+    const p = await newPatient('mu-folder-version');
+    const s = await registered(p, { folder: true });
+    const f1 = s.folders[0]!;
+    const d = s.documentEntries[0]!;
+    const { version: _v, availabilityStatus: _a, lastUpdateTime: _l, ...rest } = f1;
+    const f2: Folder = {
+      ...rest,
+      entryUUID: urn(),
+      logicalID: f1.entryUUID,
+      title: { value: 'Épisode (renamed)' },
+    };
+    const o = await update(updateSet(p, [{ object: f2, previousVersion: '1' }]));
+    expect(o, JSON.stringify(o.issues)).toMatchObject({ status: 'Success' });
+
+    // GetFolders by logicalID at $MetadataLevel 2: both versions, only the new one Approved.
+    const xml = await handleIti18(
+      element(
+        `<query:AdhocQueryRequest xmlns:query="${NS.query}" xmlns:rim="${NS.rim}"><query:ResponseOption returnType="LeafClass" returnComposedObjects="true"/><rim:AdhocQuery id="urn:uuid:5737b14c-8a1a-4539-b659-e03a34a5e1e4"><rim:Slot name="$XDSFolderLogicalID"><rim:ValueList><rim:Value>('${f1.entryUUID}')</rim:Value></rim:ValueList></rim:Slot><rim:Slot name="$MetadataLevel"><rim:ValueList><rim:Value>2</rim:Value></rim:ValueList></rim:Slot></rim:AdhocQuery></query:AdhocQueryRequest>`,
+      ),
+      { store, homeCommunityId: HOME, maxResults: 1000 },
+    );
+    const packages = (select('//rim:RegistryPackage', parseXml(xml)) as Element[]).map((e) => [
+      e.getAttribute('id'),
+      e.getAttribute('status')?.split(':').pop(),
+    ]);
+    expect(packages.sort()).toEqual(
+      [
+        [f1.entryUUID, 'Deprecated'],
+        [f2.entryUUID, 'Approved'],
+      ].sort(),
+    );
+    const contents = await query('urn:uuid:b909a503-523d-4517-8acf-8e5834dfc4c7', {
+      $XDSFolderEntryUUID: `'${f2.entryUUID}'`,
+    });
+    expect(contents.status).toMatch(/Success$/);
+    expect(contents.docs.map((x) => x.id)).toEqual([d.entryUUID]);
+
+    const stale = await update(updateSet(p, [{ object: { ...f2, entryUUID: urn() }, previousVersion: '1' }]));
+    expect(codes(stale)).toContain('XDSMetadataVersionError');
+  });
+});
+
 describe('ITI-62 Delete Document Set', () => {
   it('removes a SubmissionSet, its DocumentEntry and their Association; the uniqueId can be registered again', async () => {
     const p = await newPatient('del-all');
