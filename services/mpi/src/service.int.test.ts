@@ -37,18 +37,11 @@ let n = 0;
 const uid = (p: string): string => `${p}${run}${++n}`;
 // Family names unique to this run: on a shared PostgreSQL the mpi schema outlives a run, and
 // the same demographics fed again would (rightly) link to the earlier run's identities.
-// Birth dates shifted by a per-run number of days (equalities and one-day differences within a
-// run are kept): the matching scores names by similarity, so two runs' patients with the same
-// birth date and similar unique-suffixed names could link, as they should for real patients.
-const DAY_SHIFT = Number.parseInt(run, 16) % 20_000;
-const dob = (d: string): string => {
-  if (!/^\d{8}$/.test(d)) return d;
-  const t =
-    Date.UTC(Number(d.slice(0, 4)), Number(d.slice(4, 6)) - 1, Number(d.slice(6, 8))) -
-    DAY_SHIFT * 86_400_000;
-  return new Date(t).toISOString().slice(0, 10).replace(/-/g, '');
-};
-const fam = (f: string): string => `${f}${run.replace(/[0-9]/g, (d) => 'abcdefghij'[Number(d)] as string)}`;
+// The run's letters lead the family name: the matching scores name similarity (a shared prefix
+// scores high) and finds candidates by the phonetic key of the name's start, so another run's
+// patient on a shared database never resembles this run's.
+const fam = (f: string): string =>
+  `${run.replace(/[0-9]/g, (d) => 'ghijklmnop'[Number(d)] as string)}${f.toLowerCase()}`;
 
 function adt(
   trigger: string,
@@ -60,7 +53,7 @@ function adt(
   return [
     `MSH|^~\\&|HIS|CCHC|MESH_MPI|MESH|20261125120000||ADT^${trigger}^${structure}|${uid('m')}|P|${opts.version ?? '2.3.1'}||||||${opts.charset ?? ''}`,
     `EVN|${trigger}|20261125120000`,
-    `PID|1||${ids}||${pid.name}||${dob(pid.dob)}|${pid.sex}|||${pid.addr ?? '12 rue des Jardins^^Luxembourg^^L-1234^LU^H'}`,
+    `PID|1||${ids}||${pid.name}||${pid.dob}|${pid.sex}|||${pid.addr ?? '12 rue des Jardins^^Luxembourg^^L-1234^LU^H'}`,
     ...(opts.mrg ? [`MRG|${opts.mrg}`] : []),
     'PV1|1|O',
   ].join('\r');
