@@ -38,12 +38,15 @@ import type {
 import type { AuditSender } from '@mesh/secure-node';
 import type { ServiceLogger } from '@mesh/runtime';
 import type { SoapOperation } from '@mesh/soap';
-import { serialize } from '@mesh/xml';
+import { NS, serialize } from '@mesh/xml';
 import type { Demographics } from './matching.js';
 import { MpiError } from './model.js';
 import type { PdqCriteria, PdqPatient, SourceIdentifier } from './model.js';
 import type { Mpi } from './mpi.js';
 import { hl7Date, toHl7Date } from './transactions/pid.js';
+
+/** An ISO OID in dotted notation (device and custodian ids). */
+export const OID = /^[0-2](\.(0|[1-9]\d*))+$/;
 
 /** Configuration of the HL7 V3 side (read once by {@link loadHl7v3Config}). */
 export interface Hl7v3Config {
@@ -66,14 +69,12 @@ export function loadHl7v3Config(
   defaults: { custodianId: string },
 ): Hl7v3Config {
   const custodianId = env['MPI_V3_CUSTODIAN_ID'] ?? defaults.custodianId;
-  if (!/^[0-2](\.(0|[1-9]\d*))+$/.test(custodianId))
-    throw new Error(`MPI_V3_CUSTODIAN_ID must be an OID, is '${custodianId}'`);
+  if (!OID.test(custodianId)) throw new Error(`MPI_V3_CUSTODIAN_ID must be an OID, is '${custodianId}'`);
   const page = Number(env['MPI_V3_PAGE_SIZE'] ?? 100);
   if (!Number.isInteger(page) || page < 1 || page > 1000)
     throw new Error(`MPI_V3_PAGE_SIZE must be an integer from 1 to 1000`);
   const deviceId = env['MPI_V3_DEVICE_ID'] ?? custodianId;
-  if (!/^[0-2](\.(0|[1-9]\d*))+$/.test(deviceId))
-    throw new Error(`MPI_V3_DEVICE_ID must be an OID, is '${deviceId}'`);
+  if (!OID.test(deviceId)) throw new Error(`MPI_V3_DEVICE_ID must be an OID, is '${deviceId}'`);
   return Object.freeze({ custodianId, deviceId, defaultPageSize: page, continuationTtlMs: 10 * 60_000 });
 }
 
@@ -189,6 +190,12 @@ export function criteriaFromV3(q: PdqQueryV3): PdqCriteria {
     ...(id ? { identifier: sourceId(id) } : {}),
     ...(mother ? { mothersMaidenName: mother } : {}),
   };
+}
+
+/** The query object of an ITI-45/ITI-47 audit record: the QueryByParameter as sent, and the queryId. */
+function auditedQuery(message: Element, queryId: II): { query: string; queryId: string } {
+  const qbp = message.getElementsByTagNameNS(NS.hl7v3, 'queryByParameter')[0];
+  return { query: qbp ? serialize(qbp) : '', queryId: `${queryId.extension ?? ''}@${queryId.root}` };
 }
 
 function matched(p: PdqPatient): MatchedPatient {
@@ -343,11 +350,7 @@ export function hl7v3SoapOperations(d: Hl7v3Deps): Record<'/pix' | '/pdq', SoapO
         };
       }
       const q = parsed.value;
-      const qbp = Array.from(req.body.getElementsByTagNameNS('urn:hl7-org:v3', 'queryByParameter'))[0];
-      const hl7Query = {
-        query: qbp ? serialize(qbp) : '',
-        queryId: `${q.queryId.extension ?? ''}@${q.queryId.root}`,
-      };
+      const hl7Query = auditedQuery(req.body, q.queryId);
       let body: string;
       let patientIds: string[] = [cx(q.patientIdentifier)];
       let failed = false;
@@ -481,13 +484,9 @@ export function hl7v3SoapOperations(d: Hl7v3Deps): Record<'/pix' | '/pdq', SoapO
       }
       const q = parsed.value;
       const page = await pdqPage(q, { limit: q.initialQuantity ?? d.config.defaultPageSize, returned: 0 });
-      const qbp = Array.from(req.body.getElementsByTagNameNS('urn:hl7-org:v3', 'queryByParameter'))[0];
       await audit(rctx, q.header, 'ITI-47', page.failed, {
         patientIds: page.patientIds,
-        hl7Query: {
-          query: qbp ? serialize(qbp) : '',
-          queryId: `${q.queryId.extension ?? ''}@${q.queryId.root}`,
-        },
+        hl7Query: auditedQuery(req.body, q.queryId),
       });
       return { body: page.body };
     },
@@ -560,18 +559,8 @@ export function hl7v3SoapOperations(d: Hl7v3Deps): Record<'/pix' | '/pdq', SoapO
     },
   });
 
-  // The builders write whole XML documents; inside the SOAP Body the XML declaration must go.
-  const inBody = (op: SoapOperation): SoapOperation => ({
-    ...op,
-    handler: async (req, rctx) => {
-      const reply = await op.handler(req, rctx);
-      return { ...reply, body: reply.body.replace(/^<\?xml[^?]*\?>/, '') };
-    },
-  });
   return {
-    '/pix': [iti44('PRPA_IN201301UV02'), iti44('PRPA_IN201302UV02'), iti44('PRPA_IN201304UV02'), iti45].map(
-      inBody,
-    ),
-    '/pdq': [iti47, iti47Control('QUQI_IN000003UV01'), iti47Control('QUQI_IN000003UV01_Cancel')].map(inBody),
+    '/pix': [iti44('PRPA_IN201301UV02'), iti44('PRPA_IN201302UV02'), iti44('PRPA_IN201304UV02'), iti45],
+    '/pdq': [iti47, iti47Control('QUQI_IN000003UV01'), iti47Control('QUQI_IN000003UV01_Cancel')],
   };
 }

@@ -11,6 +11,7 @@ import { buildIti46Notification, HL7V3_ACTIONS, parseAck } from '@mesh/hl7v3';
 import type { II } from '@mesh/hl7v3';
 import type { ServiceLogger } from '@mesh/runtime';
 import { soapCall } from '@mesh/soap';
+import { OID } from './hl7v3-soap.js';
 import type { Mpi } from './mpi.js';
 import { createNotifier } from './notify-queue.js';
 import type { Notifier } from './notify-queue.js';
@@ -31,7 +32,7 @@ export function parseIti46Subscribers(value: string | undefined): Iti46Subscribe
     const at = entry.lastIndexOf('=');
     const url = entry.slice(0, at).trim();
     const deviceId = entry.slice(at + 1).trim();
-    if (at < 0 || !/^https?:\/\//.test(url) || !/^[0-2](\.(0|[1-9]\d*))+$/.test(deviceId))
+    if (at < 0 || !/^https?:\/\//.test(url) || !OID.test(deviceId))
       throw new Error(`MPI_ITI46_SUBSCRIBERS: '${entry}' is not url=deviceOid`);
     return { url, deviceId };
   });

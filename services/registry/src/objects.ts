@@ -114,47 +114,55 @@ export async function lookupObjects(
   return out;
 }
 
+/** The latest-version query per versioned table, with the row mapper of its model. */
+const VERSIONED = {
+  document: {
+    sql: `SELECT ${DOCUMENT_COLUMNS}, d.metadata FROM document_entries d
+           WHERE d.logical_id = ANY($1::uuid[])
+             AND d.version = (SELECT max(x.version) FROM document_entries x WHERE x.logical_id = d.logical_id)
+           FOR UPDATE OF d`,
+    map: (r: VersionedRow): DocumentEntry => toDocumentEntry(r),
+  },
+  folder: {
+    sql: `SELECT f.entry_uuid::text AS id, f.status, f.home_community_id, f.patient_id,
+                 f.logical_id::text AS logical_id, f.version, f.last_update_time, f.metadata
+            FROM folders f
+           WHERE f.logical_id = ANY($1::uuid[])
+             AND f.version = (SELECT max(x.version) FROM folders x WHERE x.logical_id = f.logical_id)
+           FOR UPDATE OF f`,
+    map: (r: FolderRow): Folder => toFolder(r),
+  },
+} as const;
+
+async function latestVersions<R extends VersionedRow, T>(
+  q: Queryable,
+  logicalIds: readonly string[],
+  v: { readonly sql: string; readonly map: (r: R) => T },
+): Promise<Map<string, T & { readonly versionNumber: number }>> {
+  const r = await q.query<R>(v.sql, [uuidsOf(logicalIds)]);
+  return new Map(
+    r.rows.map((row) => [urnOf(row.logical_id), { ...v.map(row), versionNumber: Number(row.version) }]),
+  );
+}
+
 /**
  * The latest version of each logical DocumentEntry (ITI TF-3 4.2.3.2.13 logicalID, 4.2.3.2.27
  * version), locked FOR UPDATE: two updates of one logical document serialize here, and the
  * second sees the first's outcome in the status of the row it waited for (Deprecated).
  */
-export async function latestDocumentVersions(
+export function latestDocumentVersions(
   q: Queryable,
   logicalIds: readonly string[],
 ): Promise<Map<string, DocumentEntry & { readonly versionNumber: number }>> {
-  const r = await q.query<VersionedRow>(
-    `SELECT ${DOCUMENT_COLUMNS}, d.metadata FROM document_entries d
-      WHERE d.logical_id = ANY($1::uuid[])
-        AND d.version = (SELECT max(x.version) FROM document_entries x WHERE x.logical_id = d.logical_id)
-      FOR UPDATE OF d`,
-    [uuidsOf(logicalIds)],
-  );
-  return new Map(
-    r.rows.map((row) => [
-      urnOf(row.logical_id),
-      { ...toDocumentEntry(row), versionNumber: Number(row.version) },
-    ]),
-  );
+  return latestVersions(q, logicalIds, VERSIONED.document);
 }
 
 /** The latest version of each logical Folder, locked FOR UPDATE (see {@link latestDocumentVersions}). */
-export async function latestFolderVersions(
+export function latestFolderVersions(
   q: Queryable,
   logicalIds: readonly string[],
 ): Promise<Map<string, Folder & { readonly versionNumber: number }>> {
-  const r = await q.query<FolderRow>(
-    `SELECT f.entry_uuid::text AS id, f.status, f.home_community_id, f.patient_id, f.logical_id::text AS logical_id,
-            f.version, f.last_update_time, f.metadata
-       FROM folders f
-      WHERE f.logical_id = ANY($1::uuid[])
-        AND f.version = (SELECT max(x.version) FROM folders x WHERE x.logical_id = f.logical_id)
-      FOR UPDATE OF f`,
-    [uuidsOf(logicalIds)],
-  );
-  return new Map(
-    r.rows.map((row) => [urnOf(row.logical_id), { ...toFolder(row), versionNumber: Number(row.version) }]),
-  );
+  return latestVersions(q, logicalIds, VERSIONED.folder);
 }
 
 /** Associations with one of `ids` as source or target (any status), as registered. */

@@ -8,7 +8,7 @@ import { MeshError, error, failure, hasErrors, success } from '@mesh/core';
 import type { Issue, Outcome, RequestContext } from '@mesh/core';
 import { isUniqueViolation } from '@mesh/db';
 import type { Queryable } from '@mesh/db';
-import { assignEntryUUIDs, readSubmitObjectsRequest } from '@mesh/xds';
+import { STATUS, assignEntryUUIDs, readSubmitObjectsRequest } from '@mesh/xds';
 import { RELATIONSHIP_TYPES } from '@mesh/xds-validation';
 import type { Association, AvailabilityStatus, DocumentEntry, Folder, Submission } from '@mesh/xds';
 import {
@@ -23,11 +23,9 @@ import type { ObjectKind, RegisteredObject } from '../objects.js';
 import type { RegisterDocumentSetDeps } from './iti42-register.js';
 import { dtm, validateAgainstRegistry } from './validate-received.js';
 
-const STATUS_PREFIX = 'urn:oasis:names:tc:ebxml-regrep:StatusType:';
-const statusOf = (urn: string | undefined): AvailabilityStatus | undefined => {
-  const s = urn?.startsWith(STATUS_PREFIX) ? urn.slice(STATUS_PREFIX.length) : undefined;
-  return s === 'Approved' || s === 'Deprecated' || s === 'Submitted' ? s : undefined;
-};
+/** The availabilityStatus a full StatusType URN names (OriginalStatus / NewStatus slots). */
+const statusOf = (urn: string | undefined): AvailabilityStatus | undefined =>
+  (Object.keys(STATUS) as AvailabilityStatus[]).find((k) => STATUS[k] === urn);
 
 /** A new version of a DocumentEntry or Folder, with the HasMember from the SubmissionSet that carries it. */
 interface NewVersion<T extends DocumentEntry | Folder> {

@@ -82,12 +82,12 @@ export async function deleteDocumentSet(
   ctx.signal?.throwIfAborted();
   const keys = [...new Set(read.ids.map(objectKey))];
 
-  let problems: Issue[] = [];
+  const problems: Issue[] = [];
   const removed = await d.db.transaction(async (tx) => {
     // Lock first, then look for references: an ITI-42 that holds a FOR SHARE lock on a target it
     // points an Association at commits before this proceeds, and its Association is then seen.
     const found = await lookupObjects(tx, keys, 'update');
-    for (const id of read.ids)
+    for (const id of new Set(read.ids))
       if (!found.has(objectKey(id)))
         problems.push(
           error(
@@ -118,10 +118,7 @@ export async function deleteDocumentSet(
     await d.onRemoved?.(tx, gone);
     return gone;
   });
-  if (problems.length > 0) {
-    problems = dedupe(problems);
-    return { outcome: failure(problems), removed: [], requested: read.ids };
-  }
+  if (problems.length > 0) return { outcome: failure(problems), removed: [], requested: read.ids };
   return { outcome: success(undefined), removed, requested: read.ids };
 }
 
@@ -137,14 +134,4 @@ async function referencesTo(
     [uuidsOf(ids)],
   );
   return r.rows;
-}
-
-function dedupe(issues: readonly Issue[]): Issue[] {
-  const seen = new Set<string>();
-  return issues.filter((i) => {
-    const k = `${i.code}|${i.location ?? ''}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
 }
