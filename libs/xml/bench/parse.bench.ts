@@ -1,5 +1,5 @@
 /**
- * Parse throughput of parseXml (saxes + limits + xmldom DOM) against plain xmldom
+ * Parse throughput of parseXml (strict reader + limits + xmldom DOM) against plain xmldom
  * DOMParser on the same ebRIM-like input, in the same run. Prints MB/s and the ratio.
  *
  *   pnpm exec tsx libs/xml/bench/parse.bench.ts

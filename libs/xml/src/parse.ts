@@ -2,9 +2,9 @@
  * Hardened parsing of untrusted XML (MESH_BRIEF "Non-negotiables": hostile XML gets a clear
  * error and changes nothing).
  *
- * One pass: the strict, namespace-aware `saxes` tokenizer drives the construction of an
- * xmldom Document (so `xpath` and the serializer work on the result), and every limit is
- * enforced in the event handlers, while the document is being read. A 10,000-deep nesting
+ * One pass (build.ts): a strict, namespace-aware reader builds an xmldom Document (so `xpath`
+ * and the serializer work on the result), and every limit is enforced while the document is
+ * being read. A 10,000-deep nesting
  * or a document of millions of elements is refused at the first element over the limit,
  * after bounded work and memory; the byte limit is checked before anything is decoded.
  *
@@ -20,66 +20,12 @@
  * - Byte input in an encoding other than those listed at {@link parseXml}.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
-import { DOMImplementation } from '@xmldom/xmldom';
-import type { Document as XDocument, Element as XElement } from '@xmldom/xmldom';
-import { SaxesParser } from 'saxes';
-import type { SaxesAttributeNS, SaxesTagNS } from 'saxes';
+import { buildDocument } from './build.js';
+import { DEFAULT_XML_LIMITS, XmlError } from './limits.js';
+import type { XmlLimits } from './limits.js';
 
-/** Limits applied to every parse. All are checked while reading, never after. */
-export interface XmlLimits {
-  /** Maximum input size in bytes (the UTF-8 size of a string input). */
-  readonly maxBytes: number;
-  /** Maximum element nesting depth (the root element is at depth 1). */
-  readonly maxDepth: number;
-  /**
-   * Maximum number of elements. Comments, processing instructions and CDATA sections count
-   * too, so markup other than elements cannot be used to build an unbounded DOM.
-   */
-  readonly maxElements: number;
-  /** Maximum number of attributes (namespace declarations included) on one element. */
-  readonly maxAttributes: number;
-}
-
-/**
- * Defaults sized for the largest legitimate exchange messages with room to spare: 20 MB
- * covers ITI-41 with inline documents; 250,000 elements cover about 20 MB of ebRIM metadata
- * (some 2,000 DocumentEntries). The element limit is what bounds memory: an xmldom DOM costs
- * roughly 600-800 bytes per node, so the worst case is a few hundred MB, not the gigabytes a
- * 20 MB document of empty elements would otherwise build. Endpoints that need more say so.
- */
-export const DEFAULT_XML_LIMITS: XmlLimits = Object.freeze({
-  maxBytes: 20 * 1024 * 1024,
-  maxDepth: 256,
-  maxElements: 250_000,
-  maxAttributes: 256,
-});
-
-/** Why input was refused. Transports map all of them to the actor's "malformed request" error. */
-export type XmlErrorReason =
-  | 'doctype'
-  | 'entity'
-  | 'encoding'
-  | 'too-large'
-  | 'too-deep'
-  | 'too-many-elements'
-  | 'too-many-attributes'
-  | 'malformed'
-  | 'no-root'
-  | 'multiple-roots';
-
-/** Raised for input refused by the hardened parser. Carries no document content. */
-export class XmlError extends Error {
-  override readonly name = 'XmlError';
-  constructor(
-    readonly reason: XmlErrorReason,
-    message: string,
-    /** Position of the error in the decoded text as the tokenizer counts it (line 1-based), when known. */
-    readonly line?: number,
-    readonly column?: number,
-  ) {
-    super(line === undefined ? message : `${message} (line ${line}, column ${column ?? 0})`);
-  }
-}
+export { DEFAULT_XML_LIMITS, XmlError } from './limits.js';
+export type { XmlErrorReason, XmlLimits } from './limits.js';
 
 /**
  * Parses untrusted XML into an xmldom Document, enforcing {@link XmlLimits}. Throws
@@ -104,7 +50,7 @@ export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> 
   const l: XmlLimits = { ...DEFAULT_XML_LIMITS, ...limits };
   checkSize(input, l.maxBytes);
   const text = typeof input === 'string' ? input : decode(input);
-  return build(text, l) as unknown as Document;
+  return buildDocument(text, l) as unknown as Document;
 }
 
 function checkSize(input: string | Uint8Array, max: number): void {
@@ -194,125 +140,4 @@ function declaredEncoding(buf: Buffer): string | undefined {
   const decl = end < 0 ? head : head.slice(0, end);
   const m = /^<\?xml\s[^>]*?\bencoding\s*=\s*(["'])([A-Za-z][A-Za-z0-9._:-]*)\1/.exec(decl);
   return m?.[2]?.toUpperCase();
-}
-
-// ---------------------------------------------------------------------------------------
-// One pass: saxes events -> xmldom nodes, limits checked per event
-
-function build(text: string, l: XmlLimits): XDocument {
-  const doc = new DOMImplementation().createDocument(null, '');
-  const stack: XElement[] = [];
-  let parent: XDocument | XElement = doc;
-  let count = 0;
-  let attributes = 0;
-  let rootClosed = false;
-  const parser = new SaxesParser({ xmlns: true, position: true });
-
-  const budget = (): void => {
-    if (++count > l.maxElements)
-      throw new XmlError(
-        'too-many-elements',
-        `XML has more than ${l.maxElements} elements and other nodes`,
-        parser.line,
-        parser.column,
-      );
-  };
-
-  parser.on('error', (e) => {
-    throw fromSaxes(e);
-  });
-  parser.on('doctype', () => {
-    throw new XmlError('doctype', 'DOCTYPE is not allowed', parser.line, parser.column);
-  });
-  parser.on('opentagstart', () => {
-    if (rootClosed)
-      throw new XmlError(
-        'multiple-roots',
-        'XML document has more than one root element',
-        parser.line,
-        parser.column,
-      );
-    if (stack.length >= l.maxDepth)
-      throw new XmlError('too-deep', `XML nesting deeper than ${l.maxDepth}`, parser.line, parser.column);
-    budget();
-    attributes = 0;
-  });
-  parser.on('attribute', () => {
-    if (++attributes > l.maxAttributes)
-      throw new XmlError(
-        'too-many-attributes',
-        `an XML element has more than ${l.maxAttributes} attributes`,
-        parser.line,
-        parser.column,
-      );
-  });
-  parser.on('opentag', (tag: SaxesTagNS) => {
-    const el = doc.createElementNS(tag.uri === '' ? null : tag.uri, tag.name);
-    for (const name in tag.attributes) {
-      const a = tag.attributes[name] as SaxesAttributeNS;
-      const attr = doc.createAttributeNS(a.uri === '' ? null : a.uri, a.name);
-      attr.value = attr.nodeValue = a.value;
-      el.setAttributeNode(attr);
-    }
-    parent.appendChild(el);
-    stack.push(el);
-    parent = el;
-  });
-  parser.on('closetag', () => {
-    stack.pop();
-    const top = stack[stack.length - 1];
-    if (top) parent = top;
-    else {
-      parent = doc;
-      rootClosed = true;
-    }
-  });
-  // Text outside the root is whitespace (saxes refuses anything else): a Document holds no text.
-  parser.on('text', (t) => {
-    if (stack.length > 0) parent.appendChild(doc.createTextNode(t));
-  });
-  parser.on('cdata', (t) => {
-    budget();
-    parent.appendChild(doc.createCDATASection(t));
-  });
-  parser.on('comment', (t) => {
-    budget();
-    parent.appendChild(doc.createComment(t));
-  });
-  parser.on('processinginstruction', (pi) => {
-    budget();
-    parent.appendChild(doc.createProcessingInstruction(pi.target ?? '', pi.body));
-  });
-
-  try {
-    parser.write(text).close();
-  } catch (e) {
-    if (e instanceof XmlError) throw e;
-    // saxes reports through the error handler above; anything else is an xmldom DOMException
-    // for a name saxes let through, still a well-formedness problem of the input.
-    throw new XmlError('malformed', `malformed XML: ${(e as Error).message}`, parser.line, parser.column);
-  }
-  return doc;
-}
-
-/** Classifies a saxes well-formedness error ("line:column: message"). */
-function fromSaxes(e: Error): XmlError {
-  const m = /^(\d+):(\d+): (.*)$/s.exec(e.message);
-  const msg = m?.[3] ?? e.message;
-  const line = m ? Number(m[1]) : undefined;
-  const column = m ? Number(m[2]) : undefined;
-  if (msg.startsWith('undefined entity'))
-    return new XmlError(
-      'entity',
-      `entity references other than the predefined ones are not allowed`,
-      line,
-      column,
-    );
-  if (msg.startsWith('inappropriately located doctype'))
-    return new XmlError('doctype', 'DOCTYPE is not allowed', line, column);
-  if (msg.startsWith('document must contain a root element'))
-    return new XmlError('no-root', 'XML document has no root element', line, column);
-  if (msg.startsWith('documents may contain only one root'))
-    return new XmlError('multiple-roots', 'XML document has more than one root element', line, column);
-  return new XmlError('malformed', `malformed XML: ${msg}`, line, column);
 }
