@@ -2,9 +2,11 @@
  * DICOM PS3.15 A.5.1 AuditMessage XML, both ways. The element order is the schema's
  * (dicom2017c.xsd `xs:sequence`s); DICOM defines the document without a namespace.
  */
-import { attr, elements, parseXml, text, XmlError } from '@mesh/xml';
+import { DEFAULT_XML_LIMITS } from '@mesh/xml';
 import type { XmlLimits } from '@mesh/xml';
 import { AuditFormatError } from './errors.js';
+import { attributeOf as attr, auditXmlRoot } from './xml-tree.js';
+import type { AuditXmlElement as Element } from './xml-tree.js';
 import type {
   ActiveParticipant,
   AuditForm,
@@ -270,7 +272,7 @@ function fail(
 
 /** Child elements by local name. DICOM defines no namespace; a namespaced copy is read the same. */
 function kids(parent: Element, name: string): Element[] {
-  return elements(parent).filter((e) => e.localName === name);
+  return parent.children.filter((e) => e.localName === name);
 }
 
 function one(parent: Element, name: string, path: string): Element | undefined {
@@ -378,7 +380,7 @@ function parseEventIdentification(root: Element, cur: Cursor): EventIdentificati
     eventTypeCodes: kids(e, 'EventTypeCode').map((t, i) =>
       parseCoded(t, `${path}/EventTypeCode[${i + 1}]`, cur),
     ),
-    ...(description && { eventOutcomeDescription: text(description) ?? '' }),
+    ...(description && { eventOutcomeDescription: description.text }),
     ...(purposes.length > 0 && { purposesOfUse: purposes }),
   };
 }
@@ -456,8 +458,8 @@ function parseDescription(e: Element, path: string): ParticipantObjectDescriptio
         reqAttr(s, 'UID', `${path}/ParticipantObjectContainsStudy/StudyIDs[${i + 1}]`),
       ),
     }),
-    ...(enc && { encrypted: boolValue(text(enc), `${path}/Encrypted`) }),
-    ...(anon && { anonymized: boolValue(text(anon), `${path}/Anonymized`) }),
+    ...(enc && { encrypted: boolValue(enc.text, `${path}/Encrypted`) }),
+    ...(anon && { anonymized: boolValue(anon.text, `${path}/Anonymized`) }),
   };
 }
 
@@ -499,9 +501,9 @@ function parseParticipantObject(e: Element, i: number, cur: Cursor): Participant
       cur,
     ),
     ...(sensitivity !== undefined && { participantObjectSensitivity: sensitivity }),
-    ...(name && { participantObjectName: text(name) ?? '' }),
+    ...(name && { participantObjectName: name.text }),
     // xs:base64Binary allows whitespace (line breaks); the model holds it without.
-    ...(query && { participantObjectQuery: (text(query) ?? '').replace(/\s+/g, '') }),
+    ...(query && { participantObjectQuery: query.text.replace(/\s+/g, '') }),
     participantObjectDetails: kids(e, 'ParticipantObjectDetail').map((d, j) => {
       const p = `${path}/ParticipantObjectDetail[${j + 1}]`;
       return { type: reqAttr(d, 'type', p), value: reqAttr(d, 'value', p).replace(/\s+/g, '') };
@@ -521,17 +523,7 @@ export function parseAuditXmlWithForm(
   input: string | Uint8Array,
   options: ParseAuditXmlOptions = {},
 ): ParsedAuditMessage {
-  let doc: Document;
-  try {
-    doc = parseXml(input, { ...AUDIT_XML_LIMITS, ...options.limits });
-  } catch (e) {
-    if (e instanceof XmlError)
-      throw new AuditFormatError('malformed-xml', `not usable XML (${e.reason}): ${e.message}`, undefined, {
-        cause: e,
-      });
-    throw e;
-  }
-  const root = doc.documentElement;
+  const root = auditXmlRoot(input, { ...DEFAULT_XML_LIMITS, ...AUDIT_XML_LIMITS, ...options.limits });
   if (!root || root.localName !== 'AuditMessage')
     throw new AuditFormatError(
       'not-audit-message',
