@@ -5,13 +5,18 @@
  * 1. bulk-loads PATIENTS identities (default 1,000,000 on PostgreSQL, 50,000 on PGlite)
  *    straight into the mpi schema (enterprise + source identity per patient, realistic
  *    synthetic names, birth dates, sex, postal codes);
- * 2. ITI-9 PIX queries/s with CONNECTIONS (16) MLLP connections for SECONDS;
- * 3. ITI-8 feeds/s (new patients, full matching, history, outbox events, audit) likewise;
- * 4. ITI-21 PDQ latency p50/p99 over PDQ_QUERIES queries (family + given, family + birth
+ * 2. a raw MLLP echo server in this process under the same load as step 3 (ITI-9 frames,
+ *    CONNECTIONS connections, SECONDS): the transport's ceiling on this host, measured in the
+ *    same run so that the MPI numbers can be read as a ratio of it;
+ * 3. ITI-9 PIX queries/s with CONNECTIONS (16) MLLP connections for SECONDS;
+ * 4. ITI-8 feeds/s (new patients, full matching, history, outbox events, audit) likewise;
+ * 5. ITI-21 PDQ latency p50/p99 over PDQ_QUERIES queries (family + given, family + birth
  *    date, family prefix + sex), 4 connections.
  *
- * The load generator runs in a worker thread so that it does not share the service's event
- * loop. Prints numbers; asserts nothing.
+ * The load generator runs in a child process, so the bench process is the MPI process: its
+ * CPU time (process.cpuUsage, every thread) per request is what one request costs the MPI,
+ * whatever else competes for the machine's cores. Prints numbers; asserts nothing.
+ * MPI_BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the MPI's main thread per phase there.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test NATS_URL=nats://127.0.0.1:4222 \
  *     BENCH_RESET_MPI=1 pnpm bench mpi
@@ -19,12 +24,14 @@
  * On PostgreSQL the bench owns the `mpi` schema of that database: it refuses to start when the
  * schema exists unless BENCH_RESET_MPI=1, and drops it at the end.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { fork } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import { createMllpClient } from '@mesh/mllp';
+import { fileURLToPath } from 'node:url';
+import { createMllpClient, createMllpServer } from '@mesh/mllp';
 
 const CCHC = '1.3.6.1.4.1.99999.2.10001.1';
 const NRH = '1.3.6.1.4.1.99999.2.10002.1';
@@ -227,20 +234,31 @@ async function runJob(
   return { count: latencies.length, seconds, latencies, errors };
 }
 
-if (!isMainThread) {
-  const r = await runJob(workerData as Job);
-  parentPort?.postMessage(r);
+type JobResult = { count: number; seconds: number; latencies: number[]; errors: number };
+
+if (process.env.MPI_BENCH_JOB !== undefined) {
+  const r = await runJob(JSON.parse(process.env.MPI_BENCH_JOB) as Job);
+  process.send?.(r, () => process.exit(0));
 } else {
   await main();
 }
 
-function load(job: Job): Promise<{ count: number; seconds: number; latencies: number[]; errors: number }> {
+/** Runs one job in a child process (tsx loader, no profiler flags), resolving with its result. */
+function load(job: Job): Promise<JobResult> {
   return new Promise((resolve, reject) => {
-    // The worker loads this TypeScript file through tsx's loader, registered in the worker itself.
-    const boot = `const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}); register(); await import(${JSON.stringify(import.meta.url)});`;
-    const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData: job });
-    w.once('message', resolve);
-    w.once('error', reject);
+    const child = fork(fileURLToPath(import.meta.url), [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, MPI_BENCH_JOB: JSON.stringify(job) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let result: JobResult | undefined;
+    child.once('message', (m) => {
+      result = m as JobResult;
+    });
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      result ? resolve(result) : reject(new Error(`load generator exited with ${code}`)),
+    );
   });
 }
 
@@ -262,7 +280,7 @@ async function main(): Promise<void> {
   const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16);
   const SECONDS = Number(process.env.SECONDS ?? 10);
   const PDQ_QUERIES = Number(process.env.PDQ_QUERIES ?? 2_000);
-  const PHASES = (process.env.PHASES ?? 'iti9,iti8,iti21').split(',');
+  const PHASES = (process.env.PHASES ?? 'echo,iti9,iti8,iti21').split(',');
   const dataDir = await mkdtemp(join(tmpdir(), 'mesh-mpi-bench-'));
   const schema = 'mpi';
   const env = {
@@ -382,59 +400,88 @@ async function main(): Promise<void> {
     `bulk load: ${PATIENTS} patients in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
   );
 
-  // Service-side cost: the main thread runs the MPI (MLLP, HL7, matching, pg and NATS
-  // clients, audit); its event-loop busy time per request is the CPU one request costs there,
-  // whatever else competes for the machine's cores.
-  const measure = async (label: string, job: Job): Promise<void> => {
+  // Service-side cost: this process is the MPI (MLLP, HL7, matching, pg and NATS clients,
+  // audit); the load generator is another process. CPU time of this process per request is
+  // what one request costs the MPI, whatever else competes for the machine's cores.
+  const profileDir = process.env.MPI_BENCH_CPU_PROF;
+  const session = profileDir ? new Session() : undefined;
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+  }
+  const results = new Map<string, { rate: number; cpuUs: number }>();
+  const measure = async (label: string, job: Job, key: string = job.kind): Promise<void> => {
+    if (session) await session.post('Profiler.start');
     const elu0 = performance.eventLoopUtilization();
+    const cpu0 = process.cpuUsage();
     const r = await load(job);
+    const cpu = process.cpuUsage(cpu0);
     const elu = performance.eventLoopUtilization(elu0);
-    const busyUsPerRequest = (elu.active * 1000) / Math.max(1, r.count);
+    if (session && profileDir) {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(join(profileDir, `mpi-${key}.cpuprofile`), JSON.stringify(profile));
+    }
+    const n = Math.max(1, r.count);
+    const cpuUs = (cpu.user + cpu.system) / n;
+    const rate = r.count / r.seconds;
+    results.set(key, { rate, cpuUs });
+    const echo = results.get('echo');
+    const ratio =
+      echo && key !== 'echo'
+        ? `; ${((rate / echo.rate) * 100).toFixed(0)}% of the echo rate, ${(cpuUs / echo.cpuUs).toFixed(1)}x its CPU`
+        : '';
     process.stdout.write(
-      `${label}: ${(r.count / r.seconds).toFixed(0)} /s (${r.count} in ${r.seconds.toFixed(1)} s), p50 ${pct(r.latencies, 50).toFixed(1)} ms, p99 ${pct(r.latencies, 99).toFixed(1)} ms, non-AA ${r.errors}; service main thread ${busyUsPerRequest.toFixed(0)} µs busy per request (utilisation ${(elu.utilization * 100).toFixed(0)}%)\n`,
+      `${label}: ${rate.toFixed(0)} /s (${r.count} in ${r.seconds.toFixed(1)} s), p50 ${pct(r.latencies, 50).toFixed(1)} ms, p99 ${pct(r.latencies, 99).toFixed(1)} ms, non-AA ${r.errors}; MPI process CPU ${cpuUs.toFixed(0)} µs per request (user ${(cpu.user / n).toFixed(0)}, system ${(cpu.system / n).toFixed(0)}), main thread ${((elu.active * 1000) / n).toFixed(0)} µs busy (utilisation ${(elu.utilization * 100).toFixed(0)}%)${ratio}\n`,
     );
   };
-  // Warm-up, then the measured runs.
-  await load({
-    port,
-    kind: 'iti9',
+  const loadavg = (): string =>
+    (process.platform === 'linux' ? os.loadavg() : []).map((x) => x.toFixed(2)).join(' ');
+  process.stdout.write(`load average before the runs: ${loadavg()}\n`);
+
+  /** CONNECTIONS connections sending `kind` messages to `to` for SECONDS. */
+  const steady = (kind: Job['kind'], to: number, offset = 0): Job => ({
+    port: to,
+    kind,
     connections: CONNECTIONS,
-    seconds: 2,
+    seconds: SECONDS,
     patients: PATIENTS,
-    maxCount: 2_000,
-    offset: 0,
+    maxCount: 10_000_000,
+    offset,
   });
+
+  // The transport's ceiling: an MLLP server answering every frame with a fixed ACK.
+  const ack = Buffer.from(
+    'MSH|^~\\&|MESH_MPI|MESH|PIXC|CCHC|20261125120000||ACK^Q23^ACK|1|P|2.5\rMSA|AA|q\r',
+  );
+  const echoServer = createMllpServer({ handler: () => Promise.resolve(ack) });
+  const echoPort = (await echoServer.listen(0, '127.0.0.1')).port;
+  if (PHASES.includes('echo'))
+    await measure(
+      `MLLP echo baseline (fixed ACK), ${CONNECTIONS} connections`,
+      steady('iti9', echoPort),
+      'echo',
+    );
+  await echoServer.close();
+
+  // Warm-up, then the measured runs.
+  await load({ ...steady('iti9', port), seconds: 2, maxCount: 2_000 });
   if (PHASES.includes('iti9'))
-    await measure(`ITI-9 PIX query, ${CONNECTIONS} connections`, {
-      port,
-      kind: 'iti9',
-      connections: CONNECTIONS,
-      seconds: SECONDS,
-      patients: PATIENTS,
-      maxCount: 10_000_000,
-      offset: 0,
-    });
+    await measure(`ITI-9 PIX query, ${CONNECTIONS} connections`, steady('iti9', port));
   if (PHASES.includes('iti8'))
-    await measure(`ITI-8 feed (A01, matching), ${CONNECTIONS} connections`, {
-      port,
-      kind: 'iti8',
-      connections: CONNECTIONS,
-      seconds: SECONDS,
-      patients: PATIENTS,
-      maxCount: 10_000_000,
-      offset: PATIENTS + 1,
-    });
+    await measure(
+      `ITI-8 feed (A01, matching), ${CONNECTIONS} connections`,
+      steady('iti8', port, PATIENTS + 1),
+    );
   if (PHASES.includes('iti21'))
     await measure(`ITI-21 PDQ over ${PATIENTS} patients, 4 connections`, {
-      port,
-      kind: 'iti21',
+      ...steady('iti21', port),
       connections: 4,
       seconds: 120,
-      patients: PATIENTS,
       maxCount: PDQ_QUERIES,
-      offset: 0,
     });
 
+  process.stdout.write(`load average after the runs: ${loadavg()}\n`);
+  session?.disconnect();
   await db.close();
   await mesh.close();
   await rm(dataDir, { recursive: true, force: true });

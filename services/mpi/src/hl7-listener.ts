@@ -2,7 +2,8 @@
  * The MLLP side of the MPI: one handler for every frame on the HL7v2 port. It parses
  * (MSH-18 charset at the byte level), checks the message structure of the transaction
  * MSH-9 names (ITI TF-2 versions), dispatches to ITI-8 / ITI-9 / ITI-21, and audits each
- * transaction before the reply leaves (ATNA, ITI TF-2 3.8.5, 3.9.5, 3.21.5). Garbage (no MSH,
+ * transaction (ATNA, ITI TF-2 3.8.5, 3.9.5, 3.21.5): the record is handed to the Secure Node
+ * sender as the reply leaves, without waiting for it to be durable (audit-handoff.ts). Garbage (no MSH,
  * binary, bad delimiters) is answered with a reject ACK (MSA-1 AR) so the sender does not
  * wait; framing violations (oversized frame, junk stream) are handled by @mesh/mllp, which
  * closes only that connection.
@@ -25,15 +26,16 @@ import type { Hl7Issue, Hl7Message } from '@mesh/hl7v2';
 import { auditSource, buildTransactionAudit } from '@mesh/audit';
 import type { AuditSourceIdentification } from '@mesh/audit';
 import type { MllpConnectionInfo, MllpHandler } from '@mesh/mllp';
-import type { AuditSender } from '@mesh/secure-node';
 import type { ServiceLogger } from '@mesh/runtime';
+import type { AuditHandoff } from './audit-handoff.js';
 import type { Hl7Deps } from './transactions/context.js';
 import { handleIti8 } from './transactions/iti8.js';
 import { handleIti9 } from './transactions/iti9.js';
 import { handleIti21 } from './transactions/iti21.js';
 
 export interface Hl7ListenerDeps extends Hl7Deps {
-  readonly audit: AuditSender;
+  /** Where audit records go; the reply does not wait for them to be durable. */
+  readonly audit: AuditHandoff;
   readonly logger: ServiceLogger;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly clock: () => Date;
@@ -64,7 +66,8 @@ export function createHl7Handler(deps: Hl7ListenerDeps): MllpHandler {
   );
   const host = hostname();
 
-  async function audit(
+  /** Queues the transaction's audit record; the reply does not wait for it (audit-handoff.ts). */
+  function audit(
     msg: Hl7Message,
     info: MllpConnectionInfo,
     transaction: 'ITI-8' | 'ITI-9' | 'ITI-21',
@@ -77,38 +80,32 @@ export function createHl7Handler(deps: Hl7ListenerDeps): MllpHandler {
       queryId?: string;
     },
   ): Promise<void> {
-    try {
-      await deps.audit.send(
-        buildTransactionAudit({
-          transaction,
-          side: 'responder',
-          outcome: issues.some((i) => i.severity === 'E') ? 'Failure' : 'Success',
-          eventDateTime: deps.clock(),
-          initiator: {
-            userId: `${msg.msh.get(3)}|${msg.msh.get(4)}`,
-            networkAccessPoint: info.remoteAddress,
-          },
-          responder: {
-            userId: `${msg.msh.get(5)}|${msg.msh.get(6)}`,
-            altUserId: String(process.pid),
-            networkAccessPoint: host,
-          },
-          auditSource: source,
-          messageId: msg.controlId,
-          ...(extra.action ? { action: extra.action } : {}),
-          ...(extra.patientId ? { patientId: extra.patientId } : {}),
-          ...(extra.patientIds ? { patientIds: extra.patientIds } : {}),
-          ...(extra.query !== undefined
-            ? { hl7Query: { query: extra.query, ...(extra.queryId ? { queryId: extra.queryId } : {}) } }
-            : {}),
-        }),
-      );
-    } catch (err) {
-      deps.logger.error(
-        { err, transaction, 'MSH-10': msg.controlId },
-        'audit record could not be built or stored',
-      );
-    }
+    const eventDateTime = deps.clock();
+    return deps.audit.record({ transaction, messageId: msg.controlId }, () =>
+      buildTransactionAudit({
+        transaction,
+        side: 'responder',
+        outcome: issues.some((i) => i.severity === 'E') ? 'Failure' : 'Success',
+        eventDateTime,
+        initiator: {
+          userId: `${msg.msh.get(3)}|${msg.msh.get(4)}`,
+          networkAccessPoint: info.remoteAddress,
+        },
+        responder: {
+          userId: `${msg.msh.get(5)}|${msg.msh.get(6)}`,
+          altUserId: String(process.pid),
+          networkAccessPoint: host,
+        },
+        auditSource: source,
+        messageId: msg.controlId,
+        ...(extra.action ? { action: extra.action } : {}),
+        ...(extra.patientId ? { patientId: extra.patientId } : {}),
+        ...(extra.patientIds ? { patientIds: extra.patientIds } : {}),
+        ...(extra.query !== undefined
+          ? { hl7Query: { query: extra.query, ...(extra.queryId ? { queryId: extra.queryId } : {}) } }
+          : {}),
+      }),
+    );
   }
 
   async function dispatch(msg: Hl7Message, info: MllpConnectionInfo): Promise<Hl7Message> {

@@ -35,10 +35,10 @@ import type {
   PdqQueryV3,
   PersonName as V3Name,
 } from '@mesh/hl7v3';
-import type { AuditSender } from '@mesh/secure-node';
 import type { ServiceLogger } from '@mesh/runtime';
 import type { SoapOperation } from '@mesh/soap';
 import { NS, serialize } from '@mesh/xml';
+import type { AuditHandoff } from './audit-handoff.js';
 import type { Demographics } from './matching.js';
 import { MpiError } from './model.js';
 import type { PdqCriteria, PdqPatient, SourceIdentifier } from './model.js';
@@ -81,7 +81,8 @@ export function loadHl7v3Config(
 export interface Hl7v3Deps {
   readonly mpi: Mpi;
   readonly config: Hl7v3Config;
-  readonly audit: AuditSender;
+  /** Where audit records go; the response does not wait for them to be durable. */
+  readonly audit: AuditHandoff;
   readonly logger: ServiceLogger;
   readonly clock: () => Date;
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -233,42 +234,42 @@ interface OpenQuery {
 /** SOAP operations of the MPI's HL7 V3 transactions, by endpoint path. */
 export function hl7v3SoapOperations(d: Hl7v3Deps): Record<'/pix' | '/pdq', SoapOperation[]> {
   const source = auditSource(d.env['AUDIT_SOURCE_ID'] ?? 'ihe-mesh', d.env['AUDIT_ENTERPRISE_SITE_ID']);
+  const host = hostname();
   const custodianId: II = { root: d.config.custodianId };
   const open = new Map<string, OpenQuery>();
   const message = () => ({ messageId: { root: randomUUID() }, creationTime: d.clock() });
 
-  const audit = async (
+  /** Queues the transaction's audit record; the response does not wait for it (audit-handoff.ts). */
+  const audit = (
     rctx: RequestContext,
     header: MessageHeader | undefined,
     transaction: 'ITI-44' | 'ITI-45' | 'ITI-47',
     failed: boolean,
     extra: Pick<TransactionAuditInput, 'action' | 'patientId' | 'patientIds' | 'hl7Query'>,
   ): Promise<void> => {
-    try {
-      await d.audit.send(
-        buildTransactionAudit({
-          transaction,
-          side: 'responder',
-          outcome: failed ? 'Failure' : 'Success',
-          eventDateTime: d.clock(),
-          initiator: {
-            userId: header ? header.sender.id.root : 'unknown',
-            ...(rctx.remoteAddress === undefined ? {} : { networkAccessPoint: rctx.remoteAddress }),
-          },
-          responder: {
-            userId: rctx.endpoint ?? (transaction === 'ITI-47' ? '/pdq' : '/pix'),
-            altUserId: String(process.pid),
-            networkAccessPoint: hostname(),
-          },
-          principal: rctx.principal,
-          auditSource: source,
-          ...(header ? { messageId: iiText(header.messageId) } : {}),
-          ...extra,
-        }),
-      );
-    } catch (err) {
-      d.logger.error({ err, transaction }, 'audit record could not be built or stored');
-    }
+    const eventDateTime = d.clock();
+    const messageId = header ? iiText(header.messageId) : undefined;
+    return d.audit.record({ transaction, ...(messageId ? { messageId } : {}) }, () =>
+      buildTransactionAudit({
+        transaction,
+        side: 'responder',
+        outcome: failed ? 'Failure' : 'Success',
+        eventDateTime,
+        initiator: {
+          userId: header ? header.sender.id.root : 'unknown',
+          ...(rctx.remoteAddress === undefined ? {} : { networkAccessPoint: rctx.remoteAddress }),
+        },
+        responder: {
+          userId: rctx.endpoint ?? (transaction === 'ITI-47' ? '/pdq' : '/pix'),
+          altUserId: String(process.pid),
+          networkAccessPoint: host,
+        },
+        principal: rctx.principal,
+        auditSource: source,
+        ...(messageId ? { messageId } : {}),
+        ...extra,
+      }),
+    );
   };
 
   const action = (element: string): { request: string; response: string } => {

@@ -13,6 +13,7 @@ import type { TransactionId } from '@mesh/core';
 import { isSerializationFailure, isUniqueViolation } from '@mesh/db';
 import type { Db, Queryable } from '@mesh/db';
 import type { ServiceLogger } from '@mesh/runtime';
+import { createBatcher } from './batcher.js';
 import { decide, matchScore, nameKey, searchKeys } from './matching.js';
 import type { Demographics, MatchPolicy } from './matching.js';
 import { MpiError } from './model.js';
@@ -938,32 +939,42 @@ export function createMpi(o: MpiOptions): Mpi {
     return { ...s, merged: s.merged || r.rows[0].status === 'merged' };
   }
 
+  interface PixRow {
+    national_id: string;
+    merged_into: string | null;
+    qstatus: string;
+    authority: string | null;
+    local_id: string | null;
+  }
+  const pixLookup = createBatcher<PatientIdentifier, PixRow[]>({
+    async run(keys) {
+      const r = await db.query<PixRow & { ord: string }>(
+        `SELECT x.ord::text AS ord, e.national_id, e.merged_into, q.status AS qstatus, s.authority, s.local_id
+           FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(authority, local_id, ord)
+           JOIN source_identity q ON q.authority = x.authority AND q.local_id = x.local_id
+           JOIN enterprise_identity e ON e.id = q.enterprise_id
+           LEFT JOIN source_identity s ON s.enterprise_id = e.id AND s.status = 'active'
+          ORDER BY x.ord, s.id`,
+        [keys.map((k) => k.assigningAuthority), keys.map((k) => k.id)],
+      );
+      const out: PixRow[][] = keys.map(() => []);
+      for (const row of r.rows) out[Number(row.ord) - 1]?.push(row);
+      return out;
+    },
+  });
+
   async function pixQuery(
     id: SourceIdentifier,
     targetDomains?: readonly SourceIdentifier[],
   ): Promise<PixResult> {
     const [pid] = resolveIds([id], 'identifiers') as [PatientIdentifier];
     const domains = resolveDomains(targetDomains);
-    // One round trip for a local id: merges re-point every source identity to the survivor,
-    // so the queried source's enterprise is the surviving one (merged_into IS NULL checked).
+    // One statement for a local id, shared by the PIX queries arriving together: merges
+    // re-point every source identity to the survivor, so the queried source's enterprise is
+    // the surviving one (merged_into IS NULL checked).
     let all: PatientIdentifier[];
     let enterprise: { nationalId: string; merged: boolean };
-    const fast =
-      pid.assigningAuthority === national
-        ? undefined
-        : await db.query<{
-            national_id: string;
-            merged_into: string | null;
-            qstatus: string;
-            authority: string | null;
-            local_id: string | null;
-          }>(
-            `SELECT e.national_id, e.merged_into, q.status AS qstatus, s.authority, s.local_id
-               FROM source_identity q JOIN enterprise_identity e ON e.id = q.enterprise_id
-               LEFT JOIN source_identity s ON s.enterprise_id = e.id AND s.status = 'active'
-              WHERE q.authority = $1 AND q.local_id = $2 ORDER BY s.id`,
-            [pid.assigningAuthority, pid.id],
-          );
+    const fast = pid.assigningAuthority === national ? undefined : { rows: await pixLookup(pid) };
     const first = fast?.rows[0];
     if (fast && !first)
       throw new MpiError('UnknownPatient', 'identifiers', 'patient identifier is not known', 0, 'id');

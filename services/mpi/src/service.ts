@@ -13,6 +13,7 @@ import { createMllpServer } from '@mesh/mllp';
 import type { MllpServer } from '@mesh/mllp';
 import type { ListenerBinding, ServiceContext, ServiceInstance, ServiceModule } from '@mesh/runtime';
 import { registerMpiRoutes } from './api.js';
+import { createAuditHandoff } from './audit-handoff.js';
 import { loadMpiConfig } from './config.js';
 import { createHl7Handler } from './hl7-listener.js';
 import { hl7v3SoapOperations, loadHl7v3Config } from './hl7v3-soap.js';
@@ -91,12 +92,18 @@ export async function createMpiInstance(ctx: ServiceContext): Promise<MpiInstanc
     nextControlId,
     clock: ctx.clock,
   };
+  // Audit records leave with the reply, not before it; close() waits until they are durable.
+  const audit = createAuditHandoff({
+    sender: ctx.audit,
+    logger: ctx.logger,
+    ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
+  });
   const handler = createHl7Handler({
     mpi,
     domain,
     responder,
     namespaceOf,
-    audit: ctx.audit,
+    audit,
     logger: ctx.logger,
     env: ctx.env,
     clock: ctx.clock,
@@ -110,7 +117,7 @@ export async function createMpiInstance(ctx: ServiceContext): Promise<MpiInstanc
   const soapOperations = hl7v3SoapOperations({
     mpi,
     config: v3Config,
-    audit: ctx.audit,
+    audit,
     logger: ctx.logger,
     clock: ctx.clock,
     env: ctx.env,
@@ -140,6 +147,8 @@ export async function createMpiInstance(ctx: ServiceContext): Promise<MpiInstanc
     async close() {
       await server?.close({ timeoutMs: 5_000 });
       await Promise.all(subscriptions.map((s) => s.close({ timeoutMs: 5_000 })));
+      // The process closes the audit sender after the services: hand it everything first.
+      await audit.drain();
       await notifier?.close();
       await notifierV3?.close();
       await mpi.close();
