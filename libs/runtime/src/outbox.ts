@@ -22,9 +22,25 @@ export interface StagedEvent {
   readonly payload: unknown;
 }
 
+/**
+ * The outbox row of an event, for a service that writes it within a statement of its own (one
+ * round trip for the change and its event); the caller publishes `event` after the commit, as
+ * with {@link Outbox.stage}.
+ */
+export interface OutboxRow {
+  readonly event: StagedEvent;
+  readonly table: 'outbox';
+  readonly columns: readonly string[];
+  readonly values: readonly unknown[];
+  /** PostgreSQL type of each column's parameter. */
+  readonly cast: readonly string[];
+}
+
 export interface Outbox {
   /** Writes the event in `tx` (the change's transaction); returns what to pass to {@link Outbox.publish} after commit. */
   stage<S extends EventSubject>(tx: Queryable, subject: S, payload: EventOf<S>): Promise<StagedEvent>;
+  /** The event's row, for the caller to insert in the change's transaction (see {@link OutboxRow}). */
+  prepare<S extends EventSubject>(subject: S, payload: EventOf<S>): OutboxRow;
   /** Publishes committed events in order and deletes their rows; failures are left to the sweep. */
   publish(events: readonly StagedEvent[]): Promise<void>;
   /** Publishes rows older than `minAgeMs` (all with 0): at start-up and by the periodic sweep. */
@@ -68,13 +84,24 @@ export function createOutbox(o: { db: Db; bus: Bus; logger: ServiceLogger; clock
   }
 
   const outbox: Outbox = {
-    async stage(tx, subject, payload) {
+    prepare(subject, payload) {
       const eventId = (payload as { eventId: string }).eventId;
+      return {
+        event: { subject, eventId, payload },
+        table: 'outbox',
+        columns: ['subject', 'event_id', 'payload', 'created_at'],
+        values: [subject, eventId, JSON.stringify(payload), o.clock()],
+        cast: ['text', 'uuid', 'jsonb', 'timestamptz'],
+      };
+    },
+
+    async stage(tx, subject, payload) {
+      const row = outbox.prepare(subject, payload);
       await tx.query(
-        'INSERT INTO outbox (subject, event_id, payload, created_at) VALUES ($1, $2, $3::jsonb, $4)',
-        [subject, eventId, JSON.stringify(payload), o.clock()],
+        `INSERT INTO outbox (${row.columns.join(', ')}) VALUES (${row.cast.map((c, i) => `$${i + 1}::${c}`).join(', ')})`,
+        row.values,
       );
-      return { subject, eventId, payload };
+      return row.event;
     },
 
     async publish(events) {

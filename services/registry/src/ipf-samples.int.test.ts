@@ -232,11 +232,13 @@ describe(`registry with the IPF samples (${DISTRIBUTED ? 'PostgreSQL + NATS' : '
     expect(
       (select('//rim:ExtrinsicObject', both) as Element[])
         .map((e) => [e.getAttribute('lid'), e.getAttribute('status')?.split(':').pop()])
-        .sort((x, y) => String(x[1]).localeCompare(String(y[1]))),
+        .sort((x, y) => String(x[1]).localeCompare(String(y[1])) || String(x[0]).localeCompare(String(y[0]))),
     ).toEqual([
       [lid, 'Approved'],
-      [lid, 'Deprecated'],
-      [other, 'Deprecated'],
+      ...[
+        [lid, 'Deprecated'],
+        [other, 'Deprecated'],
+      ].sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
     ]);
   });
 });

@@ -96,17 +96,17 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
     const outcome = await guarded('ITI-42', () =>
       registerDocumentSet(request, rctx, {
         ...deps,
-        onStored: async (tx, stored) => {
-          staged.push(
-            await outbox.stage(tx, 'xds.document-registered', {
-              ...base(),
-              patientId: stored.submissionSet.patientId?.raw ?? '',
-              submissionSetUniqueId: stored.submissionSet.uniqueId ?? '',
-              submissionSetEntryUUID: stored.submissionSet.entryUUID,
-              sourceId: stored.submissionSet.sourceId ?? '',
-              documents: stored.documentEntries.map(registeredDocument),
-            }),
-          );
+        rowsWith: (stored) => {
+          const row = outbox.prepare('xds.document-registered', {
+            ...base(),
+            patientId: stored.submissionSet.patientId?.raw ?? '',
+            submissionSetUniqueId: stored.submissionSet.uniqueId ?? '',
+            submissionSetEntryUUID: stored.submissionSet.entryUUID,
+            sourceId: stored.submissionSet.sourceId ?? '',
+            documents: stored.documentEntries.map(registeredDocument),
+          });
+          staged.push(row.event);
+          return [{ table: row.table, columns: row.columns, rows: [row.values], cast: row.cast }];
         },
       }),
     );

@@ -126,31 +126,62 @@ export interface InsertPart {
 }
 
 /**
- * Several INSERTs sent as ONE statement (data-modifying CTEs, each `RETURNING 1` so the
- * main SELECT counts what each inserted): a typical one-document registration is then two
- * round trips instead of nine. Foreign keys between the parts hold because PostgreSQL checks
- * them at the end of the statement. Batches above the parameter budget fall back to one
- * chunked statement per part.
+ * A read or claim that runs in the same statement as a batch's INSERTs (a data-modifying or
+ * locking CTE named `name`); `result` is a scalar SQL expression over it, which
+ * {@link InsertBatch.run} returns under `name`.
+ */
+export interface BatchLead {
+  /** CTE name: lower-case letters and underscores. */
+  readonly name: string;
+  /** The CTE's body; its values go through `p`. */
+  readonly sql: (p: Params) => string;
+  readonly result: string;
+}
+
+/**
+ * Several INSERTs sent as ONE statement (data-modifying CTEs, each `RETURNING` its first
+ * column so the main SELECT counts what each inserted), with the leads (claims, locks) the
+ * caller needs in the same round trip: a typical one-document registration is then one
+ * statement between BEGIN and COMMIT. Foreign keys between the parts hold because PostgreSQL
+ * checks them at the end of the statement. Batches above the parameter budget fall back to
+ * one statement per lead and one chunked statement per part.
  */
 export class InsertBatch {
   private readonly parts: InsertPart[] = [];
+  private readonly leads: BatchLead[] = [];
 
   add(part: InsertPart): this {
     if (part.rows.length > 0) this.parts.push(part);
     return this;
   }
 
-  async run(q: Queryable): Promise<void> {
-    if (this.parts.length === 0) return;
+  lead(lead: BatchLead): this {
+    this.leads.push(lead);
+    return this;
+  }
+
+  /** Runs the batch; returns each lead's result by name. */
+  async run(q: Queryable): Promise<Record<string, unknown>> {
     const total = this.parts.reduce((n, p) => n + p.rows.length * p.columns.length, 0);
     if (total > MAX_PARAMS) {
+      const results: Record<string, unknown> = {};
+      for (const lead of this.leads) {
+        const p = new Params();
+        const r = await q.query<Record<string, unknown>>(
+          `WITH ${lead.name} AS (${lead.sql(p)}) SELECT ${lead.result} AS ${lead.name}`,
+          p.values,
+        );
+        results[lead.name] = r.rows[0]?.[lead.name];
+      }
       for (const part of this.parts) {
         const n = await insertRows(q, part.table, part.columns, part.rows, part);
         if (n < part.rows.length && part.onShort !== undefined) throw await part.onShort(q);
       }
-      return;
+      return results;
     }
+    if (this.parts.length === 0 && this.leads.length === 0) return {};
     const p = new Params();
+    const leads = this.leads.map((lead) => `${lead.name} AS (${lead.sql(p)})`);
     const ctes = this.parts.map((part, k) => {
       const tuples = part.rows.map(
         (row) =>
@@ -171,11 +202,18 @@ export class InsertBatch {
         part.suffix === undefined ? '' : ` ${part.suffix}`
       } RETURNING ${part.columns[0]} AS id)`;
     });
-    const counts = this.parts.map((_, k) => `(SELECT count(*) FROM i${k}) AS c${k}`).join(', ');
-    const r = await q.query<Record<string, string>>(`WITH ${ctes.join(', ')} SELECT ${counts}`, p.values);
+    const outputs = [
+      ...this.parts.map((_, k) => `(SELECT count(*) FROM i${k}) AS c${k}`),
+      ...this.leads.map((lead) => `${lead.result} AS ${lead.name}`),
+    ];
+    const r = await q.query<Record<string, unknown>>(
+      `WITH ${[...leads, ...ctes].join(', ')} SELECT ${outputs.join(', ')}`,
+      p.values,
+    );
     const row = r.rows[0] ?? {};
     for (const [k, part] of this.parts.entries()) {
       if (Number(row[`c${k}`]) < part.rows.length && part.onShort !== undefined) throw await part.onShort(q);
     }
+    return Object.fromEntries(this.leads.map((lead) => [lead.name, row[lead.name]]));
   }
 }

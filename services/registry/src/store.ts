@@ -12,7 +12,7 @@ import type { StoredQueries } from './queries.js';
 import { DOCUMENT_COLUMNS } from './queries.js';
 import { toDocumentEntry } from './rows.js';
 import type { VersionedRow } from './rows.js';
-import type { InsertPart } from './sql.js';
+import type { BatchLead, InsertPart } from './sql.js';
 import { InsertBatch, normalizeDtm, uuidOf, uuidsOf, versionOf } from './sql.js';
 
 /** A DocumentEntry uniqueId as registered: what ITI-42 compares a resubmission against. */
@@ -22,6 +22,24 @@ export interface RegisteredUniqueId {
   readonly size: string | null;
   /** The entry that first registered this uniqueId. */
   readonly firstEntryUUID: string;
+}
+
+/** Options of {@link RegistryStore.insertSubmission}. */
+export interface InsertSubmissionOptions {
+  readonly receivedAt: Date;
+  /**
+   * Patient ids that must be known and active, checked in the same statement as the inserts and
+   * share-locked until the commit (a concurrent merge of one of them waits, then moves these
+   * entries too); {@link UnknownPatientIdError} when one is not.
+   */
+  readonly activePatients?: readonly string[];
+  /** Rows written in the same statement (the change's outbox event). */
+  readonly extraRows?: readonly InsertPart[];
+}
+
+/** A patient id of {@link InsertSubmissionOptions.activePatients} is not known and active (nothing was stored). */
+export class UnknownPatientIdError extends Error {
+  override readonly name = 'UnknownPatientIdError';
 }
 
 /** Status of a patient id the registry knows (Patient Identity Consumer). */
@@ -39,7 +57,7 @@ export interface RegistryStore extends StoredQueries {
    * The caller's transaction must be READ COMMITTED (the default) for the uniqueId claim to
    * see a concurrent winner instead of failing with a serialization error.
    */
-  insertSubmission(tx: Queryable, submission: Submission, opts: { receivedAt: Date }): Promise<void>;
+  insertSubmission(tx: Queryable, submission: Submission, opts: InsertSubmissionOptions): Promise<void>;
   /** Sets DocumentEntries to Deprecated (RPLC/XFRM_RPLC targets); returns the ids changed. */
   deprecate(tx: Queryable, entryUUIDs: readonly string[]): Promise<string[]>;
   /** Sets lastUpdateTime of existing folders that received new members (ITI TF-3 4.2.3.4.5). */
@@ -69,14 +87,26 @@ export function createRegistryStore(db: Db): RegistryStore {
   return {
     ...queries,
 
-    async insertSubmission(tx, s, { receivedAt }) {
-      await claimUniqueIds(tx, s.documentEntries);
+    async insertSubmission(tx, s, { receivedAt, activePatients = [], extraRows = [] }) {
       const batch = new InsertBatch();
+      const claim = claimLead(s.documentEntries);
+      if (claim) batch.lead(claim);
+      if (activePatients.length > 0)
+        batch.lead({
+          name: 'active_patients',
+          sql: (p) =>
+            `SELECT cx FROM patient_ids WHERE cx = ANY(${p.add(activePatients)}::text[]) AND status = 'active' FOR SHARE`,
+          result: '(SELECT count(*) FROM active_patients)',
+        });
       addDocumentEntries(batch, s.documentEntries, s.submissionSet, receivedAt);
       addSubmissionSet(batch, s.submissionSet, receivedAt);
       addFolders(batch, s.folders, receivedAt);
       addAssociations(batch, s.associations);
-      await batch.run(tx);
+      for (const rows of extraRows) batch.add(rows);
+      const results = await batch.run(tx);
+      if (Number(results['active_patients'] ?? 0) < new Set(activePatients).size)
+        throw new UnknownPatientIdError('A patient id of the submission is not known and active');
+      if (claim) checkClaims(s.documentEntries, String(results[claim.name]));
     },
 
     async deprecate(tx, entryUUIDs) {
@@ -188,57 +218,57 @@ function requireUuid(id: string, what: string): string {
 }
 
 /**
- * Claims each DocumentEntry uniqueId. A uniqueId already registered is accepted again only
- * with the same hash and size (ITI TF-3 4.2.3.2.26, the ITI-42 duplicate rules; the same holds
- * for ITI-57 versions, which keep uniqueId, hash and size). Under READ COMMITTED, an INSERT
- * that meets a row inserted by an uncommitted transaction waits for it: if it commits, ON
- * CONFLICT skips and the SELECT (a new snapshot) sees the winner's content; if it rolls back,
- * the claim succeeds. So two concurrent registrations of one uniqueId with different content
- * cannot both commit.
+ * Claims each DocumentEntry uniqueId, in the statement that inserts the entries. A uniqueId
+ * already registered is accepted again only with the same hash and size (ITI TF-3 4.2.3.2.26,
+ * the ITI-42 duplicate rules; the same holds for ITI-57 versions, which keep uniqueId, hash and
+ * size). ON CONFLICT DO UPDATE (a no-op update) locks the registered row and returns its
+ * current version even when a concurrent transaction inserted it after this statement's
+ * snapshot: an INSERT that meets a row of an uncommitted transaction waits for it; if that
+ * commits, the row is returned with the winner's content (then compared by
+ * {@link checkClaims}); if it rolls back, the claim inserts. So two concurrent registrations
+ * of one uniqueId with different content cannot both commit.
  */
-async function claimUniqueIds(tx: Queryable, entries: readonly DocumentEntry[]): Promise<void> {
-  if (entries.length === 0) return;
-  const rows = entries.map((d) => [
-    required(d.uniqueId, 'DocumentEntry.uniqueId'),
-    d.hash ?? null,
-    d.size ?? null,
-    requireUuid(d.entryUUID, 'DocumentEntry.entryUUID'),
-  ]);
-  const claimed = await tx.query<{ unique_id: string }>(
-    `INSERT INTO document_unique_ids (unique_id, hash, size, first_entry_uuid)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[])
-     ON CONFLICT (unique_id) DO NOTHING RETURNING unique_id`,
-    [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2]), rows.map((r) => r[3])],
-  );
-  if (claimed.rowCount === entries.length) return;
-  const mine = new Set(claimed.rows.map((r) => r.unique_id));
-  const existing = await tx.query<{ unique_id: string; hash: string | null; size: string | null }>(
-    `SELECT unique_id, hash, size FROM document_unique_ids WHERE unique_id = ANY($1::text[])`,
-    [rows.map((r) => r[0]).filter((u) => !mine.has(u as string))],
-  );
-  const byId = new Map(existing.rows.map((r) => [r.unique_id, r]));
+function claimLead(entries: readonly DocumentEntry[]): BatchLead | undefined {
+  if (entries.length === 0) return undefined;
+  const ids = entries.map((d) => required(d.uniqueId, 'DocumentEntry.uniqueId'));
+  const hashes = entries.map((d) => d.hash ?? null);
+  const sizes = entries.map((d) => d.size ?? null);
+  const uuids = entries.map((d) => requireUuid(d.entryUUID, 'DocumentEntry.entryUUID'));
+  return {
+    name: 'claimed',
+    sql: (p) =>
+      `INSERT INTO document_unique_ids (unique_id, hash, size, first_entry_uuid)
+       SELECT * FROM unnest(${p.add(ids)}::text[], ${p.add(hashes)}::text[], ${p.add(sizes)}::text[], ${p.add(uuids)}::uuid[])
+       ON CONFLICT (unique_id) DO UPDATE SET unique_id = EXCLUDED.unique_id
+       RETURNING unique_id, hash, size`,
+    result: `(SELECT coalesce(json_agg(json_build_array(unique_id, hash, size)), '[]')::text FROM claimed)`,
+  };
+}
+
+/** Compares each entry with its uniqueId's registered content (the claim's result, JSON [[uniqueId, hash, size]]). */
+function checkClaims(entries: readonly DocumentEntry[], claimed: string): void {
+  const rows = JSON.parse(claimed) as [string, string | null, string | null][];
+  const byId = new Map(rows.map(([uniqueId, hash, size]) => [uniqueId, { hash, size }]));
   for (const d of entries) {
     const e = byId.get(d.uniqueId as string);
-    if (e === undefined) continue;
+    if (e === undefined)
+      throw MeshError.of('XDSRegistryError', `DocumentEntry uniqueId ${d.uniqueId} could not be claimed`, {
+        location: d.entryUUID,
+        fault: 'receiver',
+      });
     // SHA-1 hex compares case-insensitively; size is a decimal string as sent.
-    if ((e.hash ?? '').toLowerCase() !== (d.hash ?? '').toLowerCase()) {
+    if ((e.hash ?? '').toLowerCase() !== (d.hash ?? '').toLowerCase())
       throw MeshError.of(
         'XDSNonIdenticalHash',
-        `DocumentEntry uniqueId ${e.unique_id} is already registered with another hash`,
-        {
-          location: d.entryUUID,
-        },
+        `DocumentEntry uniqueId ${d.uniqueId} is already registered with another hash`,
+        { location: d.entryUUID },
       );
-    }
-    if ((e.size ?? '') !== (d.size ?? '')) {
+    if ((e.size ?? '') !== (d.size ?? ''))
       throw MeshError.of(
         'XDSNonIdenticalSize',
-        `DocumentEntry uniqueId ${e.unique_id} is already registered with another size`,
-        {
-          location: d.entryUUID,
-        },
+        `DocumentEntry uniqueId ${d.uniqueId} is already registered with another size`,
+        { location: d.entryUUID },
       );
-    }
   }
 }
 

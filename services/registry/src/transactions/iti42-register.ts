@@ -10,9 +10,11 @@ import type { Db, Queryable } from '@mesh/db';
 import type { AffinityDomain } from '@mesh/affinity-domain';
 import { assignEntryUUIDs, readSubmitObjectsRequest } from '@mesh/xds';
 import type { Submission } from '@mesh/xds';
+import { UnknownPatientIdError } from '../store.js';
 import type { RegistryStore } from '../store.js';
+import type { InsertPart } from '../sql.js';
 import { lookupObjects, objectKey } from '../objects.js';
-import { dtm, validateAgainstRegistry } from './validate-received.js';
+import { dtm, patientIdsOf, validateAgainstRegistry } from './validate-received.js';
 
 /** The ports of {@link registerDocumentSet}. */
 export interface RegisterDocumentSetDeps {
@@ -22,8 +24,8 @@ export interface RegisterDocumentSetDeps {
   readonly clock: () => Date;
   /** Source of the UUIDs that replace symbolic ids (`urn:uuid:` form); random by default. */
   readonly newId?: () => string;
-  /** Runs inside the submission's transaction once it is stored (the service stages its change event there). */
-  readonly onStored?: (tx: Queryable, stored: Submission) => Promise<void>;
+  /** Rows written in the statement that stores the submission (the service's change event in its outbox). */
+  readonly rowsWith?: (stored: Submission) => readonly InsertPart[];
 }
 
 /** Associations that deprecate their target (ITI TF-3 4.2.2.2.1 RPLC, 4.2.2.2.4 XFRM_RPLC). */
@@ -49,8 +51,21 @@ export async function registerDocumentSet(
   if (!read.submission) return failure(issues);
   const received = read.submission;
 
-  issues.push(...(await validateAgainstRegistry(received, 'ITI-42', d)));
-  if (hasErrors(issues)) return failure(issues);
+  // Patient ids are checked in the storing statement; a refusal is validated again in full so
+  // that every issue, XDSUnknownPatientId included, is reported at its location.
+  const refused = async (): Promise<Outcome<Submission>> => {
+    const all = [...read.issues, ...(await validateAgainstRegistry(received, 'ITI-42', d))];
+    return failure(
+      hasErrors(all)
+        ? all
+        : [
+            ...all,
+            error('XDSUnknownPatientId', 'The patient id is not known and active', 'SubmissionSet.patientId'),
+          ],
+    );
+  };
+  issues.push(...(await validateAgainstRegistry(received, 'ITI-42', d, { patientsCheckedLater: true })));
+  if (hasErrors(issues)) return refused();
   ctx.signal?.throwIfAborted();
 
   const now = d.clock();
@@ -61,7 +76,11 @@ export async function registerDocumentSet(
 
   try {
     await d.db.transaction(async (tx) => {
-      await d.store.insertSubmission(tx, submission, { receivedAt: now });
+      await d.store.insertSubmission(tx, submission, {
+        receivedAt: now,
+        activePatients: patientIdsOf(submission),
+        extraRows: d.rowsWith?.(submission) ?? [],
+      });
       // UPDATE ... WHERE status <> 'Deprecated' locks the targets and, under READ COMMITTED,
       // re-reads a row a concurrent transaction replaced first: a target missing from the result
       // was replaced in between (a document is replaced only once, ITI TF-3 4.2.2.2.1).
@@ -75,9 +94,9 @@ export async function registerDocumentSet(
           );
       await recheckTargets(tx, mustBeApproved, replaced, touched, submission);
       if (touched.length > 0) await d.store.touchFolders(tx, touched, dtm(now));
-      await d.onStored?.(tx, submission);
     });
   } catch (e) {
+    if (e instanceof UnknownPatientIdError) return refused();
     if (e instanceof MeshError) return failure([...issues, ...e.outcome.issues]);
     throw e;
   }

@@ -19,12 +19,21 @@ export async function validateAgainstRegistry(
   received: Submission,
   transaction: SubmissionTransaction,
   d: { readonly store: RegistryStore; readonly domain: AffinityDomain },
+  opts: {
+    /**
+     * Take every patient id as known: the caller checks them in the transaction that stores the
+     * submission (one round trip less) and validates again without this when they are not.
+     */
+    readonly patientsCheckedLater?: boolean;
+  } = {},
 ): Promise<Issue[]> {
   const targets = await loadTargets(d.store, relationshipTargets(received));
-  const knownPatients = await loadKnownPatients(d.store, patientIdsOf(received));
+  const knownPatients = opts.patientsCheckedLater
+    ? undefined
+    : await loadKnownPatients(d.store, patientIdsOf(received));
   const policy: MetadataPolicy = {
     ...lookupsFor(d.domain),
-    isKnownPatientId: (cx) => knownPatients.has(cx),
+    isKnownPatientId: (cx) => knownPatients === undefined || knownPatients.has(cx),
     lookupDocument: (id) => targets.get(id),
     // The registry stores extra metadata with the model (metadata jsonb), so no
     // XDSExtraMetadataNotSaved warning (ITI TF-3 4.2.3.1.7).
@@ -57,7 +66,8 @@ function registeredDocument(e: DocumentEntry): RegisteredDocument {
   };
 }
 
-function patientIdsOf(s: Submission): string[] {
+/** Every patient id a submission names (SubmissionSet, DocumentEntries, Folders). */
+export function patientIdsOf(s: Submission): string[] {
   const ids = new Set<string>();
   const add = (raw: string | undefined): void => {
     if (raw !== undefined) ids.add(raw);
