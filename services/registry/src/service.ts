@@ -21,6 +21,7 @@ import { NS, attr, parseXml, serialize } from '@mesh/xml';
 import { loadRegistryConfig } from './config.js';
 import { REGISTRY_MIGRATIONS } from './migrations.js';
 import { createRegistryStore } from './store.js';
+import { createSubmissionWriter } from './group-commit.js';
 import { handleIti18 } from './transactions/iti18.js';
 import { registerDocumentSet } from './transactions/iti42-register.js';
 import { registryResponseXml } from './transactions/iti42-response.js';
@@ -68,6 +69,7 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
   const domain = parseAffinityDomain(JSON.parse(await readFile(config.affinityDomainFile, 'utf8')));
   const store = createRegistryStore(ctx.db);
   const deps = { db: ctx.db, store, domain, clock: ctx.clock };
+  const writer = createSubmissionWriter({ db: ctx.db, store });
 
   /** Anything but a spec outcome is the registry's default error (ITI TF-3 Table 4.2.4.1-2). */
   const guarded = async <T>(
@@ -96,6 +98,7 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
     const outcome = await guarded('ITI-42', () =>
       registerDocumentSet(request, rctx, {
         ...deps,
+        writer,
         rowsWith: (stored) => {
           const row = outbox.prepare('xds.document-registered', {
             ...base(),

@@ -37,6 +37,12 @@ export interface InsertSubmissionOptions {
   readonly extraRows?: readonly InsertPart[];
 }
 
+/** One submission to store and its options. */
+export interface SubmissionWrite {
+  readonly submission: Submission;
+  readonly opts: InsertSubmissionOptions;
+}
+
 /** A patient id of {@link InsertSubmissionOptions.activePatients} is not known and active (nothing was stored). */
 export class UnknownPatientIdError extends Error {
   override readonly name = 'UnknownPatientIdError';
@@ -58,6 +64,12 @@ export interface RegistryStore extends StoredQueries {
    * see a concurrent winner instead of failing with a serialization error.
    */
   insertSubmission(tx: Queryable, submission: Submission, opts: InsertSubmissionOptions): Promise<void>;
+  /**
+   * Stores several submissions in `tx` with one statement, all or nothing (group commit): as
+   * {@link RegistryStore.insertSubmission} for each, but a refusal of any one refuses the group
+   * (the caller then stores each alone to learn which).
+   */
+  insertSubmissions(tx: Queryable, writes: readonly SubmissionWrite[]): Promise<void>;
   /** Sets DocumentEntries to Deprecated (RPLC/XFRM_RPLC targets); returns the ids changed. */
   deprecate(tx: Queryable, entryUUIDs: readonly string[]): Promise<string[]>;
   /** Sets lastUpdateTime of existing folders that received new members (ITI TF-3 4.2.3.4.5). */
@@ -87,27 +99,11 @@ export function createRegistryStore(db: Db): RegistryStore {
   return {
     ...queries,
 
-    async insertSubmission(tx, s, { receivedAt, activePatients = [], extraRows = [] }) {
-      const batch = new InsertBatch();
-      const claim = claimLead(s.documentEntries);
-      if (claim) batch.lead(claim);
-      if (activePatients.length > 0)
-        batch.lead({
-          name: 'active_patients',
-          sql: (p) =>
-            `SELECT cx FROM patient_ids WHERE cx = ANY(${p.add(activePatients)}::text[]) AND status = 'active' FOR SHARE`,
-          result: '(SELECT count(*) FROM active_patients)',
-        });
-      addDocumentEntries(batch, s.documentEntries, s.submissionSet, receivedAt);
-      addSubmissionSet(batch, s.submissionSet, receivedAt);
-      addFolders(batch, s.folders, receivedAt);
-      addAssociations(batch, s.associations);
-      for (const rows of extraRows) batch.add(rows);
-      const results = await batch.run(tx);
-      if (Number(results['active_patients'] ?? 0) < new Set(activePatients).size)
-        throw new UnknownPatientIdError('A patient id of the submission is not known and active');
-      if (claim) checkClaims(s.documentEntries, String(results[claim.name]));
+    insertSubmission(tx, submission, opts) {
+      return insertSubmissions(tx, [{ submission, opts }]);
     },
+
+    insertSubmissions,
 
     async deprecate(tx, entryUUIDs) {
       const r = await tx.query<{ id: string }>(
@@ -215,6 +211,33 @@ function requireUuid(id: string, what: string): string {
     });
   }
   return u;
+}
+
+/** See {@link RegistryStore.insertSubmissions}. */
+async function insertSubmissions(tx: Queryable, writes: readonly SubmissionWrite[]): Promise<void> {
+  const batch = new InsertBatch();
+  const entries = writes.flatMap((w) => w.submission.documentEntries);
+  const patients = [...new Set(writes.flatMap((w) => w.opts.activePatients ?? []))];
+  const claim = claimLead(entries);
+  if (claim) batch.lead(claim);
+  if (patients.length > 0)
+    batch.lead({
+      name: 'active_patients',
+      sql: (p) =>
+        `SELECT cx FROM patient_ids WHERE cx = ANY(${p.add(patients)}::text[]) AND status = 'active' FOR SHARE`,
+      result: '(SELECT count(*) FROM active_patients)',
+    });
+  for (const { submission: s, opts } of writes) {
+    addDocumentEntries(batch, s.documentEntries, s.submissionSet, opts.receivedAt);
+    addSubmissionSet(batch, s.submissionSet, opts.receivedAt);
+    addFolders(batch, s.folders, opts.receivedAt);
+    addAssociations(batch, s.associations);
+    for (const rows of opts.extraRows ?? []) batch.add(rows);
+  }
+  const results = await batch.run(tx);
+  if (Number(results['active_patients'] ?? 0) < patients.length)
+    throw new UnknownPatientIdError('A patient id of the submission is not known and active');
+  if (claim) checkClaims(entries, String(results[claim.name]));
 }
 
 /**

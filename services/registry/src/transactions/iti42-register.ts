@@ -13,6 +13,7 @@ import type { Submission } from '@mesh/xds';
 import { UnknownPatientIdError } from '../store.js';
 import type { RegistryStore } from '../store.js';
 import type { InsertPart } from '../sql.js';
+import type { SubmissionWriter } from '../group-commit.js';
 import { lookupObjects, objectKey } from '../objects.js';
 import { dtm, patientIdsOf, validateAgainstRegistry } from './validate-received.js';
 
@@ -24,6 +25,11 @@ export interface RegisterDocumentSetDeps {
   readonly clock: () => Date;
   /** Source of the UUIDs that replace symbolic ids (`urn:uuid:` form); random by default. */
   readonly newId?: () => string;
+  /**
+   * Group commit for submissions that only add objects (see group-commit.ts); without it each
+   * submission has a transaction of its own.
+   */
+  readonly writer?: SubmissionWriter;
   /** Rows written in the statement that stores the submission (the service's change event in its outbox). */
   readonly rowsWith?: (stored: Submission) => readonly InsertPart[];
 }
@@ -74,13 +80,25 @@ export async function registerDocumentSet(
   const mustBeApproved = relationshipTargetsOf(submission, NEEDS_APPROVED);
   const touched = existingFoldersWithNewMembers(submission);
 
+  const opts = {
+    receivedAt: now,
+    activePatients: patientIdsOf(submission),
+    extraRows: d.rowsWith?.(submission) ?? [],
+  };
+  const addsOnly = mustBeApproved.size === 0 && touched.length === 0;
   try {
+    if (addsOnly && d.writer) await d.writer.write({ submission, opts });
+    else await storeWithRelationships();
+  } catch (e) {
+    if (e instanceof UnknownPatientIdError) return refused();
+    if (e instanceof MeshError) return failure([...issues, ...e.outcome.issues]);
+    throw e;
+  }
+  return success(submission, issues);
+
+  async function storeWithRelationships(): Promise<void> {
     await d.db.transaction(async (tx) => {
-      await d.store.insertSubmission(tx, submission, {
-        receivedAt: now,
-        activePatients: patientIdsOf(submission),
-        extraRows: d.rowsWith?.(submission) ?? [],
-      });
+      await d.store.insertSubmission(tx, submission, opts);
       // UPDATE ... WHERE status <> 'Deprecated' locks the targets and, under READ COMMITTED,
       // re-reads a row a concurrent transaction replaced first: a target missing from the result
       // was replaced in between (a document is replaced only once, ITI TF-3 4.2.2.2.1).
@@ -95,12 +113,7 @@ export async function registerDocumentSet(
       await recheckTargets(tx, mustBeApproved, replaced, touched, submission);
       if (touched.length > 0) await d.store.touchFolders(tx, touched, dtm(now));
     });
-  } catch (e) {
-    if (e instanceof UnknownPatientIdError) return refused();
-    if (e instanceof MeshError) return failure([...issues, ...e.outcome.issues]);
-    throw e;
   }
-  return success(submission, issues);
 }
 
 /**
