@@ -15,7 +15,7 @@
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -62,6 +62,38 @@ async function serve(): Promise<void> {
   process.on('disconnect', () => {
     void mesh.close().then(() => rm(dataDir, { recursive: true, force: true }));
   });
+}
+
+/**
+ * CPU time (us) of this machine's PostgreSQL and NATS server processes, from /proc (Linux; 0
+ * elsewhere): what a registration costs the database and the bus, beside the registry's own.
+ */
+async function peerCpu(): Promise<{ postgres: number; nats: number }> {
+  const out = { postgres: 0, nats: 0 };
+  const ticks = 1_000_000 / 100; // USER_HZ is 100 on Linux
+  let pids: string[];
+  try {
+    pids = (await readdir('/proc')).filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const kind = name.startsWith('postgres')
+        ? 'postgres'
+        : name.startsWith('nats-server')
+          ? 'nats'
+          : undefined;
+      if (kind === undefined) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[kind] += (Number(fields[11]) + Number(fields[12])) * ticks;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
 }
 
 function envelope(body: string): string {
@@ -147,11 +179,15 @@ async function main(): Promise<void> {
 
   child.send('cpu?');
   const before = await ask<{ cpu: NodeJS.CpuUsage }>((m) => 'cpu' in m);
+  const peersBefore = await peerCpu();
+  const rawBefore = process.cpuUsage();
   let failures = 0;
   const httpRate = await concurrently(REQUESTS, async (i) => {
     const r = await post(endpoint, bodies[i]!);
     if (!r.includes('ResponseStatusType:Success')) failures++;
   });
+  const clientCpu = process.cpuUsage(rawBefore);
+  const peersAfter = await peerCpu();
   child.send('rss?');
   const { rss, cpu } = await ask<{ rss: number; cpu: NodeJS.CpuUsage }>((m) => 'rss' in m);
   const cpuPerRequest = (cpu.user + cpu.system - before.cpu.user - before.cpu.system) / REQUESTS;
@@ -219,6 +255,10 @@ async function main(): Promise<void> {
   console.log(`ratio HTTP ITI-42 / raw INSERT: ${(httpRate / rawRate).toFixed(2)}`);
   console.log(`registry process CPU per registration: ${Math.round(cpuPerRequest)} us`);
   console.log(`registry process peak RSS: ${rss} MB`);
+  const per = (us: number): number => Math.round(us / REQUESTS);
+  console.log(
+    `other CPU per registration: PostgreSQL ${per(peersAfter.postgres - peersBefore.postgres)} us, NATS ${per(peersAfter.nats - peersBefore.nats)} us, bench client ${per(clientCpu.user + clientCpu.system)} us`,
+  );
   agent.destroy();
   child.disconnect();
 }
