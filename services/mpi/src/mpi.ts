@@ -165,8 +165,21 @@ interface HistoryRow {
   detail?: unknown;
 }
 
-/** What a transaction accumulates and writes at its end, in one statement each. */
+/** A source identity of a new enterprise identity, written at the end of its transaction. */
+interface NewSource {
+  id: number;
+  identifier: PatientIdentifier;
+  enterpriseId: number;
+  demographics: Demographics;
+}
+
+/**
+ * What a transaction accumulates and writes at its end, in one statement: new enterprise
+ * identities and their sources (ids drawn ahead from their sequences), history rows, events.
+ */
 interface Pending {
+  enterprises: { id: number; nationalId: string }[];
+  sources: NewSource[];
   events: { subject: EventSubject; payload: { eventId: string } }[];
   history: HistoryRow[];
   changed: Set<number>;
@@ -240,41 +253,71 @@ export function createMpi(o: MpiOptions): Mpi {
     });
   }
 
+  /**
+   * Writes what the transaction accumulated in one statement: data-modifying CTEs run once
+   * each, whether or not the main query reads them, and the foreign keys between them are
+   * checked at the end of the statement.
+   */
+  async function writePending(tx: Queryable, p: Pending): Promise<void> {
+    const { enterprises: e, sources: s, history: h, events: ev } = p;
+    if (e.length + s.length + h.length + ev.length === 0) return;
+    const cols = s.map((x) => demographicColumns(x.demographics));
+    const col = (i: number): unknown[] => cols.map((c) => c[i]);
+    await tx.query(
+      `WITH e AS (
+         INSERT INTO enterprise_identity (id, national_id, created_at, updated_at)
+         SELECT id, nid, $1::timestamptz, $1::timestamptz FROM unnest($2::bigint[], $3::text[]) AS x(id, nid)),
+       s AS (
+         INSERT INTO source_identity (id, authority, local_id, enterprise_id, family_key, given_key, family_phonetic,
+           given_phonetic, birth_date, sex, postal_code, demographics, complete, created_at, updated_at)
+         SELECT x.*, $1::timestamptz, $1::timestamptz
+           FROM unnest($4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::text[],
+                       $11::text[], $12::text[], $13::text[], $14::text[], $15::jsonb[], $16::boolean[]) AS x),
+       h AS (
+         INSERT INTO identity_history (at, kind, enterprise_id, source_id, other_enterprise_id, transaction, actor, detail)
+         SELECT $1::timestamptz, * FROM unnest($17::text[], $18::bigint[], $19::bigint[], $20::bigint[], $21::text[], $22::text[], $23::jsonb[])),
+       o AS (
+         INSERT INTO outbox (subject, event_id, payload, created_at)
+         SELECT x.s, x.id, x.p, $1::timestamptz FROM unnest($24::text[], $25::uuid[], $26::jsonb[]) AS x(s, id, p))
+       SELECT 1`,
+      [
+        clock(),
+        e.map((x) => x.id),
+        e.map((x) => x.nationalId),
+        s.map((x) => x.id),
+        s.map((x) => x.identifier.assigningAuthority),
+        s.map((x) => x.identifier.id),
+        s.map((x) => x.enterpriseId),
+        col(0),
+        col(1),
+        col(2),
+        col(3),
+        col(4),
+        col(5),
+        col(6),
+        col(7),
+        col(8),
+        h.map((x) => x.kind),
+        h.map((x) => x.enterpriseId ?? null),
+        h.map((x) => x.sourceId ?? null),
+        h.map((x) => x.otherEnterpriseId ?? null),
+        h.map((x) => x.actor.transaction ?? null),
+        h.map((x) => x.actor.id),
+        h.map((x) => JSON.stringify(x.detail ?? {})),
+        ev.map((x) => x.subject),
+        ev.map((x) => x.payload.eventId),
+        ev.map((x) => JSON.stringify(x.payload)),
+      ],
+    );
+  }
+
   async function withTx<T>(fn: (tx: Queryable, p: Pending) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const pending: Pending = { events: [], history: [], changed: new Set() };
+      const pending: Pending = { enterprises: [], sources: [], events: [], history: [], changed: new Set() };
       try {
         const r = await db.transaction(async (tx) => {
           const out = await fn(tx, pending);
-          const now = clock();
-          const h = pending.history;
-          if (h.length > 0)
-            await tx.query(
-              `INSERT INTO identity_history (at, kind, enterprise_id, source_id, other_enterprise_id, transaction, actor, detail)
-               SELECT $1::timestamptz, * FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::jsonb[])`,
-              [
-                now,
-                h.map((x) => x.kind),
-                h.map((x) => x.enterpriseId ?? null),
-                h.map((x) => x.sourceId ?? null),
-                h.map((x) => x.otherEnterpriseId ?? null),
-                h.map((x) => x.actor.transaction ?? null),
-                h.map((x) => x.actor.id),
-                h.map((x) => JSON.stringify(x.detail ?? {})),
-              ],
-            );
-          const e = pending.events;
-          if (e.length > 0)
-            await tx.query(
-              `INSERT INTO outbox (subject, event_id, payload, created_at)
-               SELECT s, id, p, $1::timestamptz FROM unnest($2::text[], $3::uuid[], $4::jsonb[]) AS x(s, id, p)`,
-              [
-                now,
-                e.map((x) => x.subject),
-                e.map((x) => x.payload.eventId),
-                e.map((x) => JSON.stringify(x.payload)),
-              ],
-            );
+          await writePending(tx, pending);
           return out;
         });
         if (pending.events.length > 0) publishCommitted(pending.events);
@@ -319,17 +362,35 @@ export function createMpi(o: MpiOptions): Mpi {
     });
   }
 
-  // National identifiers are drawn from the sequence in blocks (one round trip per 64 new
-  // identities); a block's unused values are lost at shutdown, which only leaves gaps.
-  const nationalIds: string[] = [];
-  async function nextNationalId(tx: Queryable): Promise<string> {
-    if (nationalIds.length === 0) {
+  // Identifiers are drawn from their sequences in blocks (one round trip per 64 new
+  // identities), so that a new identity's rows can be written with its history and events in
+  // one statement at commit; a block's unused values are lost at shutdown, which only leaves gaps.
+  const pools = new Map<string, string[]>();
+  async function nextValue(tx: Queryable, sequence: string): Promise<string> {
+    let pool = pools.get(sequence);
+    if (!pool) pools.set(sequence, (pool = []));
+    if (pool.length === 0) {
       const r = await tx.query<{ n: string }>(
-        "SELECT nextval('national_id_seq')::text AS n FROM generate_series(1, 64)",
+        'SELECT nextval($1::regclass)::text AS n FROM generate_series(1, 64)',
+        [sequence],
       );
-      for (const row of r.rows) nationalIds.push(row.n + luhn(row.n));
+      for (const row of r.rows) pool.push(row.n);
     }
-    return nationalIds.shift() as string;
+    return pool.shift() as string;
+  }
+  async function nextNationalId(tx: Queryable): Promise<string> {
+    const n = await nextValue(tx, 'national_id_seq');
+    return n + luhn(n);
+  }
+
+  /** A new enterprise identity, inserted at the end of the transaction (writePending). */
+  async function allocateEnterprise(tx: Queryable, p: Pending): Promise<{ id: number; nationalId: string }> {
+    const e = {
+      id: asNum(await nextValue(tx, 'enterprise_identity_id_seq')),
+      nationalId: await nextNationalId(tx),
+    };
+    p.enterprises.push(e);
+    return e;
   }
 
   async function newEnterprise(tx: Queryable): Promise<{ id: number; nationalId: string }> {
@@ -413,21 +474,39 @@ export function createMpi(o: MpiOptions): Mpi {
     return asNum((q.rows[0] as { id: string }).id);
   }
 
-  /** Best-scoring enterprise among blocking candidates (same birth date, or same phonetic names either way round). */
-  async function bestCandidate(
+  /**
+   * One statement: locks the source identities of `locals` (FOR UPDATE, in the order given)
+   * and, when none of them exists and `search` is set, reads the blocking candidates of `d`
+   * (same birth date, or same phonetic names either way round).
+   */
+  async function sourcesAndCandidates(
     tx: Queryable,
+    locals: readonly PatientIdentifier[],
     d: Demographics,
-  ): Promise<{ enterpriseId: number; score: number; breakdown: unknown } | undefined> {
+    search: boolean,
+  ): Promise<{
+    existing: (SourceRow | undefined)[];
+    candidates: { enterprise_id: string; demographics: Demographics }[];
+  }> {
     const k = searchKeys(d);
-    if (k.familyPhonetic === '' && !d.birthDate) return undefined;
-    const r = await tx.query<{ enterprise_id: string; demographics: Demographics }>(
-      `SELECT enterprise_id, demographics FROM source_identity
-        WHERE status = 'active' AND (birth_date = $1
-           OR (family_phonetic = $2 AND given_phonetic = $3)
-           OR (family_phonetic = $3 AND given_phonetic = $2)
-           OR (family_phonetic = $2 AND birth_date >= $4 AND birth_date < $5))
-        LIMIT 500`,
+    const searching = search && (k.familyPhonetic !== '' || !!d.birthDate);
+    if (locals.length === 0 && !searching) return { existing: [], candidates: [] };
+    const r = await tx.query<SourceRow & { candidate: boolean }>(
+      `WITH src AS (
+         SELECT id, authority, local_id, enterprise_id, status, demographics FROM source_identity
+          WHERE (authority, local_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) FOR UPDATE)
+       SELECT false AS candidate, src.* FROM src
+       UNION ALL
+       (SELECT true, NULL::bigint, NULL::text, NULL::text, enterprise_id, NULL::text, demographics FROM source_identity
+         WHERE $3::boolean AND NOT EXISTS (SELECT 1 FROM src) AND status = 'active' AND (birth_date = $4
+            OR (family_phonetic = $5 AND given_phonetic = $6)
+            OR (family_phonetic = $6 AND given_phonetic = $5)
+            OR (family_phonetic = $5 AND birth_date >= $7 AND birth_date < $8))
+         LIMIT 500)`,
       [
+        locals.map((l) => l.assigningAuthority),
+        locals.map((l) => l.id),
+        searching,
         d.birthDate ?? null,
         k.familyPhonetic,
         k.givenPhonetic,
@@ -436,8 +515,22 @@ export function createMpi(o: MpiOptions): Mpi {
         d.birthDate ? `${d.birthDate.slice(0, 4)}~` : null,
       ],
     );
-    let best: { enterpriseId: number; score: number; breakdown: unknown } | undefined;
+    const found = new Map<string, SourceRow>();
+    const candidates: { enterprise_id: string; demographics: Demographics }[] = [];
     for (const row of r.rows) {
+      if (row.candidate) candidates.push(row);
+      else found.set(`${row.authority}|${row.local_id}`, row);
+    }
+    return { existing: locals.map((l) => found.get(`${l.assigningAuthority}|${l.id}`)), candidates };
+  }
+
+  /** Best-scoring enterprise among the candidates. */
+  function bestCandidate(
+    d: Demographics,
+    candidates: readonly { enterprise_id: string; demographics: Demographics }[],
+  ): { enterpriseId: number; score: number; breakdown: unknown } | undefined {
+    let best: { enterpriseId: number; score: number; breakdown: unknown } | undefined;
+    for (const row of candidates) {
       const b = matchScore(d, row.demographics);
       if (!best || b.score > best.score)
         best = { enterpriseId: asNum(row.enterprise_id), score: b.score, breakdown: b };
@@ -457,8 +550,17 @@ export function createMpi(o: MpiOptions): Mpi {
     const ids = resolveIds(cmd.identifiers, 'identifiers');
     const nationalIds = ids.filter((i) => i.assigningAuthority === national);
     const locals = ids.filter((i) => i.assigningAuthority !== national);
-    const existing: (SourceRow | undefined)[] = [];
-    for (const l of locals) existing.push(await lockSource(tx, l));
+    // Without a national id the feed may create an identity. Two sources feeding the same new
+    // person at once would each miss the other's uncommitted identity and create a duplicate:
+    // matching is serialised per birth date (or phonetic family name without one) until
+    // commit. The lock comes first: the candidates are read by the next statement, whose
+    // snapshot then includes what the previous holder committed.
+    const mayCreate = nationalIds.length === 0 && locals.length > 0;
+    if (mayCreate)
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `mpi-match|${cmd.demographics.birthDate ?? searchKeys(cmd.demographics).familyPhonetic}`,
+      ]);
+    const { existing, candidates } = await sourcesAndCandidates(tx, locals, cmd.demographics, mayCreate);
     if (cmd.action === 'revise' && locals.length > 0 && existing.every((e) => e === undefined))
       throw new MpiError(
         'UnknownPatient',
@@ -511,13 +613,7 @@ export function createMpi(o: MpiOptions): Mpi {
     if (!enterprise) {
       if (locals.length === 0)
         throw new MpiError('MissingField', 'identifiers', 'no patient identifier', 0, 'id');
-      // Two sources feeding the same new person at once would each miss the other's
-      // uncommitted identity and create a duplicate: matching is serialised per birth date
-      // (or phonetic family name without one) until commit.
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-        `mpi-match|${cmd.demographics.birthDate ?? searchKeys(cmd.demographics).familyPhonetic}`,
-      ]);
-      const best = await bestCandidate(tx, cmd.demographics);
+      const best = bestCandidate(cmd.demographics, candidates);
       score = best?.score;
       const verdict = best ? decide(best.score, policy) : 'new';
       if (best && verdict === 'link') {
@@ -525,7 +621,9 @@ export function createMpi(o: MpiOptions): Mpi {
         enterprise = { id: s.id, nationalId: s.nationalId };
         decision = 'link';
       } else {
-        enterprise = await newEnterprise(tx);
+        // A review item refers to the new source row, so that identity is inserted at once;
+        // otherwise its rows are written at commit with the history and events (writePending).
+        enterprise = verdict === 'review' ? await newEnterprise(tx) : await allocateEnterprise(tx, p);
         created = true;
         decision = verdict === 'review' ? 'review' : 'new';
         if (verdict === 'review') candidateForReview = best;
@@ -545,7 +643,16 @@ export function createMpi(o: MpiOptions): Mpi {
       const id = locals[i] as PatientIdentifier;
       const row = existing[i];
       if (!row) {
-        const sid = await insertSource(tx, id, enterprise.id, cmd.demographics);
+        let sid: number;
+        if (created && !candidateForReview) {
+          sid = asNum(await nextValue(tx, 'source_identity_id_seq'));
+          p.sources.push({
+            id: sid,
+            identifier: id,
+            enterpriseId: enterprise.id,
+            demographics: cmd.demographics,
+          });
+        } else sid = await insertSource(tx, id, enterprise.id, cmd.demographics);
         linked.push(id);
         history(p, {
           kind: 'linked',
@@ -812,23 +919,46 @@ export function createMpi(o: MpiOptions): Mpi {
 
   // Events are published right after their commit, in commit order per feed; the outbox
   // rows are then deleted in batches. Rows left behind (bus down, crash between commit and
-  // publish) are re-published by the sweeper; consumers de-duplicate on eventId.
+  // publish) are re-published by the sweeper; consumers de-duplicate on eventId. The events
+  // of the transactions committed in one turn of the event loop go out together (one socket
+  // write), and published rows are deleted at most every 100 ms (one statement for many).
   const published: string[] = [];
   let deleting: Promise<void> | undefined;
+  let deleteTimer: NodeJS.Timeout | undefined;
+  let committed: Pending['events'][] = [];
   function publishCommitted(events: Pending['events']): void {
-    void (async () => {
-      try {
-        for (const e of events) {
-          await bus.publish(e.subject, e.payload as never, { msgId: e.payload.eventId });
-          published.push(e.payload.eventId);
+    if (committed.length === 0) setImmediate(publishBatch);
+    committed.push(events);
+  }
+  function publishBatch(): void {
+    const batch = committed;
+    committed = [];
+    for (const events of batch)
+      void (async () => {
+        try {
+          for (const e of events) {
+            await bus.publish(e.subject, e.payload as never, { msgId: e.payload.eventId });
+            published.push(e.payload.eventId);
+          }
+          scheduleDelete();
+        } catch (err) {
+          logger.warn({ err }, 'MPI events not yet published; the outbox sweeper retries');
         }
-        deleting ??= deletePublished().finally(() => {
-          deleting = undefined;
-        });
-      } catch (err) {
-        logger.warn({ err }, 'MPI events not yet published; the outbox sweeper retries');
-      }
-    })();
+      })();
+  }
+  function scheduleDelete(): void {
+    if (published.length < 1000) {
+      deleteTimer ??= setTimeout(() => void startDelete(), 100);
+      deleteTimer.unref();
+    } else void startDelete();
+  }
+  function startDelete(): Promise<void> {
+    clearTimeout(deleteTimer);
+    deleteTimer = undefined;
+    deleting ??= deletePublished().finally(() => {
+      deleting = undefined;
+    });
+    return deleting;
   }
   async function deletePublished(): Promise<void> {
     while (published.length > 0) {
@@ -1384,7 +1514,7 @@ export function createMpi(o: MpiOptions): Mpi {
     flushOutbox,
     async close() {
       clearInterval(timer);
-      await deleting;
+      await startDelete();
       await flushOutbox();
     },
   };
