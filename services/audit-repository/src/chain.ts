@@ -56,9 +56,9 @@ export function canonicalEncoding(f: ChainedFields, digest: string = xmlDigest(f
   ]);
 }
 
-/** The link hash of a record following `prev`. */
-export function linkHash(prev: Buffer, f: ChainedFields): Buffer {
-  return createHash('sha256').update(prev).update(canonicalEncoding(f), 'utf8').digest();
+/** The link hash of a record following `prev`; `digest` is {@link xmlDigest} of its XML when already known. */
+export function linkHash(prev: Buffer, f: ChainedFields, digest?: string): Buffer {
+  return createHash('sha256').update(prev).update(canonicalEncoding(f, digest), 'utf8').digest();
 }
 
 /** Which chain a record joins: a stable function of its message id, so duplicates meet in one chain. */

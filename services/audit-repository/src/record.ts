@@ -1,10 +1,12 @@
 /**
  * From a received ITI-20 payload to the record the repository stores: the audit message
  * parsed (DICOM PS3.15, or RFC 3881 translated by @mesh/audit), the columns and keys the
- * searches use, derived from it. Pure: no I/O.
+ * searches use, derived from it, and the digest its chain link commits to. The parsed model
+ * itself is not kept: records wait in memory until their batch commits. Pure: no I/O.
  */
 import { AuditFormatError, OBJECT_ROLE, OBJECT_TYPE, parseAuditXmlWithForm } from '@mesh/audit';
 import type { AuditForm, AuditMessage } from '@mesh/audit';
+import { xmlDigest } from './chain.js';
 
 /** How a record reached the repository. */
 export type Transport = 'bus' | 'tls' | 'udp';
@@ -33,8 +35,9 @@ export interface PreparedRecord {
   readonly peer: string | null;
   /** The XML exactly as received (decoded as UTF-8). */
   readonly xml: string;
+  /** SHA-256 of the XML (hex), which its chain link commits to; computed here, outside the chain's lock. */
+  readonly digest: string;
   readonly form: AuditForm;
-  readonly message: AuditMessage;
   readonly eventTime: Date;
   readonly eventCode: string;
   readonly action: string | null;
@@ -136,8 +139,8 @@ export function prepareRecord(input: IngestInput): PreparedRecord {
     transport: input.transport,
     peer: input.peer ?? null,
     xml,
+    digest: xmlDigest(xml),
     form,
-    message,
     eventTime: eventInstant(e.eventDateTime),
     eventCode: e.eventId.csdCode,
     action: e.eventActionCode ?? null,

@@ -8,8 +8,11 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sqlState } from '@mesh/db';
-import type { Db, Queryable } from '@mesh/db';
+import type { Db } from '@mesh/db';
+import { BINARY_ARRAYS, PLAIN_ARRAYS } from './array-params.js';
+import type { ArrayParams } from './array-params.js';
 import { GENESIS, linkHash } from './chain.js';
+import type { ChainedFields } from './chain.js';
 import type { PreparedRecord } from './record.js';
 
 /** What became of one appended record. */
@@ -55,9 +58,111 @@ interface HeadRow {
   seq: string;
   hash: Buffer;
   received_at: Date;
+  known: string[];
+}
+
+/** What a record's link commits to (ADR 0013). */
+function chained(r: PreparedRecord, chain: number, seq: number, receivedAt: Date): ChainedFields {
+  return {
+    chain,
+    seq,
+    receivedAt,
+    messageId: r.messageId,
+    transport: r.transport,
+    peer: r.peer,
+    sourceId: r.sourceId,
+    eventTime: r.eventTime,
+    eventCode: r.eventCode,
+    action: r.action,
+    outcome: r.outcome,
+    subtype: r.subtype,
+    form: r.form,
+    xml: r.xml,
+  };
+}
+
+/**
+ * One statement appends a whole batch: the events (seq = $2 + ordinality - 1; hashes sliced
+ * from $15, 32 bytes per link, the chain's previous head first), their message ids, their
+ * search keys, and the new chain head. Data-modifying CTEs all run, in one snapshot.
+ */
+const APPEND_SQL = `
+WITH ids AS (
+  INSERT INTO message_id (message_id, chain, seq, received_at)
+  SELECT m, $1, s, $3 FROM unnest($16::text[], $17::bigint[]) AS u(m, s)
+), keys AS (
+  INSERT INTO event_key (kind, value, event_time, received_at, chain, seq)
+  SELECT k, v, t, $3, $1, s
+    FROM unnest($18::text[], $19::text[], $20::timestamptz[], $21::bigint[]) AS u(k, v, t, s)
+), head AS (
+  UPDATE chain_head
+     SET seq = $2::bigint + $22::int - 1, hash = substring($15::bytea FROM $22::int * 32 + 1 FOR 32),
+         received_at = $3
+   WHERE chain = $1
+)
+INSERT INTO event (chain, seq, received_at, event_time, message_id, transport, peer, source_id,
+                   event_code, action, outcome, subtype, form, xml, prev_hash, hash)
+SELECT $1, $2::bigint + n - 1, $3, et, mid, tr, pe, src, ec, ac, oc, st, fm, x,
+       substring($15::bytea FROM n::int * 32 - 31 FOR 32), substring($15::bytea FROM n::int * 32 + 1 FOR 32)
+  FROM unnest($4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+              $10::text[], $11::smallint[], $12::text[], $13::text[], $14::text[])
+       WITH ORDINALITY AS t(et, mid, tr, pe, src, ec, ac, oc, st, fm, x, n)`;
+
+function appendParams(
+  arrays: ArrayParams,
+  chain: number,
+  first: number,
+  receivedAt: Date,
+  rows: readonly PreparedRecord[],
+  hashes: Buffer,
+): unknown[] {
+  const ids: string[] = [];
+  const idSeqs: number[] = [];
+  const kinds: string[] = [];
+  const values: string[] = [];
+  const keyTimes: number[] = [];
+  const keySeqs: number[] = [];
+  rows.forEach((r, i) => {
+    const seq = first + i;
+    if (r.messageId !== null) {
+      ids.push(r.messageId);
+      idSeqs.push(seq);
+    }
+    for (const k of r.keys) {
+      kinds.push(k.kind);
+      values.push(k.value);
+      keyTimes.push(r.eventTime.getTime());
+      keySeqs.push(seq);
+    }
+  });
+  return [
+    chain,
+    first,
+    receivedAt.toISOString(),
+    arrays.timestamptz(rows.map((r) => r.eventTime.getTime())),
+    arrays.text(rows.map((r) => r.messageId)),
+    arrays.text(rows.map((r) => r.transport)),
+    arrays.text(rows.map((r) => r.peer)),
+    arrays.text(rows.map((r) => r.sourceId)),
+    arrays.text(rows.map((r) => r.eventCode)),
+    arrays.text(rows.map((r) => r.action)),
+    arrays.int2(rows.map((r) => r.outcome)),
+    arrays.text(rows.map((r) => r.subtype)),
+    arrays.text(rows.map((r) => r.form)),
+    arrays.text(rows.map((r) => r.xml)),
+    hashes.subarray(0, 32 * (rows.length + 1)),
+    arrays.text(ids),
+    arrays.int8(idSeqs),
+    arrays.text(kinds),
+    arrays.text(values),
+    arrays.timestamptz(keyTimes),
+    arrays.int8(keySeqs),
+    rows.length,
+  ];
 }
 
 export function createAuditStore(db: Db): AuditStore {
+  const arrays = db.kind === 'pg' ? BINARY_ARRAYS : PLAIN_ARRAYS;
   async function createPartition(table: 'event' | 'event_key', key: string, from: Date, to: Date) {
     try {
       await db.query(
@@ -107,65 +212,41 @@ export function createAuditStore(db: Db): AuditStore {
 
     async appendBatch(chain, records, now) {
       return db.transaction(async (tx) => {
+        const withIds = records.map((r) => r.messageId).filter((x): x is string => x !== null);
+        // The chain head (locked) and which of these message ids are already stored, in one round trip.
         const head = (
           await tx.query<HeadRow>(
-            'SELECT seq, hash, received_at FROM chain_head WHERE chain = $1 FOR UPDATE',
-            [chain],
+            `SELECT seq, hash, received_at,
+                    ARRAY(SELECT message_id FROM message_id WHERE message_id = ANY($2::text[])) AS known
+               FROM chain_head WHERE chain = $1 FOR UPDATE`,
+            [chain, arrays.text(withIds)],
           )
         ).rows[0];
         if (!head) throw new Error(`audit chain ${chain} has no head (initChains not run)`);
-        const withIds = records.map((r) => r.messageId).filter((x): x is string => x !== null);
-        const known = new Set<string>();
-        if (withIds.length > 0) {
-          const r = await tx.query<{ message_id: string }>(
-            'SELECT message_id FROM message_id WHERE message_id = ANY($1::text[])',
-            [withIds],
-          );
-          for (const row of r.rows) known.add(row.message_id);
-        }
+        const known = new Set<string>(head.known);
         // One instant for the batch, never earlier than the chain's last: received_at grows
         // with seq, so retention (by received_at month) always removes a prefix of a chain.
         const receivedAt = new Date(Math.max(now.getTime(), head.received_at.getTime()));
-        let seq = Number(head.seq);
-        let prev: Buffer = head.hash;
+        const first = Number(head.seq) + 1;
         const results: AppendResult[] = [];
-        const rows: { r: PreparedRecord; seq: number; prev: Buffer; hash: Buffer }[] = [];
+        const rows: PreparedRecord[] = [];
+        // The previous hash of the first row, then each stored row's hash: 32 bytes each.
+        const hashes = Buffer.allocUnsafe(32 * (records.length + 1));
+        head.hash.copy(hashes, 0);
+        let prev: Buffer = head.hash;
         for (const r of records) {
           if (r.messageId !== null && known.has(r.messageId)) {
             results.push('duplicate');
             continue;
           }
           if (r.messageId !== null) known.add(r.messageId);
-          seq++;
-          const hash = linkHash(prev, {
-            chain,
-            seq,
-            receivedAt,
-            messageId: r.messageId,
-            transport: r.transport,
-            peer: r.peer,
-            sourceId: r.sourceId,
-            eventTime: r.eventTime,
-            eventCode: r.eventCode,
-            action: r.action,
-            outcome: r.outcome,
-            subtype: r.subtype,
-            form: r.form,
-            xml: r.xml,
-          });
-          rows.push({ r, seq, prev, hash });
-          prev = hash;
+          rows.push(r);
+          prev = linkHash(prev, chained(r, chain, first + rows.length - 1, receivedAt), r.digest);
+          prev.copy(hashes, 32 * rows.length);
           results.push('stored');
         }
         if (rows.length === 0) return results;
-        const at = receivedAt.toISOString();
-        await insertRows(tx, chain, at, rows);
-        await tx.query('UPDATE chain_head SET seq = $2, hash = $3, received_at = $4 WHERE chain = $1', [
-          chain,
-          seq,
-          prev,
-          at,
-        ]);
+        await tx.query(APPEND_SQL, appendParams(arrays, chain, first, receivedAt, rows, hashes));
         return results;
       });
     },
@@ -205,65 +286,6 @@ export function createAuditStore(db: Db): AuditStore {
       return dropped;
     },
   };
-}
-
-async function insertRows(
-  tx: Queryable,
-  chain: number,
-  at: string,
-  rows: readonly { r: PreparedRecord; seq: number; prev: Buffer; hash: Buffer }[],
-): Promise<void> {
-  const ids = rows.filter((x) => x.r.messageId !== null);
-  if (ids.length > 0)
-    await tx.query(
-      `INSERT INTO message_id (message_id, chain, seq, received_at)
-       SELECT m, $2, s, $3 FROM unnest($1::text[], $4::bigint[]) AS t(m, s)`,
-      [ids.map((x) => x.r.messageId), chain, at, ids.map((x) => x.seq)],
-    );
-  await tx.query(
-    `INSERT INTO event (chain, seq, received_at, event_time, message_id, transport, peer, source_id,
-                        event_code, action, outcome, subtype, form, xml, prev_hash, hash)
-     SELECT $1, s, $2, et, mid, tr, pe, src, ec, ac, oc, st, fm, x, decode(ph, 'hex'), decode(h, 'hex')
-       FROM unnest($3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[],
-                   $9::text[], $10::text[], $11::smallint[], $12::text[], $13::text[], $14::text[],
-                   $15::text[], $16::text[])
-         AS t(s, et, mid, tr, pe, src, ec, ac, oc, st, fm, x, ph, h)`,
-    [
-      chain,
-      at,
-      rows.map((x) => x.seq),
-      rows.map((x) => x.r.eventTime.toISOString()),
-      rows.map((x) => x.r.messageId),
-      rows.map((x) => x.r.transport),
-      rows.map((x) => x.r.peer),
-      rows.map((x) => x.r.sourceId),
-      rows.map((x) => x.r.eventCode),
-      rows.map((x) => x.r.action),
-      rows.map((x) => x.r.outcome),
-      rows.map((x) => x.r.subtype),
-      rows.map((x) => x.r.form),
-      rows.map((x) => x.r.xml),
-      rows.map((x) => x.prev.toString('hex')),
-      rows.map((x) => x.hash.toString('hex')),
-    ],
-  );
-  const kinds: string[] = [];
-  const values: string[] = [];
-  const times: string[] = [];
-  const seqs: number[] = [];
-  for (const x of rows)
-    for (const k of x.r.keys) {
-      kinds.push(k.kind);
-      values.push(k.value);
-      times.push(x.r.eventTime.toISOString());
-      seqs.push(x.seq);
-    }
-  if (kinds.length > 0)
-    await tx.query(
-      `INSERT INTO event_key (kind, value, event_time, received_at, chain, seq)
-       SELECT k, v, t, $5, $6, s FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::bigint[]) AS u(k, v, t, s)`,
-      [kinds, values, times, seqs, at, chain],
-    );
 }
 
 /**
