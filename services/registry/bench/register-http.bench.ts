@@ -197,6 +197,7 @@ async function main(): Promise<void> {
   const db = await openDb({ schema, url: process.env.DATABASE_URL, poolSize: CONCURRENCY + 2 });
   await migrate(db, REGISTRY_MIGRATIONS);
   const now = new Date();
+  const rawPeersBefore = await peerCpu();
   const rawRate = await concurrently(REQUESTS, async (i) => {
     const p = patient(i);
     const s = domainSubmission(p, [domainDocument(p)]);
@@ -243,6 +244,7 @@ async function main(): Promise<void> {
       );
     });
   });
+  const rawPeers = await peerCpu();
   await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await db.close();
 
@@ -257,7 +259,7 @@ async function main(): Promise<void> {
   console.log(`registry process peak RSS: ${rss} MB`);
   const per = (us: number): number => Math.round(us / REQUESTS);
   console.log(
-    `other CPU per registration: PostgreSQL ${per(peersAfter.postgres - peersBefore.postgres)} us, NATS ${per(peersAfter.nats - peersBefore.nats)} us, bench client ${per(clientCpu.user + clientCpu.system)} us`,
+    `other CPU per registration: PostgreSQL ${per(peersAfter.postgres - peersBefore.postgres)} us (raw INSERTs: ${per(rawPeers.postgres - rawPeersBefore.postgres)} us), NATS ${per(peersAfter.nats - peersBefore.nats)} us, bench client ${per(clientCpu.user + clientCpu.system)} us`,
   );
   agent.destroy();
   child.disconnect();
