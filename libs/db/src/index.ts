@@ -9,6 +9,7 @@ export type {
   IsolationLevel,
   OpenDbOptions,
   Queryable,
+  QueryOptions,
   QueryResult,
   TransactionOptions,
 } from './types.js';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { ConnectionOptions } from 'node:tls';
@@ -5,7 +6,15 @@ import { TransactionAbortedError, DbUnavailableError, translateError } from './e
 import { BEGIN, RUN_SCRIPT } from './internal.js';
 import { assertStatementAllowed } from './statement-guard.js';
 import type { ScriptRunner } from './internal.js';
-import type { Db, DbTlsOptions, OpenDbOptions, Queryable, QueryResult, TransactionOptions } from './types.js';
+import type {
+  Db,
+  DbTlsOptions,
+  OpenDbOptions,
+  Queryable,
+  QueryOptions,
+  QueryResult,
+  TransactionOptions,
+} from './types.js';
 
 type PgQueryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
@@ -17,15 +26,29 @@ async function runQuery<R>(
   target: PgQueryable,
   sql: string,
   params: readonly unknown[] | undefined,
+  opts: QueryOptions | undefined,
 ): Promise<QueryResult<R>> {
   // `queryMode` exists in pg >= 8.12 but not in @types/pg 8.23.
   const config: pg.QueryConfig & { queryMode: 'extended' } = {
     text: sql,
     values: params === undefined ? [] : [...params],
     queryMode: 'extended',
+    ...(opts?.prepare ? { name: statementName(sql) } : {}),
   };
   const res = await target.query<pg.QueryResultRow>(config);
   return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+}
+
+const statementNames = new Map<string, string>();
+
+/** A prepared statement's name: derived from its text, so every connection names it alike. */
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    name = `mesh_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
 }
 
 /** Transaction handle over one pooled client; refuses use after COMMIT/ROLLBACK. */
@@ -36,11 +59,12 @@ class PgTx implements Queryable, ScriptRunner {
   async query<R = Record<string, unknown>>(
     sql: string,
     params?: readonly unknown[],
+    opts?: QueryOptions,
   ): Promise<QueryResult<R>> {
     if (this.done) throw new Error('Transaction handle used after the transaction ended');
     assertStatementAllowed(sql, true);
     try {
-      return await runQuery<R>(this.client, sql, params);
+      return await runQuery<R>(this.client, sql, params, opts);
     } catch (err) {
       return translateError(err, 'query');
     }
@@ -104,11 +128,12 @@ export class PgDb implements Db {
   async query<R = Record<string, unknown>>(
     sql: string,
     params?: readonly unknown[],
+    opts?: QueryOptions,
   ): Promise<QueryResult<R>> {
     this.#assertOpen();
     assertStatementAllowed(sql, false);
     try {
-      return await runQuery<R>(this.pool, sql, params);
+      return await runQuery<R>(this.pool, sql, params, opts);
     } catch (err) {
       return translateError(err, 'query');
     }

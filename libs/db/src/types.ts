@@ -9,7 +9,20 @@ export interface Queryable {
    * silent precision loss), `bytea` as Buffer, `timestamptz` as Date, `json(b)` parsed.
    * `rowCount` is the number of rows returned (SELECT) or affected (INSERT/UPDATE/DELETE), 0 for DDL.
    */
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  query<R = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+    opts?: QueryOptions,
+  ): Promise<QueryResult<R>>;
+}
+
+export interface QueryOptions {
+  /**
+   * Keep the statement prepared on the connection (pg: a named statement, parsed and planned
+   * once per connection instead of at every call). Only for statement texts drawn from a small
+   * fixed set: each distinct text stays prepared for the connection's lifetime. PGlite ignores it.
+   */
+  readonly prepare?: boolean;
 }
 
 export interface QueryResult<R> {

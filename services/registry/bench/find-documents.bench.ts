@@ -278,7 +278,7 @@ try {
     await db.transaction((tx) => store.insertSubmission(tx, sub, { receivedAt: at }));
   });
   console.log(
-    `insertSubmission (1 DocumentEntry + SubmissionSet + HasMember, ~11 rows in 2 statements per transaction): ${Math.round(
+    `insertSubmission (1 DocumentEntry + SubmissionSet + HasMember, ~11 rows in 1 statement per transaction): ${Math.round(
       regRate,
     )} registrations/s (${(regRate / rawRate).toFixed(2)} x raw single-row rate)`,
   );

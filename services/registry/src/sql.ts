@@ -1,6 +1,6 @@
 /**
  * Small SQL helpers of the registry store: positional parameter building (values are always
- * parameters, never spliced), chunked multi-row INSERTs, and the conversions between the
+ * parameters, never spliced), the one-statement INSERT batch, and the conversions between the
  * model's `urn:uuid:` ids / HL7 DTM strings and the columns that index them.
  */
 import type { Queryable } from '@mesh/db';
@@ -14,48 +14,6 @@ export class Params {
     this.values.push(value);
     return `$${this.values.length}`;
   }
-}
-
-/**
- * PostgreSQL accepts at most 65,535 bind parameters per statement; stay well below so one
- * large submission (thousands of codes) is written in a few statements, not refused.
- */
-const MAX_PARAMS = 30_000;
-
-/**
- * INSERT of many rows with one multi-row VALUES per chunk. `cast` gives a type per column
- * (e.g. `uuid`, `jsonb`) so untyped text parameters land in typed columns on both drivers.
- * Returns the number of rows inserted (less than rows.length when `suffix` is an
- * `ON CONFLICT DO NOTHING` that skipped some).
- */
-export async function insertRows(
-  q: Queryable,
-  table: string,
-  columns: readonly string[],
-  rows: readonly (readonly unknown[])[],
-  opts: { cast?: readonly (string | undefined)[]; suffix?: string } = {},
-): Promise<number> {
-  if (rows.length === 0) return 0;
-  const perChunk = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
-  let inserted = 0;
-  for (let start = 0; start < rows.length; start += perChunk) {
-    const chunk = rows.slice(start, start + perChunk);
-    const p = new Params();
-    const tuples = chunk.map(
-      (row) =>
-        `(${row
-          .map((v, i) => {
-            const c = opts.cast?.[i];
-            return c === undefined ? p.add(v) : `${p.add(v)}::${c}`;
-          })
-          .join(', ')})`,
-    );
-    const sql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')}${
-      opts.suffix === undefined ? '' : ` ${opts.suffix}`
-    }`;
-    inserted += (await q.query(sql, p.values)).rowCount;
-  }
-  return inserted;
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -112,6 +70,10 @@ export interface InsertPart {
   readonly table: string;
   readonly columns: readonly string[];
   readonly rows: readonly (readonly unknown[])[];
+  /**
+   * PostgreSQL type of each column where it matters to the encoding: a `jsonb` column's string
+   * value is JSON text, sent as the value itself (not as a JSON string).
+   */
   readonly cast?: readonly (string | undefined)[];
   /** e.g. `ON CONFLICT DO NOTHING`. */
   readonly suffix?: string;
@@ -138,20 +100,69 @@ export interface BatchLead {
   readonly result: string;
 }
 
+/** Parts of one table, statement suffix and parent table, merged into one INSERT. */
+interface Merged {
+  readonly key: string;
+  readonly first: InsertPart;
+  readonly parentKey: string | undefined;
+  readonly rows: (readonly unknown[])[];
+  readonly onShort: ((q: Queryable) => Promise<Error> | Error)[];
+}
+
+const partKey = (p: InsertPart): string =>
+  `${p.table}|${p.columns.join(',')}|${p.suffix ?? ''}|${p.parent === undefined ? '' : partKey(p.parent)}`;
+
+/** One JSON array of objects (column -> value) for json_populate_recordset; jsonb strings go in as JSON. */
+function rowsJson(part: Merged): string {
+  const { columns, cast } = part.first;
+  const keys = columns.map((c) => `${JSON.stringify(c)}:`);
+  let out = '[';
+  for (let r = 0; r < part.rows.length; r++) {
+    const row = part.rows[r] as readonly unknown[];
+    out += r === 0 ? '{' : ',{';
+    for (let i = 0; i < columns.length; i++) {
+      const v = row[i] ?? null;
+      out +=
+        (i === 0 ? '' : ',') +
+        keys[i] +
+        (cast?.[i] === 'jsonb' && typeof v === 'string' ? v : JSON.stringify(v));
+    }
+    out += '}';
+  }
+  return `${out}]`;
+}
+
 /**
- * Several INSERTs sent as ONE statement (data-modifying CTEs, each `RETURNING` its first
- * column so the main SELECT counts what each inserted), with the leads (claims, locks) the
- * caller needs in the same round trip: a typical one-document registration is then one
- * statement between BEGIN and COMMIT. Foreign keys between the parts hold because PostgreSQL
- * checks them at the end of the statement. Batches above the parameter budget fall back to
- * one statement per lead and one chunked statement per part.
+ * Several INSERTs sent as ONE statement, with the leads (claims, locks) the caller needs in the
+ * same round trip: a registration, or a group of them, is one statement between BEGIN and
+ * COMMIT. Each table's rows travel as one JSON parameter read by `json_populate_recordset`
+ * (the table's own column types decode them), so the statement's text depends only on which
+ * tables receive rows, never on how many: it is prepared once per connection and the server
+ * does not parse and plan it again. Parts of the same table (several submissions of a group)
+ * are merged into one INSERT. Each INSERT `RETURNING`s its first column so the main SELECT
+ * counts what each inserted; foreign keys between the parts hold because PostgreSQL checks them
+ * at the end of the statement.
  */
 export class InsertBatch {
-  private readonly parts: InsertPart[] = [];
+  private readonly parts = new Map<string, Merged>();
   private readonly leads: BatchLead[] = [];
 
   add(part: InsertPart): this {
-    if (part.rows.length > 0) this.parts.push(part);
+    if (part.rows.length === 0) return this;
+    const key = partKey(part);
+    let merged = this.parts.get(key);
+    if (merged === undefined) {
+      merged = {
+        key,
+        first: part,
+        parentKey: part.parent === undefined ? undefined : partKey(part.parent),
+        rows: [],
+        onShort: [],
+      };
+      this.parts.set(key, merged);
+    }
+    merged.rows.push(...part.rows);
+    if (part.onShort !== undefined) merged.onShort.push(part.onShort);
     return this;
   }
 
@@ -162,57 +173,33 @@ export class InsertBatch {
 
   /** Runs the batch; returns each lead's result by name. */
   async run(q: Queryable): Promise<Record<string, unknown>> {
-    const total = this.parts.reduce((n, p) => n + p.rows.length * p.columns.length, 0);
-    if (total > MAX_PARAMS) {
-      const results: Record<string, unknown> = {};
-      for (const lead of this.leads) {
-        const p = new Params();
-        const r = await q.query<Record<string, unknown>>(
-          `WITH ${lead.name} AS (${lead.sql(p)}) SELECT ${lead.result} AS ${lead.name}`,
-          p.values,
-        );
-        results[lead.name] = r.rows[0]?.[lead.name];
-      }
-      for (const part of this.parts) {
-        const n = await insertRows(q, part.table, part.columns, part.rows, part);
-        if (n < part.rows.length && part.onShort !== undefined) throw await part.onShort(q);
-      }
-      return results;
-    }
-    if (this.parts.length === 0 && this.leads.length === 0) return {};
+    const parts = [...this.parts.values()];
+    if (parts.length === 0 && this.leads.length === 0) return {};
     const p = new Params();
     const leads = this.leads.map((lead) => `${lead.name} AS (${lead.sql(p)})`);
-    const ctes = this.parts.map((part, k) => {
-      const tuples = part.rows.map(
-        (row) =>
-          `(${row
-            .map((v, i) => {
-              const c = part.cast?.[i];
-              return c === undefined ? p.add(v) : `${p.add(v)}::${c}`;
-            })
-            .join(', ')})`,
-      );
-      const parent = part.parent === undefined ? -1 : this.parts.indexOf(part.parent);
-      const cols = part.columns.join(', ');
-      const source =
-        parent < 0
-          ? `VALUES ${tuples.join(', ')}`
-          : `SELECT * FROM (VALUES ${tuples.join(', ')}) AS v (${cols}) WHERE v.${part.columns[0]} IN (SELECT id FROM i${parent})`;
-      return `i${k} AS (INSERT INTO ${part.table} (${cols}) ${source}${
-        part.suffix === undefined ? '' : ` ${part.suffix}`
-      } RETURNING ${part.columns[0]} AS id)`;
+    const index = new Map(parts.map((m, k) => [m.key, k]));
+    const ctes = parts.map((m, k) => {
+      const { table, columns, suffix } = m.first;
+      const cols = columns.join(', ');
+      const parent = m.parentKey === undefined ? undefined : index.get(m.parentKey);
+      const source = `SELECT ${cols} FROM json_populate_recordset(NULL::${table}, ${p.add(rowsJson(m))}::json) AS v${
+        parent === undefined ? '' : ` WHERE v.${columns[0]} IN (SELECT id FROM i${parent})`
+      }`;
+      return `i${k} AS (INSERT INTO ${table} (${cols}) ${source}${suffix === undefined ? '' : ` ${suffix}`} RETURNING ${columns[0]} AS id)`;
     });
     const outputs = [
-      ...this.parts.map((_, k) => `(SELECT count(*) FROM i${k}) AS c${k}`),
+      ...parts.map((_, k) => `(SELECT count(*) FROM i${k}) AS c${k}`),
       ...this.leads.map((lead) => `${lead.result} AS ${lead.name}`),
     ];
     const r = await q.query<Record<string, unknown>>(
       `WITH ${[...leads, ...ctes].join(', ')} SELECT ${outputs.join(', ')}`,
       p.values,
+      { prepare: true },
     );
     const row = r.rows[0] ?? {};
-    for (const [k, part] of this.parts.entries()) {
-      if (Number(row[`c${k}`]) < part.rows.length && part.onShort !== undefined) throw await part.onShort(q);
+    for (const [k, m] of parts.entries()) {
+      const onShort = m.onShort[0];
+      if (Number(row[`c${k}`]) < m.rows.length && onShort !== undefined) throw await onShort(q);
     }
     return Object.fromEntries(this.leads.map((lead) => [lead.name, row[lead.name]]));
   }
