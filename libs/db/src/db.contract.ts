@@ -109,6 +109,27 @@ export function runDbContract(
         expect(Buffer.isBuffer(rows[0]!.bin)).toBe(true);
       });
 
+      it('runs a prepared statement again and again, on the handle and in transactions', async () => {
+        const db = await fresh();
+        await db.query('CREATE TABLE counters (id int PRIMARY KEY, n int NOT NULL)');
+        const upsert =
+          'INSERT INTO counters (id, n) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET n = counters.n + EXCLUDED.n RETURNING n';
+        for (let i = 1; i <= 12; i++) {
+          const run = (q: Pick<Db, 'query'>) => q.query<{ n: number }>(upsert, [i % 3, i], { prepare: true });
+          const r = i % 2 === 0 ? await db.transaction(run) : await run(db);
+          expect(r.rowCount).toBe(1);
+        }
+        const { rows } = await db.query<{ id: number; n: number }>(
+          'SELECT id, n FROM counters ORDER BY id',
+          [],
+        );
+        expect(rows).toEqual([
+          { id: 0, n: 3 + 6 + 9 + 12 },
+          { id: 1, n: 1 + 4 + 7 + 10 },
+          { id: 2, n: 2 + 5 + 8 + 11 },
+        ]);
+      });
+
       it('refuses several statements in one query', async () => {
         const db = await fresh();
         await expect(db.query('SELECT 1; SELECT 2')).rejects.toThrow(/multiple commands/);
