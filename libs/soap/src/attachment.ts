@@ -21,14 +21,23 @@ export interface Attachment {
   readonly contentType: string;
   /** Decoded size in bytes. */
   readonly size: number;
+  /**
+   * The first bytes of the content (up to {@link ATTACHMENT_HEAD_BYTES}), kept in memory while
+   * receiving so that a handler can sniff the content (is it a CDA?) without reading a spool file.
+   */
+  readonly head: Buffer;
   /** SHA-1 of the decoded content, lower-case hex (DocumentEntry.hash, ITI TF-3 4.2.3.2). */
   readonly sha1: string;
   /** The temp file while spooled (large parts), the claimed destination after claim(); else undefined. */
   readonly path: string | undefined;
   /** True once claim() has moved the content out of the spool. */
   readonly claimed: boolean;
-  /** A fresh stream of the content; may be called several times. */
-  open(): Readable;
+  /**
+   * A fresh stream of the content; may be called several times. `highWaterMark`: the size of
+   * the pieces read from a spool file (default 64 KB), e.g. a store's chunk size, so that the
+   * pieces need not be cut and glued again.
+   */
+  open(opts?: { readonly highWaterMark?: number }): Readable;
   /** The whole content in memory. For small parts; large ones should be streamed with open(). */
   bytes(): Promise<Buffer>;
   /**
@@ -37,6 +46,9 @@ export interface Attachment {
    */
   claim(destination: string): Promise<void>;
 }
+
+/** How many leading bytes of each received attachment {@link Attachment.head} keeps. */
+export const ATTACHMENT_HEAD_BYTES = 4096;
 
 /** Owner of a message's temp files. */
 export class Spool {
@@ -83,11 +95,14 @@ export class ReceivedAttachment implements Attachment {
     readonly contentType: string,
     readonly size: number,
     readonly sha1: string,
-    content: { kind: 'memory'; data: Buffer } | { kind: 'file'; path: string },
+    content: { kind: 'memory'; data: Buffer } | { kind: 'file'; path: string; head: Buffer },
     private readonly spool: Spool,
   ) {
-    this.location = content;
+    this.location = content.kind === 'memory' ? content : { kind: 'file', path: content.path };
+    this.head = content.kind === 'memory' ? content.data.subarray(0, ATTACHMENT_HEAD_BYTES) : content.head;
   }
+
+  readonly head: Buffer;
 
   get path(): string | undefined {
     return this.location.kind === 'file' ? this.location.path : undefined;
@@ -97,10 +112,10 @@ export class ReceivedAttachment implements Attachment {
     return this.claimedFlag;
   }
 
-  open(): Readable {
+  open(opts: { readonly highWaterMark?: number } = {}): Readable {
     return this.location.kind === 'memory'
       ? Readable.from([this.location.data], { objectMode: false })
-      : createReadStream(this.location.path);
+      : createReadStream(this.location.path, opts.highWaterMark ? { highWaterMark: opts.highWaterMark } : {});
   }
 
   async bytes(): Promise<Buffer> {

@@ -134,6 +134,13 @@ describe('parseMultipartRelated', () => {
     expect(l.path).toBeDefined();
     expect(l.sha1).toBe(sha1(large));
     expect((await readFile(l.path!)).equals(large)).toBe(true);
+    // The first bytes stay in memory (content sniffing without reading the file), for both kinds.
+    expect(l.head.equals(large.subarray(0, 4096))).toBe(true);
+    expect(r.attachments.get('s@x')!.head.toString()).toBe('small');
+    // A spooled part read in pieces of a chosen size.
+    const pieces: number[] = [];
+    for await (const c of l.open({ highWaterMark: 100_000 })) pieces.push((c as Buffer).length);
+    expect(pieces).toEqual([100_000, 100_000, 100_000]);
     expect(await readdir(dir)).toHaveLength(1);
     await spool.dispose();
     expect(await readdir(dir)).toEqual([]);

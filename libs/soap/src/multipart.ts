@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { ReceivedAttachment } from './attachment.js';
+import { ATTACHMENT_HEAD_BYTES, ReceivedAttachment } from './attachment.js';
 import type { Spool } from './attachment.js';
 import { bareContentId, parseMediaType } from './content-type.js';
 import type { MediaType } from './content-type.js';
@@ -116,11 +116,17 @@ export async function parseMultipartRelated(
     let size = 0;
     let mem: Buffer[] = [];
     let file: { path: string; handle: FileHandle } | undefined;
+    // The leading bytes, copied before the buffers go to the spool file (Attachment.head).
+    let head: Buffer | undefined;
+    const keepHead = (): void => {
+      head ??= Buffer.concat(mem, Math.min(size, ATTACHMENT_HEAD_BYTES)).subarray(0, ATTACHMENT_HEAD_BYTES);
+    };
     // Once spooling, writes are batched (one writev per FILE_BATCH bytes) so that small
     // pieces cut at chunk seams do not each cost a system call.
     let pendingBytes = 0;
     const flush = async (): Promise<void> => {
       if (!file || mem.length === 0) return;
+      keepHead();
       const bufs = mem;
       mem = [];
       pendingBytes = 0;
@@ -148,7 +154,14 @@ export async function parseMultipartRelated(
           await f.handle.close();
           attachments.set(
             contentId,
-            new ReceivedAttachment(contentId, contentType, size, sha1, { kind: 'file', path: f.path }, spool),
+            new ReceivedAttachment(
+              contentId,
+              contentType,
+              size,
+              sha1,
+              { kind: 'file', path: f.path, head: head ?? Buffer.alloc(0) },
+              spool,
+            ),
           );
         } else {
           const data = Buffer.concat(mem, size);

@@ -6,7 +6,6 @@
  * Success. Transport-free: the SOAP wiring renders the returned Outcome.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { error, failure, hasErrors } from '@mesh/core';
 import type { Issue, Outcome, RequestContext } from '@mesh/core';
@@ -327,10 +326,10 @@ function receiveDocuments(
         id,
         size: a.size,
         sha1: a.sha1,
-        source: { open: () => a.open(), claim: (dest) => a.claim(dest) },
+        source: { open: (o) => a.open(o), claim: (dest) => a.claim(dest) },
         bytes: () => a.bytes(),
-        head: () =>
-          a.path === undefined ? a.bytes().then((b) => b.subarray(0, HEAD_BYTES)) : readHead(a.path),
+        // Kept in memory by the MTOM parser: no file read to sniff a spooled part.
+        head: () => Promise.resolve(a.head.subarray(0, HEAD_BYTES)),
       });
     } else {
       const bytes = content.bytes;
@@ -345,16 +344,4 @@ function receiveDocuments(
     }
   }
   return { received, problems };
-}
-
-/** The first bytes of a spooled part: one positioned read, not a stream (its 64 KB buffer). */
-async function readHead(path: string): Promise<Buffer> {
-  const h = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await h.read(buf, 0, HEAD_BYTES, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await h.close();
-  }
 }
