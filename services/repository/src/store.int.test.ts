@@ -181,6 +181,38 @@ for (const kind of ['fs', 'pg'] as const) {
       expect((await store.reserve(randomUUID(), doc(u2, 'x'), now)).kind).toBe('new');
     });
 
+    it('concurrent reservations and commits share statements and keep per-attempt answers', async () => {
+      const doc = (uniqueId: string) => ({
+        uniqueId,
+        blobId: randomUUID(),
+        size: 1,
+        sha1: sha1(Buffer.from('c')),
+        mimeType: 'text/plain',
+        patientId: undefined,
+      });
+      const stamp = Date.now();
+      const ids = Array.from({ length: 10 }, (_, i) => `1.2.${stamp}.40.${i}`);
+      const attempts = ids.map(() => randomUUID());
+      // Ten documents and, at the same time, a second submission of the first one.
+      const rivals = randomUUID();
+      const [results, rival] = await Promise.all([
+        Promise.all(ids.map((u, i) => store.reserve(attempts[i]!, doc(u), { takeOverAfterMs: 60_000 }))),
+        store.reserve(rivals, doc(ids[0]!), { takeOverAfterMs: 60_000 }),
+      ]);
+      const kinds = [...results, rival].map((r) => r.kind);
+      // Exactly one of the two holders of ids[0] got it; the other sees it in progress.
+      expect(kinds.filter((k) => k === 'new')).toHaveLength(10);
+      expect(kinds.filter((k) => k === 'in-progress')).toHaveLength(1);
+      const owners = [...attempts, rivals];
+      const counts = await Promise.all(owners.map((a) => store.commit(a)));
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(10);
+      expect(counts[results[0]!.kind === 'new' ? 10 : 0]).toBe(0);
+      expect((await store.getCommitted(ids)).size).toBe(10);
+      // Concurrent reads get each their own documents.
+      const reads = await Promise.all(ids.map((u) => store.getCommitted([u, `${u}.unknown`])));
+      expect(reads.map((m) => [...m.keys()])).toEqual(ids.map((u) => [u]));
+    });
+
     it('a retry takes over the pending document of an attempt that died, not of one that may still run', async () => {
       const u = `1.2.${Date.now()}.3`;
       const d = {

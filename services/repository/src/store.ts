@@ -5,6 +5,7 @@
  */
 import type { Db } from '@mesh/db';
 import type { BlobStore } from './blob-store.js';
+import { coalesce } from './coalesce.js';
 
 /** A document as the index records it. */
 export interface StoredDocument {
@@ -95,16 +96,74 @@ export interface RepositoryStore {
   sweep(maxAgeMs: number): Promise<{ documents: number; blobs: number }>;
 }
 
+/** Rows per group-committed statement. */
+const MAX_BATCH = 64;
+
 export function createRepositoryStore(db: Db, blobs: BlobStore): RepositoryStore {
+  // Concurrent submissions share statements (group commit, see coalesce.ts): the pending rows
+  // of all ITI-41 that reserve at the same time are inserted by one INSERT, and the commits of
+  // all that the registry accepted at the same time by one UPDATE.
+  /** Inserts pending rows; true for each row inserted, false when its uniqueId was taken. */
+  const insertPending = coalesce<{ attemptId: string; doc: NewDocument }, boolean>(
+    async (items) => {
+      const r = await db.query<{ blob_id: string }>(
+        `INSERT INTO documents (unique_id, status, attempt_id, blob_id, size, sha1, mime_type, patient_id)
+         SELECT u, 'pending', a, b, s, h, m, p
+           FROM unnest($1::text[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[])
+             AS t(u, a, b, s, h, m, p)
+         ON CONFLICT (unique_id) DO NOTHING RETURNING blob_id`,
+        [
+          items.map((i) => i.doc.uniqueId),
+          items.map((i) => i.attemptId),
+          items.map((i) => i.doc.blobId),
+          items.map((i) => i.doc.size),
+          items.map((i) => i.doc.sha1),
+          items.map((i) => i.doc.mimeType),
+          items.map((i) => i.doc.patientId ?? null),
+        ],
+      );
+      const inserted = new Set(r.rows.map((x) => x.blob_id));
+      return items.map((i) => inserted.has(i.doc.blobId));
+    },
+    { maxBatch: MAX_BATCH },
+  );
+  /** Commits attempts; the number of rows each one committed. */
+  const commitAttempts = coalesce<string, number>(
+    async (attemptIds) => {
+      const r = await db.query<{ attempt_id: string }>(
+        `UPDATE documents SET status = 'committed', committed_at = now()
+          WHERE attempt_id = ANY($1::uuid[]) AND status = 'pending' RETURNING attempt_id`,
+        [attemptIds],
+      );
+      const counts = new Map<string, number>();
+      for (const x of r.rows) counts.set(x.attempt_id, (counts.get(x.attempt_id) ?? 0) + 1);
+      return attemptIds.map((a) => counts.get(a) ?? 0);
+    },
+    { maxBatch: MAX_BATCH },
+  );
+  /** Committed rows by uniqueId, for several ITI-43/ITI-86 at once. */
+  const readCommitted = coalesce<readonly string[], Map<string, StoredDocument>>(
+    async (requests) => {
+      const r = await db.query<Row>(
+        `SELECT ${COLUMNS} FROM documents WHERE unique_id = ANY($1::text[]) AND status = 'committed'`,
+        [[...new Set(requests.flat())]],
+      );
+      const all = new Map(r.rows.map((row) => [row.unique_id, fromRow(row)]));
+      return requests.map((ids) => {
+        const out = new Map<string, StoredDocument>();
+        for (const id of ids) {
+          const d = all.get(id);
+          if (d) out.set(id, d);
+        }
+        return out;
+      });
+    },
+    { maxBatch: MAX_BATCH },
+  );
+
   return {
     async reserve(attemptId, doc, opts) {
-      const inserted = await db.query<Row>(
-        `INSERT INTO documents (unique_id, status, attempt_id, blob_id, size, sha1, mime_type, patient_id)
-         VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (unique_id) DO NOTHING RETURNING ${COLUMNS}`,
-        [doc.uniqueId, attemptId, doc.blobId, doc.size, doc.sha1, doc.mimeType, doc.patientId ?? null],
-      );
-      if (inserted.rowCount === 1) return { kind: 'new', blobId: doc.blobId };
+      if (await insertPending({ attemptId, doc })) return { kind: 'new', blobId: doc.blobId };
       // Someone has this uniqueId. Same content, pending, and older than any live attempt can
       // be: take it over (its attempt died; the bytes are the same).
       const taken = await db.query<{ previous: string }>(
@@ -129,14 +188,7 @@ export function createRepositoryStore(db: Db, blobs: BlobStore): RepositoryStore
       return found.status === 'committed' ? { kind: 'committed' } : { kind: 'in-progress' };
     },
 
-    async commit(attemptId) {
-      const r = await db.query(
-        `UPDATE documents SET status = 'committed', committed_at = now()
-          WHERE attempt_id = $1 AND status = 'pending'`,
-        [attemptId],
-      );
-      return r.rowCount;
-    },
+    commit: (attemptId) => commitAttempts(attemptId),
 
     async abandon(attemptId) {
       const r = await db.query<{ blob_id: string }>(
@@ -147,14 +199,8 @@ export function createRepositoryStore(db: Db, blobs: BlobStore): RepositoryStore
     },
 
     async getCommitted(uniqueIds) {
-      const out = new Map<string, StoredDocument>();
-      if (uniqueIds.length === 0) return out;
-      const r = await db.query<Row>(
-        `SELECT ${COLUMNS} FROM documents WHERE unique_id = ANY($1::text[]) AND status = 'committed'`,
-        [uniqueIds],
-      );
-      for (const row of r.rows) out.set(row.unique_id, fromRow(row));
-      return out;
+      if (uniqueIds.length === 0) return new Map();
+      return readCommitted(uniqueIds);
     },
 
     async remove(uniqueIds) {
