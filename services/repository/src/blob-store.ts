@@ -9,8 +9,8 @@ import type { Readable } from 'node:stream';
 
 /** Content to store: a stream, or a spooled file the store may move instead of copying. */
 export interface BlobSource {
-  /** A fresh stream of the content. */
-  open(): Readable;
+  /** A fresh stream of the content, read in pieces of `highWaterMark` bytes where it can choose. */
+  open(opts?: { readonly highWaterMark?: number }): Readable;
   /** Moves the content to `destination` (a rename when on the same file system); fs store only. */
   claim?(destination: string): Promise<void>;
 }
@@ -19,7 +19,8 @@ export interface BlobStore {
   readonly kind: 'fs' | 'pg';
   /**
    * Stores `source` under `blobId` and resolves once it is durable. On failure nothing of the
-   * blob is left behind. An existing blob with the same id is replaced.
+   * blob is left behind. `blobId` is new: the repository draws a fresh UUID for every put (a
+   * blob is never rewritten), so the stores do not look for an existing one.
    */
   put(blobId: string, source: BlobSource): Promise<void>;
   /** A stream of the blob; it errors if the blob does not exist. */

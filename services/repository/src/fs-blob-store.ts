@@ -1,10 +1,12 @@
 /**
  * Filesystem blob store: one file per blob under `dir/<2 hex>/<blob id>`. A spooled MTOM part is
- * renamed into place (no copy); a stream is written to a temp file, fsynced, then renamed, so a
- * blob file exists only complete.
+ * renamed into place (no copy), a stream is written in place; then the file and its directory
+ * are fsynced, so both the bytes and the name are durable before `put` resolves. A blob file may
+ * exist incomplete only while its row is pending (a put in progress or interrupted): nothing
+ * serves it, and the sweeper deletes it with the row (or, rowless, by age).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -20,6 +22,7 @@ export async function createFsBlobStore(dir: string): Promise<BlobStore> {
     return join(dir, blobId.slice(0, 2), blobId);
   };
 
+  /** fsync(2) of a file or directory (a directory: the entries it holds, rename included). */
   const fsync = async (path: string): Promise<void> => {
     const h = await open(path, 'r');
     try {
@@ -38,15 +41,14 @@ export async function createFsBlobStore(dir: string): Promise<BlobStore> {
         await mkdir(join(dir, sub), { recursive: true });
         made.add(sub);
       }
-      const tmp = `${path}.tmp`;
       try {
-        if (source.claim) await source.claim(tmp);
-        else await pipeline(source.open(), createWriteStream(tmp, { flags: 'w', mode: 0o600 }));
-        // Nothing is acknowledged before it is durable (MESH_BRIEF).
-        await fsync(tmp);
-        await rename(tmp, path);
+        if (source.claim) await source.claim(path);
+        else await pipeline(source.open(), createWriteStream(path, { flags: 'w', mode: 0o600 }));
+        // Nothing is acknowledged before it is durable (MESH_BRIEF): the bytes, then the name.
+        await fsync(path);
+        await fsync(join(dir, sub));
       } catch (e) {
-        await rm(tmp, { force: true });
+        await rm(path, { force: true });
         throw e;
       }
     },
