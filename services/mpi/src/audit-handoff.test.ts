@@ -23,29 +23,39 @@ function controlledSender() {
   return { sender, calls };
 }
 
-const immediate = () => new Promise<void>((r) => setImmediate(r));
+const later = () => new Promise<void>((r) => setTimeout(r, 10));
 
 describe('audit hand-off', () => {
-  it('hands the records of one turn to the sender together, after the caller moved on', async () => {
+  it('hands the records of a few milliseconds to the sender together, after the caller moved on', async () => {
     const { sender, calls } = controlledSender();
     const h = createAuditHandoff({ sender, logger: { error: () => undefined } });
     await h.record({ transaction: 'ITI-9' }, message);
     await h.record({ transaction: 'ITI-9' }, message);
     expect(calls).toHaveLength(0);
-    await immediate();
+    await later();
     expect(calls).toHaveLength(2);
     expect(h.stats()).toMatchObject({ submitted: 2, pending: 2, durable: 0 });
   });
 
-  it('drain waits until every record is durable', async () => {
+  it('hands a full batch over at once', async () => {
     const { sender, calls } = controlledSender();
-    const h = createAuditHandoff({ sender, logger: { error: () => undefined } });
+    const h = createAuditHandoff({ sender, logger: { error: () => undefined }, maxBatch: 2 });
+    await h.record({ transaction: 'ITI-9' }, message);
+    expect(calls).toHaveLength(0);
+    await h.record({ transaction: 'ITI-9' }, message);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('drain hands over what waits and resolves when every record is durable', async () => {
+    const { sender, calls } = controlledSender();
+    const h = createAuditHandoff({ sender, logger: { error: () => undefined }, flushDelayMs: 60_000 });
     await h.record({ transaction: 'ITI-8' }, message);
     let drained = false;
     const d = h.drain().then(() => {
       drained = true;
     });
-    await immediate();
+    expect(calls).toHaveLength(1);
+    await later();
     expect(drained).toBe(false);
     calls[0]?.resolve();
     await d;
@@ -60,7 +70,7 @@ describe('audit hand-off', () => {
     await h.record({ transaction: 'ITI-9', messageId: 'm2' }, () => {
       throw new Error('cannot build');
     });
-    await immediate();
+    await later();
     calls[0]?.reject(new Error('audit spool is full'));
     await h.drain();
     expect(h.stats()).toMatchObject({ failed: 2, durable: 0, pending: 0 });
@@ -81,7 +91,7 @@ describe('audit hand-off', () => {
     const p = h.record({ transaction: 'ITI-9' }, message).then(() => {
       third = true;
     });
-    await immediate();
+    await later();
     expect(third).toBe(false);
     calls[0]?.resolve();
     await p;

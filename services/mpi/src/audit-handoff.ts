@@ -3,10 +3,10 @@
  *
  * `AuditSender.send` resolves only when the record is durable (JetStream acknowledged it, or
  * it is fsynced in the sender's spool). Waiting for that before each HL7 reply put a bus round
- * trip on every response path, and one socket write per record. Instead the records of one
- * turn of the event loop are built and handed to the sender together at the next `setImmediate`
- * (the NATS client then writes them in one packet), and the reply goes out meanwhile. What
- * keeps every record:
+ * trip on every response path, and one socket write per record. Instead the records of a few
+ * milliseconds (`flushDelayMs`, or `maxBatch` records) are built and handed to the sender
+ * together (the NATS client then writes them in one packet), and the reply goes out
+ * meanwhile. What keeps every record:
  *
  * - the sender's own durability: a publish that fails or times out lands in its fsynced spool,
  *   drained to the bus later (and by the next process after a restart);
@@ -32,6 +32,10 @@ export interface AuditHandoffOptions {
   readonly metrics?: MeshMetrics;
   /** Records handed over and not yet durable before `record()` makes its caller wait. Default 4096. */
   readonly maxPending?: number;
+  /** How long a record may wait for others to go out with it. Default 5 ms. */
+  readonly flushDelayMs?: number;
+  /** Records that go out at once without waiting for the delay. Default 128. */
+  readonly maxBatch?: number;
 }
 
 /** Counters of the hand-off (also exported as metrics when a registry is given). */
@@ -62,13 +66,15 @@ interface Queued {
 /** Creates the hand-off over the process's Secure Node sender. */
 export function createAuditHandoff(o: AuditHandoffOptions): AuditHandoff {
   const maxPending = o.maxPending ?? 4096;
+  const flushDelayMs = o.flushDelayMs ?? 5;
+  const maxBatch = o.maxBatch ?? 128;
   const failedTotal = o.metrics?.counter<'transaction'>({
     name: 'mesh_mpi_audit_failed_total',
     help: 'MPI audit records that could not be built or made durable (logged with their message id), by transaction.',
     labelNames: ['transaction'],
   });
   let queue: Queued[] = [];
-  let scheduled = false;
+  let timer: NodeJS.Timeout | undefined;
   let pending = 0;
   let submitted = 0;
   let durable = 0;
@@ -100,7 +106,8 @@ export function createAuditHandoff(o: AuditHandoffOptions): AuditHandoff {
   }
 
   function flush(): void {
-    scheduled = false;
+    clearTimeout(timer);
+    timer = undefined;
     const batch = queue;
     queue = [];
     // One synchronous loop: the bus client coalesces these publishes into one write.
@@ -124,14 +131,13 @@ export function createAuditHandoff(o: AuditHandoffOptions): AuditHandoff {
       submitted++;
       pending++;
       queue.push({ ctx, build });
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
+      if (queue.length >= maxBatch) flush();
+      else timer ??= setTimeout(flush, flushDelayMs);
       if (pending <= maxPending) return Promise.resolve();
       return new Promise((resolve) => waiters.push(resolve));
     },
     drain() {
+      if (queue.length > 0) flush();
       if (pending === 0) return Promise.resolve();
       return new Promise((resolve) => idle.push(resolve));
     },

@@ -314,6 +314,23 @@ describe('MPI core', () => {
     expect([a.decision, b.decision].sort()).toEqual(['link', 'new']);
   });
 
+  it('creates one identity when eight sources feed one new person at once (match key guard)', async () => {
+    const family = `Herd${run.replace(/[0-9]/g, 'z')}`;
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        mpi.feed({
+          action: 'add',
+          identifiers: [{ id: id(`herd${i}`), assigningAuthority: i % 2 === 0 ? CCHC : NRH }],
+          demographics: person(family, 'Ida', '1913-11-13', 'F'),
+          actor,
+        }),
+      ),
+    );
+    expect(new Set(results.map((r) => r.enterpriseId.id)).size).toBe(1);
+    expect(results.filter((r) => r.decision === 'new')).toHaveLength(1);
+    expect(results.filter((r) => r.decision === 'link')).toHaveLength(7);
+  });
+
   it('takes the IPF ITI-8 feed samples (register, revise, merge) and answers the IPF queries', async () => {
     const read = (f: string) => parseHl7(readFileSync(join(ipf, f)));
     const reg = await handleIti8(read('translation/pixfeed/v2/PIX_FEED_REG_Maximal_Request.hl7'), deps());

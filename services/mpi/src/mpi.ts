@@ -185,6 +185,11 @@ interface Pending {
   changed: Set<number>;
 }
 
+/** Thrown by the optimistic feed path when the feed needs a transaction (addNewIdentity). */
+class NeedsTransaction extends Error {
+  override name = 'NeedsTransaction';
+}
+
 /** The national OID and the known authorities, resolving namespace ids to OIDs. */
 function authorityResolver(domain: AffinityDomain): (i: SourceIdentifier) => string | undefined {
   const byOid = new Map<string, string>();
@@ -254,32 +259,47 @@ export function createMpi(o: MpiOptions): Mpi {
   }
 
   /**
-   * Writes what the transaction accumulated in one statement: data-modifying CTEs run once
-   * each, whether or not the main query reads them, and the foreign keys between them are
-   * checked at the end of the statement.
+   * Writes what a feed accumulated in one statement: data-modifying CTEs run once each,
+   * whether or not the main query reads them, and the foreign keys between them are checked
+   * at the end of the statement. With `guard`, nothing is written unless the match key's
+   * version is still the one read with the candidates (it is then moved on); returns whether
+   * the rows were written.
    */
-  async function writePending(tx: Queryable, p: Pending): Promise<void> {
+  async function writePending(
+    q: Queryable,
+    p: Pending,
+    guard?: { key: string; version: number },
+  ): Promise<boolean> {
     const { enterprises: e, sources: s, history: h, events: ev } = p;
-    if (e.length + s.length + h.length + ev.length === 0) return;
+    if (e.length + s.length + h.length + ev.length === 0) return true;
     const cols = s.map((x) => demographicColumns(x.demographics));
     const col = (i: number): unknown[] => cols.map((c) => c[i]);
-    await tx.query(
-      `WITH e AS (
+    const only = guard ? ' WHERE EXISTS (SELECT 1 FROM g)' : '';
+    const r = await q.query<{ written: boolean }>(
+      `WITH ${
+        guard
+          ? `g AS (
+         INSERT INTO match_guard (key, version) VALUES ($27, 1)
+         ON CONFLICT (key) DO UPDATE SET version = match_guard.version + 1 WHERE match_guard.version = $28
+         RETURNING version),`
+          : ''
+      }
+       e AS (
          INSERT INTO enterprise_identity (id, national_id, created_at, updated_at)
-         SELECT id, nid, $1::timestamptz, $1::timestamptz FROM unnest($2::bigint[], $3::text[]) AS x(id, nid)),
+         SELECT id, nid, $1::timestamptz, $1::timestamptz FROM unnest($2::bigint[], $3::text[]) AS x(id, nid)${only}),
        s AS (
          INSERT INTO source_identity (id, authority, local_id, enterprise_id, family_key, given_key, family_phonetic,
            given_phonetic, birth_date, sex, postal_code, demographics, complete, created_at, updated_at)
          SELECT x.*, $1::timestamptz, $1::timestamptz
            FROM unnest($4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::text[],
-                       $11::text[], $12::text[], $13::text[], $14::text[], $15::jsonb[], $16::boolean[]) AS x),
+                       $11::text[], $12::text[], $13::text[], $14::text[], $15::jsonb[], $16::boolean[]) AS x${only}),
        h AS (
          INSERT INTO identity_history (at, kind, enterprise_id, source_id, other_enterprise_id, transaction, actor, detail)
-         SELECT $1::timestamptz, * FROM unnest($17::text[], $18::bigint[], $19::bigint[], $20::bigint[], $21::text[], $22::text[], $23::jsonb[])),
+         SELECT $1::timestamptz, * FROM unnest($17::text[], $18::bigint[], $19::bigint[], $20::bigint[], $21::text[], $22::text[], $23::jsonb[])${only}),
        o AS (
          INSERT INTO outbox (subject, event_id, payload, created_at)
-         SELECT x.s, x.id, x.p, $1::timestamptz FROM unnest($24::text[], $25::uuid[], $26::jsonb[]) AS x(s, id, p))
-       SELECT 1`,
+         SELECT x.s, x.id, x.p, $1::timestamptz FROM unnest($24::text[], $25::uuid[], $26::jsonb[]) AS x(s, id, p)${only})
+       SELECT ${guard ? 'EXISTS (SELECT 1 FROM g)' : 'true'} AS written`,
       [
         clock(),
         e.map((x) => x.id),
@@ -307,21 +327,64 @@ export function createMpi(o: MpiOptions): Mpi {
         ev.map((x) => x.subject),
         ev.map((x) => x.payload.eventId),
         ev.map((x) => JSON.stringify(x.payload)),
+        ...(guard ? [guard.key, guard.version] : []),
       ],
     );
+    return r.rows[0]?.written === true;
+  }
+
+  const newPending = (): Pending => ({
+    enterprises: [],
+    sources: [],
+    events: [],
+    history: [],
+    changed: new Set(),
+  });
+
+  /** After commit: events to the bus, changed cross-references to the notifiers. */
+  function afterCommit(p: Pending): void {
+    if (p.events.length > 0) publishCommitted(p.events);
+    if (p.changed.size > 0) o.onCrossReferenceChange?.([...p.changed]);
+  }
+
+  /**
+   * ITI-8 / ITI-44 add of a new person in two statements and no transaction: sources and
+   * candidates read with the match key's version, then everything written by one statement
+   * guarded by that version (writePending). Undefined when the feed is anything else (a known
+   * identifier, a national id, a link or review verdict) or lost the race for its match key:
+   * the caller then runs it in a transaction.
+   */
+  async function addNewIdentity(cmd: FeedCommand): Promise<FeedResult | undefined> {
+    const p = newPending();
+    let result: FeedResult;
+    const optimistic: { guard?: { key: string; version: number } } = {};
+    try {
+      result = await addOrRevise(db, p, cmd, optimistic);
+    } catch (err) {
+      if (err instanceof NeedsTransaction) return undefined;
+      throw err;
+    }
+    try {
+      if (!optimistic.guard || !(await writePending(db, p, optimistic.guard))) return undefined;
+    } catch (err) {
+      // Another feed inserted one of these source identities meanwhile.
+      if (isUniqueViolation(err)) return undefined;
+      throw err;
+    }
+    afterCommit(p);
+    return result;
   }
 
   async function withTx<T>(fn: (tx: Queryable, p: Pending) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const pending: Pending = { enterprises: [], sources: [], events: [], history: [], changed: new Set() };
+      const pending = newPending();
       try {
         const r = await db.transaction(async (tx) => {
           const out = await fn(tx, pending);
           await writePending(tx, pending);
           return out;
         });
-        if (pending.events.length > 0) publishCommitted(pending.events);
-        if (pending.changed.size > 0) o.onCrossReferenceChange?.([...pending.changed]);
+        afterCommit(pending);
         return r;
       } catch (err) {
         if (attempt < 4 && (isUniqueViolation(err) || isSerializationFailure(err))) continue;
@@ -475,34 +538,36 @@ export function createMpi(o: MpiOptions): Mpi {
   }
 
   /**
-   * One statement: locks the source identities of `locals` (FOR UPDATE, in the order given)
-   * and, when none of them exists and `search` is set, reads the blocking candidates of `d`
-   * (same birth date, or same phonetic names either way round).
+   * One statement: the source identities of `locals` (locked FOR UPDATE when `lock`) and,
+   * when none of them exists and `search` is set, the blocking candidates of `d` (same birth
+   * date, or same phonetic names either way round), with the version of the match key `key`.
    */
   async function sourcesAndCandidates(
-    tx: Queryable,
+    q: Queryable,
     locals: readonly PatientIdentifier[],
     d: Demographics,
-    search: boolean,
+    o: { search: boolean; lock: boolean; key: string },
   ): Promise<{
     existing: (SourceRow | undefined)[];
     candidates: { enterprise_id: string; demographics: Demographics }[];
+    version: number;
   }> {
     const k = searchKeys(d);
-    const searching = search && (k.familyPhonetic !== '' || !!d.birthDate);
-    if (locals.length === 0 && !searching) return { existing: [], candidates: [] };
-    const r = await tx.query<SourceRow & { candidate: boolean }>(
+    const searching = o.search && (k.familyPhonetic !== '' || !!d.birthDate);
+    const r = await q.query<SourceRow & { kind: 'source' | 'candidate' | 'guard' }>(
       `WITH src AS (
          SELECT id, authority, local_id, enterprise_id, status, demographics FROM source_identity
-          WHERE (authority, local_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) FOR UPDATE)
-       SELECT false AS candidate, src.* FROM src
+          WHERE (authority, local_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))${o.lock ? ' FOR UPDATE' : ''})
+       SELECT 'source' AS kind, src.* FROM src
        UNION ALL
-       (SELECT true, NULL::bigint, NULL::text, NULL::text, enterprise_id, NULL::text, demographics FROM source_identity
+       (SELECT 'candidate', NULL::bigint, NULL::text, NULL::text, enterprise_id, NULL::text, demographics FROM source_identity
          WHERE $3::boolean AND NOT EXISTS (SELECT 1 FROM src) AND status = 'active' AND (birth_date = $4
             OR (family_phonetic = $5 AND given_phonetic = $6)
             OR (family_phonetic = $6 AND given_phonetic = $5)
             OR (family_phonetic = $5 AND birth_date >= $7 AND birth_date < $8))
-         LIMIT 500)`,
+         LIMIT 500)
+       UNION ALL
+       SELECT 'guard', version, NULL, NULL, NULL, NULL, NULL FROM match_guard WHERE key = $9`,
       [
         locals.map((l) => l.assigningAuthority),
         locals.map((l) => l.id),
@@ -513,15 +578,22 @@ export function createMpi(o: MpiOptions): Mpi {
         // The birth year as a range on (family_phonetic, birth_date): an index range scan.
         d.birthDate ? d.birthDate.slice(0, 4) : null,
         d.birthDate ? `${d.birthDate.slice(0, 4)}~` : null,
+        o.key,
       ],
     );
     const found = new Map<string, SourceRow>();
     const candidates: { enterprise_id: string; demographics: Demographics }[] = [];
+    let version = 0;
     for (const row of r.rows) {
-      if (row.candidate) candidates.push(row);
+      if (row.kind === 'candidate') candidates.push(row);
+      else if (row.kind === 'guard') version = asNum(row.id);
       else found.set(`${row.authority}|${row.local_id}`, row);
     }
-    return { existing: locals.map((l) => found.get(`${l.assigningAuthority}|${l.id}`)), candidates };
+    return {
+      existing: locals.map((l) => found.get(`${l.assigningAuthority}|${l.id}`)),
+      candidates,
+      version,
+    };
   }
 
   /** Best-scoring enterprise among the candidates. */
@@ -546,21 +618,43 @@ export function createMpi(o: MpiOptions): Mpi {
     return r.rows[0];
   }
 
-  async function addOrRevise(tx: Queryable, p: Pending, cmd: FeedCommand): Promise<FeedResult> {
+  /**
+   * ITI-8 A01/A04/A05/A08, ITI-44 add/revise. In a transaction (`tx`), or with `optimistic`
+   * on the database itself: then only the creation of a new identity is carried out (rows
+   * left in `p` for a guarded writePending), anything else throws {@link NeedsTransaction}.
+   */
+  async function addOrRevise(
+    tx: Queryable,
+    p: Pending,
+    cmd: FeedCommand,
+    optimistic?: { guard?: { key: string; version: number } },
+  ): Promise<FeedResult> {
     const ids = resolveIds(cmd.identifiers, 'identifiers');
     const nationalIds = ids.filter((i) => i.assigningAuthority === national);
     const locals = ids.filter((i) => i.assigningAuthority !== national);
     // Without a national id the feed may create an identity. Two sources feeding the same new
     // person at once would each miss the other's uncommitted identity and create a duplicate:
-    // matching is serialised per birth date (or phonetic family name without one) until
-    // commit. The lock comes first: the candidates are read by the next statement, whose
-    // snapshot then includes what the previous holder committed.
+    // creation is serialised per match key, birth date (or phonetic family name without one),
+    // through its match_guard row. In a transaction the row is locked (and its version moved
+    // on) first, so the candidates, read by the next statement, include what the previous
+    // holder committed; the optimistic path reads the version with the candidates instead.
     const mayCreate = nationalIds.length === 0 && locals.length > 0;
-    if (mayCreate)
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-        `mpi-match|${cmd.demographics.birthDate ?? searchKeys(cmd.demographics).familyPhonetic}`,
-      ]);
-    const { existing, candidates } = await sourcesAndCandidates(tx, locals, cmd.demographics, mayCreate);
+    if (optimistic && (!mayCreate || cmd.action !== 'add')) throw new NeedsTransaction();
+    const key = `mpi-match|${cmd.demographics.birthDate ?? searchKeys(cmd.demographics).familyPhonetic}`;
+    if (mayCreate && !optimistic)
+      await tx.query(
+        'INSERT INTO match_guard (key, version) VALUES ($1, 1) ON CONFLICT (key) DO UPDATE SET version = match_guard.version + 1',
+        [key],
+      );
+    const { existing, candidates, version } = await sourcesAndCandidates(tx, locals, cmd.demographics, {
+      search: mayCreate,
+      lock: !optimistic,
+      key,
+    });
+    if (optimistic) {
+      if (existing.some((e) => e !== undefined)) throw new NeedsTransaction();
+      optimistic.guard = { key, version };
+    }
     if (cmd.action === 'revise' && locals.length > 0 && existing.every((e) => e === undefined))
       throw new MpiError(
         'UnknownPatient',
@@ -616,6 +710,7 @@ export function createMpi(o: MpiOptions): Mpi {
       const best = bestCandidate(cmd.demographics, candidates);
       score = best?.score;
       const verdict = best ? decide(best.score, policy) : 'new';
+      if (optimistic && verdict !== 'new') throw new NeedsTransaction();
       if (best && verdict === 'link') {
         const s = await survivor(tx, best.enterpriseId);
         enterprise = { id: s.id, nationalId: s.nationalId };
@@ -920,14 +1015,14 @@ export function createMpi(o: MpiOptions): Mpi {
   // Events are published right after their commit, in commit order per feed; the outbox
   // rows are then deleted in batches. Rows left behind (bus down, crash between commit and
   // publish) are re-published by the sweeper; consumers de-duplicate on eventId. The events
-  // of the transactions committed in one turn of the event loop go out together (one socket
-  // write), and published rows are deleted at most every 100 ms (one statement for many).
+  // of the transactions committed within 5 ms go out together (one socket write), and
+  // published rows are deleted at most every 100 ms (one statement for many).
   const published: string[] = [];
   let deleting: Promise<void> | undefined;
   let deleteTimer: NodeJS.Timeout | undefined;
   let committed: Pending['events'][] = [];
   function publishCommitted(events: Pending['events']): void {
-    if (committed.length === 0) setImmediate(publishBatch);
+    if (committed.length === 0) setTimeout(publishBatch, 5);
     committed.push(events);
   }
   function publishBatch(): void {
@@ -1319,7 +1414,9 @@ export function createMpi(o: MpiOptions): Mpi {
   }
 
   return {
-    feed: (cmd) => withTx((tx, p) => (cmd.action === 'merge' ? merge(tx, p, cmd) : addOrRevise(tx, p, cmd))),
+    feed: async (cmd) =>
+      (cmd.action === 'add' ? await addNewIdentity(cmd) : undefined) ??
+      withTx((tx, p) => (cmd.action === 'merge' ? merge(tx, p, cmd) : addOrRevise(tx, p, cmd))),
     pixQuery,
     pdqQuery,
     pdqContinue: (tag, opts = {}) =>
