@@ -13,15 +13,19 @@
  * senders run in their own), which survives a loaded machine better than events/s, and the
  * load average. All run the service's own code (store, writer, ingest, bus consumer, syslog
  * server) on a schema of their own. PostgreSQL from DATABASE_URL (PGlite in memory when
- * unset); the bus part needs NATS_URL. Prints numbers; asserts nothing about speed.
+ * unset); the bus part needs NATS_URL. AUDIT_BENCH_PARTS=baseline,tls,bus selects parts;
+ * AUDIT_BENCH_PROFILE=<dir> writes a CPU profile of each timed part.
+ * Prints numbers; asserts nothing about speed.
  */
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { auditSource, buildTransactionAudit, toAuditXml } from '@mesh/audit';
 import { connectNats } from '@mesh/bus';
-import { migrate, openDb, openTestDb } from '@mesh/db';
+import { migrate, openTestDb } from '@mesh/db';
 import type { Db } from '@mesh/db';
 import { createSyslogTlsServer, formatSyslog, sendSyslogTls } from '@mesh/syslog';
 import { createTestPki } from '@mesh/test-support';
@@ -125,9 +129,69 @@ const load = (): string =>
 const rate = (n: number, ms: number): string =>
   `${Math.round((n * 1000) / ms).toLocaleString('en')} events/s`;
 
+/**
+ * With AUDIT_BENCH_PROFILE=<dir>, a CPU profile of this process over exactly the timed part
+ * (`<dir>/<name>.cpuprofile`, for Chrome DevTools or a self-time summary); else nothing.
+ */
+async function startProfile(name: string): Promise<() => Promise<void>> {
+  const dir = env['AUDIT_BENCH_PROFILE'];
+  if (dir === undefined) return () => Promise.resolve();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(`${dir}/${name}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+/** This run's connections are tagged, so their server processes can be found (pgCpu). */
+const APP = `auditbench-${process.pid}`;
+
 /** Opens the database for one part of the run; PGlite when DATABASE_URL is unset. */
 async function open(prefix: string): Promise<Db> {
-  return openTestDb({ prefix });
+  const url = env['DATABASE_URL'];
+  if (url === undefined || url === '') return openTestDb({ prefix });
+  const tagged = new URL(url);
+  tagged.searchParams.set('application_name', APP);
+  return openTestDb({ prefix, env: { ...env, DATABASE_URL: tagged.toString() } });
+}
+
+/**
+ * CPU seconds used so far by each PostgreSQL backend serving this run (from /proc: only when
+ * the server runs on this host), by pid; undefined when that cannot be read.
+ */
+async function pgCpu(db: Db): Promise<Map<number, number> | undefined> {
+  if (db.kind !== 'pg') return undefined;
+  const r = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [
+    APP,
+  ]);
+  const out = new Map<number, number>();
+  try {
+    for (const { pid } of r.rows) {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(pid, (Number(f[11]) + Number(f[12])) / 100); // utime + stime, in USER_HZ ticks
+    }
+  } catch {
+    return undefined;
+  }
+  return out.size > 0 ? out : undefined;
+}
+
+/** PostgreSQL backend CPU per record between two pgCpu readings, as text. */
+function pgCpuPer(
+  before: Map<number, number> | undefined,
+  after: Map<number, number> | undefined,
+  n: number,
+): string {
+  if (before === undefined || after === undefined)
+    return 'PostgreSQL CPU not measurable (remote server or PGlite)';
+  let s = 0;
+  for (const [pid, t] of after) s += t - (before.get(pid) ?? 0);
+  return `PostgreSQL backends ${Math.round((s * 1e6) / n)} us CPU/record`;
 }
 
 async function benchBaseline(): Promise<void> {
@@ -137,6 +201,8 @@ async function benchBaseline(): Promise<void> {
     const records = Array.from({ length: BASE_N }, (_, i) =>
       prepareRecord({ xml: record(i), transport: 'tls', peer: '127.0.0.1' }),
     );
+    const pg0 = await pgCpu(db);
+    const stopProfile = await startProfile('baseline');
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     await Promise.all(
@@ -147,11 +213,13 @@ async function benchBaseline(): Promise<void> {
     );
     const ms = performance.now() - t0;
     const cpu = cpuPer(cpu0, BASE_N);
+    await stopProfile();
+    const pg = pgCpuPer(pg0, await pgCpu(db), BASE_N);
     const rows = await p.store.count();
     console.log(
       `PostgreSQL baseline (${db.kind}): ${BASE_N} records parsed beforehand, appended directly in batches of ${BATCH} on ${CHAINS} chains: ${(ms / 1000).toFixed(1)} s = ${rate(BASE_N, ms)}; ${rows} rows`,
     );
-    console.log(`  ${cpu} us CPU/record in this process (hashing, encoding, driver), ${load()}`);
+    console.log(`  ${cpu} us CPU/record in this process (hashing, encoding, driver); ${pg}; ${load()}`);
     await p.close();
   } finally {
     await db.close();
@@ -228,12 +296,16 @@ async function benchTls(): Promise<void> {
       key: pem(pki.client.key),
     } satisfies SenderSetup);
     const { bytes } = (await next()) as { bytes: number };
+    const pg0 = await pgCpu(db);
+    const stopProfile = await startProfile('tls');
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     child.send('go');
     await allStored;
     const ms = performance.now() - t0;
     const cpu = cpuPer(cpu0, TLS_N);
+    await stopProfile();
+    const pg = pgCpuPer(pg0, await pgCpu(db), TLS_N);
     const { cpuUs: senderCpu } = (await next()) as { cpuUs: number };
     await server.close();
     await p.close();
@@ -242,7 +314,7 @@ async function benchTls(): Promise<void> {
       `syslog TLS (mutual, ${CONNECTIONS} connections from another process, ${WORKERS} parse workers, ${db.kind}): ${TLS_N} records of ~${Math.round(bytes / TLS_N)} B in ${(ms / 1000).toFixed(1)} s = ${rate(TLS_N, ms)}; ${p.batchInfo()}`,
     );
     console.log(
-      `  ${cpu} us CPU/record in the repository process (senders: ${senderCpu} us/record in theirs), ${load()}`,
+      `  ${cpu} us CPU/record in the repository process (senders: ${senderCpu} us/record in theirs); ${pg}; ${load()}`,
     );
     console.log(
       `  zero-loss count: sent ${TLS_N}, stored rows ${rows}, rejected ${p.counts.rejected} -> ${rows === TLS_N ? 'OK' : 'LOSS'}`,
@@ -262,8 +334,7 @@ async function benchBus(): Promise<void> {
     return;
   }
   const id = randomUUID().replace(/-/g, '').slice(0, 12);
-  const schema = `auditbus_${id}`;
-  const db = await openDb({ schema, url, poolSize: 8 });
+  const db = await open('auditbus');
   const bus = await connectNats({ servers: nats, name: 'audit-bench', subjectPrefix: `bench${id}.` });
   try {
     await bus.ensureStreams();
@@ -290,6 +361,8 @@ async function benchBus(): Promise<void> {
     const timer = setInterval(() => {
       if (p.counts.stored >= BUS_N) done();
     }, 5);
+    const pg0 = await pgCpu(db);
+    const stopProfile = await startProfile('bus');
     const t1 = performance.now();
     const cpu1 = process.cpuUsage();
     const subs = consumeAuditRecords({
@@ -303,6 +376,8 @@ async function benchBus(): Promise<void> {
     await allStored;
     const ms = performance.now() - t1;
     const cpu = cpuPer(cpu1, BUS_N);
+    await stopProfile();
+    const pg = pgCpuPer(pg0, await pgCpu(db), BUS_N);
     clearInterval(timer);
     await Promise.all(subs.map((s) => s.close({ timeoutMs: 5_000 })));
     await p.close();
@@ -310,14 +385,13 @@ async function benchBus(): Promise<void> {
     console.log(
       `bus -> PostgreSQL (${WORKERS} parse workers, durable consumer, ${IN_FLIGHT} in flight, ack after commit): ${BUS_N} in ${(ms / 1000).toFixed(1)} s = ${rate(BUS_N, ms)}; ${p.batchInfo()}`,
     );
-    console.log(`  ${cpu} us CPU/record in the repository process, ${load()}`);
+    console.log(`  ${cpu} us CPU/record in the repository process; ${pg}; ${load()}`);
     console.log(
       `  zero-loss count: published ${BUS_N}, stored rows ${rows}, duplicates ${p.counts.duplicate} -> ${rows === BUS_N ? 'OK' : 'LOSS'}`,
     );
   } finally {
     await bus.deleteStreams().catch(() => undefined);
     await bus.close();
-    await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
     await db.close();
   }
 }
@@ -325,7 +399,8 @@ async function benchBus(): Promise<void> {
 if (process.argv[2] === '--tls-senders') {
   await senderProcess();
 } else {
-  await benchBaseline();
-  await benchTls();
-  await benchBus();
+  const parts = (env['AUDIT_BENCH_PARTS'] ?? 'baseline,tls,bus').split(',');
+  if (parts.includes('baseline')) await benchBaseline();
+  if (parts.includes('tls')) await benchTls();
+  if (parts.includes('bus')) await benchBus();
 }

@@ -184,6 +184,19 @@ describe(`audit store (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, 
     });
   });
 
+  // PostgreSQL only: PGlite is built without lz4 and keeps pglz (migrations/0002_xml_lz4.sql).
+  it.runIf(process.env.DATABASE_URL)('compresses the stored XML with lz4 in every partition', async () => {
+    await store.ensurePartitions(new Date(Date.UTC(2027, 0, 1)), 0); // one created after the migration
+    const r = await db.query<{ relname: string; attcompression: string }>(
+      `SELECT c.relname, a.attcompression FROM pg_inherits i
+         JOIN pg_class c ON c.oid = i.inhrelid
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'xml'
+        WHERE i.inhparent = 'event'::regclass`,
+    );
+    expect(r.rows.length).toBeGreaterThanOrEqual(3);
+    for (const row of r.rows) expect(row, row.relname).toMatchObject({ attcompression: 'l' });
+  });
+
   it('refuses unknown search parameters and bad values', () => {
     expect(() => parseAuditQuery({ patinet: 'x' }, 200)).toThrow(/unsupported/);
     expect(() => parseAuditQuery({ date: 'yesterday' }, 200)).toThrow(/date/);
