@@ -409,7 +409,7 @@ async function main(): Promise<void> {
     session.connect();
     await session.post('Profiler.enable');
   }
-  const results = new Map<string, { rate: number; cpuUs: number }>();
+  const results = new Map<string, { rate: number; cpuUs: number; count: number }>();
   const measure = async (label: string, job: Job, key: string = job.kind): Promise<void> => {
     if (session) await session.post('Profiler.start');
     const elu0 = performance.eventLoopUtilization();
@@ -424,7 +424,7 @@ async function main(): Promise<void> {
     const n = Math.max(1, r.count);
     const cpuUs = (cpu.user + cpu.system) / n;
     const rate = r.count / r.seconds;
-    results.set(key, { rate, cpuUs });
+    results.set(key, { rate, cpuUs, count: r.count - r.errors });
     const echo = results.get('echo');
     const ratio =
       echo && key !== 'echo'
@@ -467,11 +467,21 @@ async function main(): Promise<void> {
   await load({ ...steady('iti9', port), seconds: 2, maxCount: 2_000 });
   if (PHASES.includes('iti9'))
     await measure(`ITI-9 PIX query, ${CONNECTIONS} connections`, steady('iti9', port));
-  if (PHASES.includes('iti8'))
+  if (PHASES.includes('iti8')) {
     await measure(
       `ITI-8 feed (A01, matching), ${CONNECTIONS} connections`,
       steady('iti8', port, PATIENTS + 1),
     );
+    // Every acknowledged feed of a new person must have left exactly its rows.
+    const counts = await db.query<{ e: string; s: string; h: string }>(
+      `SELECT (SELECT count(*) FROM enterprise_identity)::text AS e, (SELECT count(*) FROM source_identity)::text AS s,
+              (SELECT count(*) FROM identity_history)::text AS h`,
+    );
+    const c = counts.rows[0];
+    process.stdout.write(
+      `ITI-8 check: ${results.get('iti8')?.count} feeds acknowledged AA; the feeds wrote ${Number(c?.e) - PATIENTS} enterprise identities, ${Number(c?.s) - PATIENTS} source identities, ${c?.h} history rows (expected: one, one and two per feed)\n`,
+    );
+  }
   if (PHASES.includes('iti21'))
     await measure(`ITI-21 PDQ over ${PATIENTS} patients, 4 connections`, {
       ...steady('iti21', port),

@@ -185,6 +185,24 @@ interface Pending {
   changed: Set<number>;
 }
 
+/** What readFeeds reads for one feed. */
+interface FeedRead {
+  readonly locals: readonly PatientIdentifier[];
+  readonly d: Demographics;
+  /** Read the matching candidates too (the feed may create an identity). */
+  readonly search: boolean;
+  /** The match key (match_guard) whose version is read. */
+  readonly key: string;
+}
+
+interface FeedReadResult {
+  /** Per local identifier, its source identity when it exists. */
+  readonly existing: (SourceRow | undefined)[];
+  readonly candidates: { enterprise_id: string; demographics: Demographics }[];
+  /** Version of the match key (0: never used). */
+  readonly version: number;
+}
+
 /** Thrown by the optimistic feed path when the feed needs a transaction (addNewIdentity). */
 class NeedsTransaction extends Error {
   override name = 'NeedsTransaction';
@@ -259,55 +277,76 @@ export function createMpi(o: MpiOptions): Mpi {
   }
 
   /**
-   * Writes what a feed accumulated in one statement: data-modifying CTEs run once each,
+   * Writes what feeds accumulated, all in one statement: data-modifying CTEs run once each,
    * whether or not the main query reads them, and the foreign keys between them are checked
-   * at the end of the statement. With `guard`, nothing is written unless the match key's
-   * version is still the one read with the candidates (it is then moved on); returns whether
-   * the rows were written.
+   * at the end of the statement. With `guarded`, a feed's rows are written only if its match
+   * key's version is still the one read with its candidates (the version then moves on); a
+   * second feed of the same key in one call is not written. Returns, per feed, whether it was.
    */
-  async function writePending(
+  async function writeRows(
     q: Queryable,
-    p: Pending,
-    guard?: { key: string; version: number },
-  ): Promise<boolean> {
-    const { enterprises: e, sources: s, history: h, events: ev } = p;
-    if (e.length + s.length + h.length + ev.length === 0) return true;
-    const cols = s.map((x) => demographicColumns(x.demographics));
+    feeds: readonly { p: Pending; guard?: { key: string; version: number } }[],
+    guarded: boolean,
+  ): Promise<boolean[]> {
+    const keys = new Set<string>();
+    const included = feeds.map((x) => {
+      if (!guarded) return true;
+      const k = x.guard?.key;
+      if (k === undefined || keys.has(k)) return false;
+      keys.add(k);
+      return true;
+    });
+    const rows = <T>(pick: (p: Pending) => readonly T[]): { f: number; x: T }[] =>
+      feeds.flatMap((feed, f) => (included[f] ? pick(feed.p).map((x) => ({ f, x })) : []));
+    const e = rows((p) => p.enterprises);
+    const s = rows((p) => p.sources);
+    const h = rows((p) => p.history);
+    const ev = rows((p) => p.events);
+    // Match keys locked in one order by every batch, so two batches cannot deadlock.
+    const g = feeds
+      .flatMap((x, f) => (included[f] && x.guard ? [{ f, ...x.guard }] : []))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    if (e.length + s.length + h.length + ev.length === 0 && g.length === 0) return included;
+    const cols = s.map((r) => demographicColumns(r.x.demographics));
     const col = (i: number): unknown[] => cols.map((c) => c[i]);
-    const only = guard ? ' WHERE EXISTS (SELECT 1 FROM g)' : '';
-    const r = await q.query<{ written: boolean }>(
+    const only = guarded ? ' WHERE x.f IN (SELECT f FROM ok)' : '';
+    const r = await q.query<{ f: number }>(
       `WITH ${
-        guard
+        guarded
           ? `g AS (
-         INSERT INTO match_guard (key, version) VALUES ($27, 1)
-         ON CONFLICT (key) DO UPDATE SET version = match_guard.version + 1 WHERE match_guard.version = $28
-         RETURNING version),`
+         INSERT INTO match_guard (key, version) SELECT k, v + 1 FROM unnest($31::text[], $32::bigint[]) AS x(k, v)
+         ON CONFLICT (key) DO UPDATE SET version = EXCLUDED.version WHERE match_guard.version = EXCLUDED.version - 1
+         RETURNING key),
+       ok AS (SELECT x.f FROM unnest($31::text[], $33::int[]) AS x(k, f) WHERE x.k IN (SELECT key FROM g)),`
           : ''
       }
        e AS (
          INSERT INTO enterprise_identity (id, national_id, created_at, updated_at)
-         SELECT id, nid, $1::timestamptz, $1::timestamptz FROM unnest($2::bigint[], $3::text[]) AS x(id, nid)${only}),
+         SELECT x.id, x.nid, $1::timestamptz, $1::timestamptz FROM unnest($2::bigint[], $3::text[], $27::int[]) AS x(id, nid, f)${only}),
        s AS (
          INSERT INTO source_identity (id, authority, local_id, enterprise_id, family_key, given_key, family_phonetic,
            given_phonetic, birth_date, sex, postal_code, demographics, complete, created_at, updated_at)
-         SELECT x.*, $1::timestamptz, $1::timestamptz
+         SELECT x.id, x.a, x.l, x.e, x.fk, x.gk, x.fp, x.gp, x.bd, x.sx, x.pc, x.dem, x.c, $1::timestamptz, $1::timestamptz
            FROM unnest($4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::text[],
-                       $11::text[], $12::text[], $13::text[], $14::text[], $15::jsonb[], $16::boolean[]) AS x${only}),
+                       $11::text[], $12::text[], $13::text[], $14::text[], $15::jsonb[], $16::boolean[], $28::int[])
+                AS x(id, a, l, e, fk, gk, fp, gp, bd, sx, pc, dem, c, f)${only}),
        h AS (
          INSERT INTO identity_history (at, kind, enterprise_id, source_id, other_enterprise_id, transaction, actor, detail)
-         SELECT $1::timestamptz, * FROM unnest($17::text[], $18::bigint[], $19::bigint[], $20::bigint[], $21::text[], $22::text[], $23::jsonb[])${only}),
+         SELECT $1::timestamptz, x.k, x.e, x.s, x.o, x.t, x.a, x.d
+           FROM unnest($17::text[], $18::bigint[], $19::bigint[], $20::bigint[], $21::text[], $22::text[], $23::jsonb[], $29::int[])
+                AS x(k, e, s, o, t, a, d, f)${only}),
        o AS (
          INSERT INTO outbox (subject, event_id, payload, created_at)
-         SELECT x.s, x.id, x.p, $1::timestamptz FROM unnest($24::text[], $25::uuid[], $26::jsonb[]) AS x(s, id, p)${only})
-       SELECT ${guard ? 'EXISTS (SELECT 1 FROM g)' : 'true'} AS written`,
+         SELECT x.s, x.id, x.p, $1::timestamptz FROM unnest($24::text[], $25::uuid[], $26::jsonb[], $30::int[]) AS x(s, id, p, f)${only})
+       ${guarded ? 'SELECT f FROM ok' : 'SELECT 0 AS f'}`,
       [
         clock(),
-        e.map((x) => x.id),
-        e.map((x) => x.nationalId),
-        s.map((x) => x.id),
-        s.map((x) => x.identifier.assigningAuthority),
-        s.map((x) => x.identifier.id),
-        s.map((x) => x.enterpriseId),
+        e.map((r) => r.x.id),
+        e.map((r) => r.x.nationalId),
+        s.map((r) => r.x.id),
+        s.map((r) => r.x.identifier.assigningAuthority),
+        s.map((r) => r.x.identifier.id),
+        s.map((r) => r.x.enterpriseId),
         col(0),
         col(1),
         col(2),
@@ -317,20 +356,31 @@ export function createMpi(o: MpiOptions): Mpi {
         col(6),
         col(7),
         col(8),
-        h.map((x) => x.kind),
-        h.map((x) => x.enterpriseId ?? null),
-        h.map((x) => x.sourceId ?? null),
-        h.map((x) => x.otherEnterpriseId ?? null),
-        h.map((x) => x.actor.transaction ?? null),
-        h.map((x) => x.actor.id),
-        h.map((x) => JSON.stringify(x.detail ?? {})),
-        ev.map((x) => x.subject),
-        ev.map((x) => x.payload.eventId),
-        ev.map((x) => JSON.stringify(x.payload)),
-        ...(guard ? [guard.key, guard.version] : []),
+        h.map((r) => r.x.kind),
+        h.map((r) => r.x.enterpriseId ?? null),
+        h.map((r) => r.x.sourceId ?? null),
+        h.map((r) => r.x.otherEnterpriseId ?? null),
+        h.map((r) => r.x.actor.transaction ?? null),
+        h.map((r) => r.x.actor.id),
+        h.map((r) => JSON.stringify(r.x.detail ?? {})),
+        ev.map((r) => r.x.subject),
+        ev.map((r) => r.x.payload.eventId),
+        ev.map((r) => JSON.stringify(r.x.payload)),
+        e.map((r) => r.f),
+        s.map((r) => r.f),
+        h.map((r) => r.f),
+        ev.map((r) => r.f),
+        ...(guarded ? [g.map((x) => x.key), g.map((x) => x.version), g.map((x) => x.f)] : []),
       ],
     );
-    return r.rows[0]?.written === true;
+    if (!guarded) return included;
+    const written = new Set(r.rows.map((x) => Number(x.f)));
+    return feeds.map((_, f) => written.has(f));
+  }
+
+  /** Writes one transaction's rows (the transactional feed path). */
+  async function writePending(tx: Queryable, p: Pending): Promise<void> {
+    await writeRows(tx, [{ p }], false);
   }
 
   const newPending = (): Pending => ({
@@ -365,10 +415,11 @@ export function createMpi(o: MpiOptions): Mpi {
       throw err;
     }
     try {
-      if (!optimistic.guard || !(await writePending(db, p, optimistic.guard))) return undefined;
+      if (!optimistic.guard || !(await writeBatch({ p, guard: optimistic.guard }))) return undefined;
     } catch (err) {
-      // Another feed inserted one of these source identities meanwhile.
-      if (isUniqueViolation(err)) return undefined;
+      // Another feed inserted one of these source identities meanwhile (its batch is then
+      // refused as a whole), or a deadlock: the transactional path sorts it out.
+      if (isUniqueViolation(err) || isSerializationFailure(err)) return undefined;
       throw err;
     }
     afterCommit(p);
@@ -538,63 +589,79 @@ export function createMpi(o: MpiOptions): Mpi {
   }
 
   /**
-   * One statement: the source identities of `locals` (locked FOR UPDATE when `lock`) and,
-   * when none of them exists and `search` is set, the blocking candidates of `d` (same birth
-   * date, or same phonetic names either way round), with the version of the match key `key`.
+   * One statement for one or more feeds: the source identities of each feed's `locals`
+   * (locked FOR UPDATE when `lock`) and, when none of them exists and `search` is set, the
+   * blocking candidates of its demographics (same birth date, or same phonetic names either
+   * way round), with the version of its match key.
    */
-  async function sourcesAndCandidates(
+  async function readFeeds(
     q: Queryable,
-    locals: readonly PatientIdentifier[],
-    d: Demographics,
-    o: { search: boolean; lock: boolean; key: string },
-  ): Promise<{
-    existing: (SourceRow | undefined)[];
-    candidates: { enterprise_id: string; demographics: Demographics }[];
-    version: number;
-  }> {
-    const k = searchKeys(d);
-    const searching = o.search && (k.familyPhonetic !== '' || !!d.birthDate);
-    const r = await q.query<SourceRow & { kind: 'source' | 'candidate' | 'guard' }>(
-      `WITH src AS (
-         SELECT id, authority, local_id, enterprise_id, status, demographics FROM source_identity
-          WHERE (authority, local_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))${o.lock ? ' FOR UPDATE' : ''})
-       SELECT 'source' AS kind, src.* FROM src
-       UNION ALL
-       (SELECT 'candidate', NULL::bigint, NULL::text, NULL::text, enterprise_id, NULL::text, demographics FROM source_identity
-         WHERE $3::boolean AND NOT EXISTS (SELECT 1 FROM src) AND status = 'active' AND (birth_date = $4
-            OR (family_phonetic = $5 AND given_phonetic = $6)
-            OR (family_phonetic = $6 AND given_phonetic = $5)
-            OR (family_phonetic = $5 AND birth_date >= $7 AND birth_date < $8))
-         LIMIT 500)
-       UNION ALL
-       SELECT 'guard', version, NULL, NULL, NULL, NULL, NULL FROM match_guard WHERE key = $9`,
-      [
-        locals.map((l) => l.assigningAuthority),
-        locals.map((l) => l.id),
-        searching,
-        d.birthDate ?? null,
-        k.familyPhonetic,
-        k.givenPhonetic,
+    reads: readonly FeedRead[],
+    lock: boolean,
+  ): Promise<FeedReadResult[]> {
+    const input = reads.map((x) => {
+      const k = searchKeys(x.d);
+      const bd = x.d.birthDate;
+      return {
+        l: x.locals.map((l) => [l.assigningAuthority, l.id]),
+        s: x.search && (k.familyPhonetic !== '' || !!bd),
+        bd: bd ?? null,
+        fp: k.familyPhonetic,
+        gp: k.givenPhonetic,
         // The birth year as a range on (family_phonetic, birth_date): an index range scan.
-        d.birthDate ? d.birthDate.slice(0, 4) : null,
-        d.birthDate ? `${d.birthDate.slice(0, 4)}~` : null,
-        o.key,
-      ],
+        y0: bd ? bd.slice(0, 4) : null,
+        y1: bd ? `${bd.slice(0, 4)}~` : null,
+        k: x.key,
+      };
+    });
+    const r = await q.query<SourceRow & { ord: string; kind: 'source' | 'candidate' | 'guard' }>(
+      `WITH f AS MATERIALIZED (
+         SELECT a.ord, a.x->'l' AS l, (a.x->>'s')::boolean AS search, a.x->>'bd' AS bd, a.x->>'fp' AS fp,
+                a.x->>'gp' AS gp, a.x->>'y0' AS y0, a.x->>'y1' AS y1, a.x->>'k' AS k
+           FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS a(x, ord)),
+       src AS (
+         SELECT f.ord, s.id, s.authority, s.local_id, s.enterprise_id, s.status, s.demographics
+           FROM f CROSS JOIN LATERAL jsonb_array_elements(f.l) AS l(v)
+           JOIN source_identity s ON s.authority = l.v->>0 AND s.local_id = l.v->>1${lock ? ' FOR UPDATE OF s' : ''})
+       SELECT ord, 'source' AS kind, id, authority, local_id, enterprise_id, status, demographics FROM src
+       UNION ALL
+       SELECT f.ord, 'candidate', NULL::bigint, NULL::text, NULL::text, c.enterprise_id, NULL::text, c.demographics
+         FROM f CROSS JOIN LATERAL (
+           SELECT enterprise_id, demographics FROM source_identity
+            WHERE status = 'active' AND (birth_date = f.bd
+               OR (family_phonetic = f.fp AND given_phonetic = f.gp)
+               OR (family_phonetic = f.gp AND given_phonetic = f.fp)
+               OR (family_phonetic = f.fp AND birth_date >= f.y0 AND birth_date < f.y1))
+            LIMIT 500) c
+        WHERE f.search AND NOT EXISTS (SELECT 1 FROM src WHERE src.ord = f.ord)
+       UNION ALL
+       SELECT f.ord, 'guard', g.version, NULL, NULL, NULL, NULL, NULL FROM f JOIN match_guard g ON g.key = f.k`,
+      [JSON.stringify(input)],
     );
-    const found = new Map<string, SourceRow>();
-    const candidates: { enterprise_id: string; demographics: Demographics }[] = [];
-    let version = 0;
+    const out = reads.map(() => ({
+      found: new Map<string, SourceRow>(),
+      candidates: [] as FeedReadResult['candidates'],
+      version: 0,
+    }));
     for (const row of r.rows) {
-      if (row.kind === 'candidate') candidates.push(row);
-      else if (row.kind === 'guard') version = asNum(row.id);
-      else found.set(`${row.authority}|${row.local_id}`, row);
+      const x = out[Number(row.ord) - 1];
+      if (!x) continue;
+      if (row.kind === 'candidate') x.candidates.push(row);
+      else if (row.kind === 'guard') x.version = asNum(row.id);
+      else x.found.set(`${row.authority}|${row.local_id}`, row);
     }
-    return {
-      existing: locals.map((l) => found.get(`${l.assigningAuthority}|${l.id}`)),
-      candidates,
-      version,
-    };
+    return out.map((x, i) => ({
+      existing: (reads[i] as FeedRead).locals.map((l) => x.found.get(`${l.assigningAuthority}|${l.id}`)),
+      candidates: x.candidates,
+      version: x.version,
+    }));
   }
+  // The optimistic path reads and writes the feeds arriving together in one statement each
+  // (its write is then one commit for all of them: group commit).
+  const readBatch = createBatcher<FeedRead, FeedReadResult>({ run: (reads) => readFeeds(db, reads, false) });
+  const writeBatch = createBatcher<{ p: Pending; guard: { key: string; version: number } }, boolean>({
+    run: (feeds) => writeRows(db, feeds, true),
+  });
 
   /** Best-scoring enterprise among the candidates. */
   function bestCandidate(
@@ -646,11 +713,10 @@ export function createMpi(o: MpiOptions): Mpi {
         'INSERT INTO match_guard (key, version) VALUES ($1, 1) ON CONFLICT (key) DO UPDATE SET version = match_guard.version + 1',
         [key],
       );
-    const { existing, candidates, version } = await sourcesAndCandidates(tx, locals, cmd.demographics, {
-      search: mayCreate,
-      lock: !optimistic,
-      key,
-    });
+    const read: FeedRead = { locals, d: cmd.demographics, search: mayCreate, key };
+    const { existing, candidates, version } = optimistic
+      ? await readBatch(read)
+      : ((await readFeeds(tx, [read], true))[0] as FeedReadResult);
     if (optimistic) {
       if (existing.some((e) => e !== undefined)) throw new NeedsTransaction();
       optimistic.guard = { key, version };
