@@ -57,7 +57,12 @@ async function serve(): Promise<void> {
     await publishPatientCreated(mesh.bus, patient(i).split('^')[0] ?? '', NATIONAL);
   process.send?.({ url: mesh.url });
   process.on('message', () =>
-    process.send?.({ rss: Math.round(process.resourceUsage().maxRSS / 1024), cpu: process.cpuUsage() }),
+    process.send?.({
+      rss: Math.round(process.resourceUsage().maxRSS / 1024),
+      now: Math.round(process.memoryUsage().rss / 2 ** 20),
+      heap: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+      cpu: process.cpuUsage(),
+    }),
   );
   process.on('disconnect', () => {
     void mesh.close().then(() => rm(dataDir, { recursive: true, force: true }));
@@ -178,7 +183,7 @@ async function main(): Promise<void> {
   }
 
   child.send('cpu?');
-  const before = await ask<{ cpu: NodeJS.CpuUsage }>((m) => 'cpu' in m);
+  const before = await ask<{ cpu: NodeJS.CpuUsage; now: number; heap: number }>((m) => 'cpu' in m);
   const peersBefore = await peerCpu();
   const rawBefore = process.cpuUsage();
   let failures = 0;
@@ -256,7 +261,9 @@ async function main(): Promise<void> {
   );
   console.log(`ratio HTTP ITI-42 / raw INSERT: ${(httpRate / rawRate).toFixed(2)}`);
   console.log(`registry process CPU per registration: ${Math.round(cpuPerRequest)} us`);
-  console.log(`registry process peak RSS: ${rss} MB`);
+  console.log(
+    `registry process peak RSS: ${rss} MB (RSS ${before.now} MB, heap ${before.heap} MB before the run)`,
+  );
   const per = (us: number): number => Math.round(us / REQUESTS);
   console.log(
     `other CPU per registration: PostgreSQL ${per(peersAfter.postgres - peersBefore.postgres)} us (raw INSERTs: ${per(rawPeers.postgres - rawPeersBefore.postgres)} us), NATS ${per(peersAfter.nats - peersBefore.nats)} us, bench client ${per(clientCpu.user + clientCpu.system)} us`,
