@@ -251,9 +251,15 @@ async function insertSubmissions(tx: Queryable, writes: readonly SubmissionWrite
  * {@link checkClaims}); if it rolls back, the claim inserts. So two concurrent registrations
  * of one uniqueId with different content cannot both commit.
  */
-function claimLead(entries: readonly DocumentEntry[]): BatchLead | undefined {
-  if (entries.length === 0) return undefined;
-  const ids = entries.map((d) => required(d.uniqueId, 'DocumentEntry.uniqueId'));
+function claimLead(unordered: readonly DocumentEntry[]): BatchLead | undefined {
+  if (unordered.length === 0) return undefined;
+  // Claimed (and so locked) in uniqueId order: two groups claiming some of the same uniqueIds
+  // wait for each other in one order and cannot deadlock.
+  const entries = unordered
+    .map((d) => ({ d, uniqueId: required(d.uniqueId, 'DocumentEntry.uniqueId') }))
+    .sort((a, b) => (a.uniqueId < b.uniqueId ? -1 : a.uniqueId > b.uniqueId ? 1 : 0))
+    .map((x) => x.d);
+  const ids = entries.map((d) => d.uniqueId as string);
   const hashes = entries.map((d) => d.hash ?? null);
   const sizes = entries.map((d) => d.size ?? null);
   const uuids = entries.map((d) => requireUuid(d.entryUUID, 'DocumentEntry.entryUUID'));
