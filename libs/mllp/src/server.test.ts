@@ -103,6 +103,55 @@ describe('MLLP server over TCP', () => {
     c.socket.destroy();
   });
 
+  it('with maxInFlight, handles pipelined frames together and still replies in frame order', async () => {
+    const events: string[] = [];
+    const { port } = await start({
+      maxInFlight: 4,
+      handler: async (m) => {
+        const t = m.toString('latin1');
+        events.push(`start ${t}`);
+        await sleep(t === 'q1' ? 60 : 0); // the first is the slowest
+        events.push(`end ${t}`);
+        return b(`ACK ${t}`);
+      },
+    });
+    const c = await rawConnect(port);
+    c.socket.write(Buffer.concat(['q1', 'q2', 'q3'].map((t) => encodeMllpFrame(b(t)))));
+    expect(await c.waitReplies(3)).toEqual(['ACK q1', 'ACK q2', 'ACK q3']);
+    expect(events.slice(0, 3)).toEqual(['start q1', 'start q2', 'start q3']);
+    expect(events.at(-1)).toBe('end q1');
+    c.socket.destroy();
+  });
+
+  it('runs a sequential frame alone: after the earlier frames replied, before the later ones start', async () => {
+    const events: string[] = [];
+    const { port } = await start({
+      maxInFlight: 4,
+      sequential: (f) => f.toString('latin1').startsWith('u'),
+      handler: async (m) => {
+        const t = m.toString('latin1');
+        events.push(`start ${t}`);
+        await sleep(t === 'q1' || t === 'u1' ? 40 : 0);
+        events.push(`end ${t}`);
+        return b(`ACK ${t}`);
+      },
+    });
+    const c = await rawConnect(port);
+    c.socket.write(Buffer.concat(['q1', 'q2', 'u1', 'q3'].map((t) => encodeMllpFrame(b(t)))));
+    expect(await c.waitReplies(4)).toEqual(['ACK q1', 'ACK q2', 'ACK u1', 'ACK q3']);
+    expect(events).toEqual([
+      'start q1',
+      'start q2',
+      'end q2',
+      'end q1',
+      'start u1',
+      'end u1',
+      'start q3',
+      'end q3',
+    ]);
+    c.socket.destroy();
+  });
+
   it('sends nothing when the handler returns undefined, and keeps the connection', async () => {
     const { port } = await start({
       handler: (m) => Promise.resolve(m.toString() === 'quiet' ? undefined : b('ok')),

@@ -3,8 +3,11 @@
  * `requestCert`, as the ATNA Secure Node / Secure Application profiles require on external
  * ports). The HL7 layer supplies one handler; this file only moves frames:
  *
- * - Per connection, frames are handled strictly in order: the reply to frame N is written
+ * - Per connection, frames are handled in order: by default the reply to frame N is written
  *   before frame N+1 reaches the handler (HL7 original-mode acknowledgement expects this).
+ *   With `maxInFlight` > 1 a connection that pipelines has up to that many frames in the
+ *   handler at once (queries), except frames `sequential` marks (updates), which run alone;
+ *   replies are always written in frame order, those ready together in one write.
  *   Pipelined frames are queued (bounded) and reading pauses while the queue is full or a
  *   reply cannot be written (socket write buffer full), so a fast sender is slowed by TCP,
  *   never buffered without limit.
@@ -61,6 +64,17 @@ export interface MllpServerOptions {
   readonly maxConnections?: number;
   /** Pipelined frames queued per connection before reading pauses. Default 16. */
   readonly maxQueuedFrames?: number;
+  /**
+   * Frames of one connection in the handler at once when the sender pipelines. Default 1:
+   * frame N+1 reaches the handler only after the reply to N was written.
+   */
+  readonly maxInFlight?: number;
+  /**
+   * With `maxInFlight` > 1, frames whose order against the others matters (an update between
+   * two queries): such a frame starts once every earlier frame was answered, and later frames
+   * wait for its reply. Default: none.
+   */
+  readonly sequential?: (frame: Buffer) => boolean;
   readonly logger?: MllpLogger;
 }
 
@@ -96,14 +110,21 @@ export interface MllpServer {
   stats(): MllpServerStats;
 }
 
+/** A frame in the handler: its reply is written when it and every earlier one are done. */
+interface InFlight {
+  readonly sequential: boolean;
+  done: boolean;
+  reply: Buffer | undefined;
+}
+
 interface Connection {
   readonly socket: net.Socket;
   readonly decoder: MllpDecoder;
   readonly info: MllpConnectionInfo;
   readonly queue: Buffer[];
   queuedBytes: number;
-  /** A handler is running (or its reply is being flushed). */
-  busy: boolean;
+  /** Frames in the handler or whose reply waits for an earlier one, in frame order. */
+  readonly inFlight: InFlight[];
   /** Waiting for the socket write buffer to drain. */
   writeBlocked: boolean;
   /** end() was called: incoming bytes are discarded. */
@@ -118,6 +139,8 @@ export function createMllpServer(options: MllpServerOptions): MllpServer {
   const maxJunkBytes = options.maxJunkBytes ?? 64 * 1024;
   const idleTimeoutMs = options.idleTimeoutMs ?? 5 * 60_000;
   const maxQueuedFrames = Math.max(1, options.maxQueuedFrames ?? 16);
+  const maxInFlight = Math.max(1, options.maxInFlight ?? 1);
+  const sequential = options.sequential ?? (() => false);
   const logger = options.logger ?? silentLogger;
   const handler = options.handler;
   const useTls = options.tls !== undefined;
@@ -177,7 +200,7 @@ export function createMllpServer(options: MllpServerOptions): MllpServer {
       info: { remoteAddress, remotePort, tls: isTls, peerCertificate, authorized },
       queue: [],
       queuedBytes: 0,
-      busy: false,
+      inFlight: [],
       writeBlocked: false,
       ending: false,
     };
@@ -192,7 +215,7 @@ export function createMllpServer(options: MllpServerOptions): MllpServer {
     socket.on('timeout', () => {
       // A peer that has not read our reply for this long is gone or hostile; but a slow
       // handler is not idleness: the sender is waiting for our reply.
-      if (!conn.writeBlocked && (conn.busy || conn.queue.length > 0)) return;
+      if (!conn.writeBlocked && (conn.inFlight.length > 0 || conn.queue.length > 0)) return;
       counters.idleTimeouts++;
       logger.debug?.({ remoteAddress, remotePort, idleTimeoutMs }, 'MLLP connection idle, closing');
       socket.destroy();
@@ -235,7 +258,7 @@ export function createMllpServer(options: MllpServerOptions): MllpServer {
       return;
     }
     updateFlow(conn);
-    if (!conn.busy && conn.queue.length > 0) void pump(conn);
+    pump(conn);
   }
 
   /** Pauses reading while the connection cannot take more work; resumes when it can. */
@@ -251,51 +274,77 @@ export function createMllpServer(options: MllpServerOptions): MllpServer {
     else if (!full && socket.isPaused()) socket.resume();
   }
 
-  async function pump(conn: Connection): Promise<void> {
-    conn.busy = true;
-    const { socket } = conn;
-    try {
-      while (!closing && !socket.destroyed) {
-        const frame = conn.queue.shift();
-        if (frame === undefined) break;
-        conn.queuedBytes -= frame.length;
-        updateFlow(conn);
-        let reply: Buffer | undefined;
-        try {
-          reply = await handler(frame, conn.info);
-        } catch (err) {
+  /** Starts handlers for queued frames while the connection may have more in flight. */
+  function pump(conn: Connection): void {
+    const { socket, inFlight } = conn;
+    while (!closing && !socket.destroyed && !conn.writeBlocked && conn.queue.length > 0) {
+      if (inFlight.length >= maxInFlight || inFlight.some((x) => x.sequential)) break;
+      const frame = conn.queue[0] as Buffer;
+      const alone = maxInFlight === 1 || sequential(frame);
+      if (alone && inFlight.length > 0) break;
+      conn.queue.shift();
+      conn.queuedBytes -= frame.length;
+      updateFlow(conn);
+      const entry: InFlight = { sequential: alone, done: false, reply: undefined };
+      inFlight.push(entry);
+      handler(frame, conn.info).then(
+        (reply) => {
+          entry.done = true;
+          entry.reply = reply;
+          writeReplies(conn);
+        },
+        (err: unknown) => {
           counters.handlerErrors++;
           logger.error(
             { remoteAddress: conn.info.remoteAddress, remotePort: conn.info.remotePort, err },
             'MLLP handler failed, closing connection',
           );
+          inFlight.length = 0;
           socket.destroy();
-          return;
-        }
-        if (reply === undefined || socket.destroyed) continue;
-        counters.repliesSent++;
-        if (!socket.write(encodeMllpFrame(reply))) await waitForDrain(conn);
-      }
-    } finally {
-      conn.busy = false;
+        },
+      );
     }
-    if (closing) endConnection(conn);
-    else updateFlow(conn);
   }
 
-  function waitForDrain(conn: Connection): Promise<void> {
+  /** Writes the replies that are ready, in frame order (one write for several), then pumps on. */
+  function writeReplies(conn: Connection): void {
+    const { socket, inFlight } = conn;
+    if (conn.writeBlocked) return;
+    let corked = false;
+    let ok = true;
+    while (inFlight[0]?.done === true) {
+      const { reply } = inFlight.shift() as InFlight;
+      if (reply === undefined || socket.destroyed) continue;
+      if (!corked && inFlight[0]?.done === true) {
+        socket.cork();
+        corked = true;
+      }
+      counters.repliesSent++;
+      ok = socket.write(encodeMllpFrame(reply)) && ok;
+    }
+    if (corked) socket.uncork();
+    if (!ok) {
+      waitForDrain(conn);
+      return;
+    }
+    if (closing && inFlight.length === 0) endConnection(conn);
+    else {
+      updateFlow(conn);
+      pump(conn);
+    }
+  }
+
+  function waitForDrain(conn: Connection): void {
     conn.writeBlocked = true;
     updateFlow(conn);
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        conn.socket.off('drain', done);
-        conn.socket.off('close', done);
-        conn.writeBlocked = false;
-        resolve();
-      };
-      conn.socket.on('drain', done);
-      conn.socket.on('close', done);
-    });
+    const done = (): void => {
+      conn.socket.off('drain', done);
+      conn.socket.off('close', done);
+      conn.writeBlocked = false;
+      if (!conn.socket.destroyed) writeReplies(conn);
+    };
+    conn.socket.on('drain', done);
+    conn.socket.on('close', done);
   }
 
   function endConnection(conn: Connection): void {
@@ -333,8 +382,8 @@ export function createMllpServer(options: MllpServerOptions): MllpServer {
         server.close(() => resolve());
       });
       for (const conn of connections) {
-        if (!conn.busy) endConnection(conn);
-        else conn.socket.pause(); // the pump ends it once the in-flight reply is written
+        if (conn.inFlight.length === 0) endConnection(conn);
+        else conn.socket.pause(); // ended once the in-flight replies are written
       }
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => {

@@ -26,6 +26,11 @@ export interface MpiConfig {
   readonly facility: string;
   /** MPI_MLLP_MAX_FRAME_BYTES (default 1 MiB): larger frames close the connection. */
   readonly maxFrameBytes: number;
+  /**
+   * MPI_MLLP_MAX_IN_FLIGHT (default 8): queries (QBP) of one connection answered at once when
+   * the sender pipelines; other messages run alone, in order.
+   */
+  readonly maxInFlight: number;
   /** MLLP_TLS_CERT_FILE / _KEY_FILE / _CA_FILE / _CLIENT_AUTH: TLS on the MLLP port. */
   readonly mllpTls: TlsServerOptions | undefined;
 }
@@ -63,6 +68,7 @@ export function loadMpiConfig(source: EnvSource): DeepReadonly<MpiConfig> {
       min: 1024,
       max: 64 * 1024 * 1024,
     }),
+    maxInFlight: env.int('MPI_MLLP_MAX_IN_FLIGHT', { default: 8, min: 1, max: 256 }),
     mllpTls: env.tlsFromEnv('MLLP'),
   });
 }

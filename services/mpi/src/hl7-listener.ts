@@ -58,6 +58,21 @@ function rejectGarbage(deps: Hl7Deps, reason: string): Uint8Array {
   ]).toBytes();
 }
 
+/**
+ * Whether a frame must run alone on its connection when the sender pipelines: everything but
+ * a query (MSH-9.1 QBP, ITI-9 / ITI-21), whose answers do not depend on each other. Reads
+ * MSH-9.1 from the raw bytes with the delimiters of MSH-1 and MSH-2; anything unreadable
+ * runs alone.
+ */
+export function runsAlone(frame: Buffer): boolean {
+  const head = frame.toString('latin1', 0, Math.min(frame.length, 512));
+  if (!head.startsWith('MSH') || head.length < 8) return true;
+  const field = head[3] as string;
+  const component = head[4] as string;
+  const msh9 = head.split(/[\r\n]/, 1)[0]?.split(field)[8];
+  return msh9?.split(component)[0] !== 'QBP';
+}
+
 /** Creates the MLLP handler. */
 export function createHl7Handler(deps: Hl7ListenerDeps): MllpHandler {
   const source: AuditSourceIdentification = auditSource(

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@mesh/observability';
 import { loadRuntimeConfig, startMeshProcess } from '@mesh/runtime';
 import type { MeshProcess } from '@mesh/runtime';
-import { createMllpClient, createMllpServer, encodeMllpFrame } from '@mesh/mllp';
+import { MllpDecoder, createMllpClient, createMllpServer, encodeMllpFrame } from '@mesh/mllp';
 import type { MllpClient, MllpServer } from '@mesh/mllp';
 import { parseHl7 } from '@mesh/hl7v2';
 import type { Hl7Message } from '@mesh/hl7v2';
@@ -457,6 +457,34 @@ describe(`mpi service over MLLP (${distributed ? 'PostgreSQL + NATS' : 'PGlite +
     // QPD-8 restricts the identifiers returned; nothing in that domain means NF.
     const nf = await send(q22(`@PID.5.1.1^${ascii}`, { domains: `^^^&${CCHC}&ISO` }));
     expect(nf.segment('QAK')?.get(2)).toBe('NF');
+  });
+
+  it('answers pipelined frames in order, a feed between two queries running alone', async () => {
+    const local = uid('pipe');
+    const frames = [
+      q23(cx(local, CCHC)),
+      q23(cx(uid('nobody'), CCHC)),
+      adt('A01', cx(local, CCHC), { name: `${fam('Pipeline')}^Lea^^^^^L`, dob: '19810304', sex: 'F' }),
+      q23(cx(local, CCHC)),
+    ];
+    const sock = net.connect(port, '127.0.0.1');
+    const decoder = new MllpDecoder({ maxFrameBytes: 1 << 20, maxJunkBytes: 0 });
+    const replies: Hl7Message[] = [];
+    const all = new Promise<void>((resolve) =>
+      sock.on('data', (chunk: Buffer) => {
+        for (const f of decoder.push(chunk)) replies.push(parseHl7(f));
+        if (replies.length === frames.length) resolve();
+      }),
+    );
+    sock.write(Buffer.concat(frames.map((f) => encodeMllpFrame(Buffer.from(f, 'utf8')))));
+    await all;
+    sock.destroy();
+    expect(replies.map((r) => r.segment('MSA')?.get(2))).toEqual(
+      frames.map((f) => parseHl7(Buffer.from(f, 'utf8')).controlId),
+    );
+    // Before the feed the id is unknown (AE 204); after it the query sees the new identity.
+    expect(replies.map(msa)).toEqual(['AE', 'AE', 'AA', 'AA']);
+    expect(replies[3]?.segment('QAK')?.get(2)).toBe('OK');
   });
 
   it('rejects garbage on the port without harming other connections', async () => {

@@ -15,7 +15,7 @@ import type { ListenerBinding, ServiceContext, ServiceInstance, ServiceModule } 
 import { registerMpiRoutes } from './api.js';
 import { createAuditHandoff } from './audit-handoff.js';
 import { loadMpiConfig } from './config.js';
-import { createHl7Handler } from './hl7-listener.js';
+import { createHl7Handler, runsAlone } from './hl7-listener.js';
 import { hl7v3SoapOperations, loadHl7v3Config } from './hl7v3-soap.js';
 import { createIti10Notifier } from './iti10.js';
 import { createIti46Notifier, parseIti46Subscribers } from './iti46.js';
@@ -132,6 +132,9 @@ export async function createMpiInstance(ctx: ServiceContext): Promise<MpiInstanc
       server = createMllpServer({
         handler,
         maxFrameBytes: config.maxFrameBytes,
+        // A pipelining sender gets its queries answered together; feeds keep their order.
+        maxInFlight: config.maxInFlight,
+        sequential: runsAlone,
         logger: ctx.logger,
         ...(config.mllpTls ? { tls: config.mllpTls } : {}),
       });
