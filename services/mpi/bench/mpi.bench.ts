@@ -32,6 +32,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createMllpClient, createMllpServer } from '@mesh/mllp';
+import type { Mpi, MpiStats } from '../src/index.js';
 
 const CCHC = '1.3.6.1.4.1.99999.2.10001.1';
 const NRH = '1.3.6.1.4.1.99999.2.10002.1';
@@ -272,7 +273,7 @@ async function main(): Promise<void> {
   const { createLogger } = await import('@mesh/observability');
   const { loadRuntimeConfig, startMeshProcess } = await import('@mesh/runtime');
   const { openDb } = await import('@mesh/db');
-  const { mpiService } = await import('../src/index.js');
+  const { createMpiInstance, mpiService } = await import('../src/index.js');
   const { nameKey, phoneticKey } = await import('../src/index.js');
 
   const distributed = process.env.DATABASE_URL !== undefined && process.env.NATS_URL !== undefined;
@@ -309,9 +310,20 @@ async function main(): Promise<void> {
     await admin.query('DROP SCHEMA IF EXISTS mpi CASCADE');
     await admin.close();
   }
+  // The service module, keeping a handle on the core for its counters (batch sizes, feed paths).
+  const core: { mpi?: Mpi } = {};
   const mesh = await startMeshProcess({
     config: loadRuntimeConfig(env),
-    modules: { mpi: mpiService },
+    modules: {
+      mpi: {
+        ...mpiService,
+        create: async (ctx) => {
+          const instance = await createMpiInstance(ctx);
+          core.mpi = instance.mpi;
+          return instance;
+        },
+      },
+    },
     env,
     logger: createLogger({ service: 'bench', level: 'warn' }),
   });
@@ -414,8 +426,10 @@ async function main(): Promise<void> {
     if (session) await session.post('Profiler.start');
     const elu0 = performance.eventLoopUtilization();
     const cpu0 = process.cpuUsage();
+    const stats0 = core.mpi?.stats();
     const r = await load(job);
     const cpu = process.cpuUsage(cpu0);
+    const stats1 = core.mpi?.stats();
     const elu = performance.eventLoopUtilization(elu0);
     if (session && profileDir) {
       const { profile } = await session.post('Profiler.stop');
@@ -426,6 +440,20 @@ async function main(): Promise<void> {
     const rate = r.count / r.seconds;
     results.set(key, { rate, cpuUs, count: r.count - r.errors });
     const echo = results.get('echo');
+    const mean = (k: keyof MpiStats['batches']): string => {
+      const a = stats0?.batches[k];
+      const b = stats1?.batches[k];
+      if (!a || !b || b.batches === a.batches) return '';
+      return ` ${k} ${((b.calls - a.calls) / (b.batches - a.batches)).toFixed(1)} per statement;`;
+    };
+    const paths =
+      stats0 &&
+      stats1 &&
+      stats1.feeds.optimistic + stats1.feeds.transactional >
+        stats0.feeds.optimistic + stats0.feeds.transactional
+        ? ` feeds ${stats1.feeds.optimistic - stats0.feeds.optimistic} two-statement, ${stats1.feeds.transactional - stats0.feeds.transactional} in a transaction;`
+        : '';
+    const batching = `${mean('pix')}${mean('feedReads')}${mean('feedWrites')}${paths}`;
     const ratio =
       echo && key !== 'echo'
         ? `; ${((rate / echo.rate) * 100).toFixed(0)}% of the echo rate, ${(cpuUs / echo.cpuUs).toFixed(1)}x its CPU`
@@ -433,6 +461,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${label}: ${rate.toFixed(0)} /s (${r.count} in ${r.seconds.toFixed(1)} s), p50 ${pct(r.latencies, 50).toFixed(1)} ms, p99 ${pct(r.latencies, 99).toFixed(1)} ms, non-AA ${r.errors}; MPI process CPU ${cpuUs.toFixed(0)} µs per request (user ${(cpu.user / n).toFixed(0)}, system ${(cpu.system / n).toFixed(0)}), main thread ${((elu.active * 1000) / n).toFixed(0)} µs busy (utilisation ${(elu.utilization * 100).toFixed(0)}%)${ratio}\n`,
     );
+    if (batching) process.stdout.write(`  batching:${batching}\n`);
   };
   const loadavg = (): string =>
     (process.platform === 'linux' ? os.loadavg() : []).map((x) => x.toFixed(2)).join(' ');

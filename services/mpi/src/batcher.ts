@@ -22,17 +22,26 @@ interface Waiting<K, V> {
   reject(err: unknown): void;
 }
 
+/** A batched lookup, with its counters (calls / batches is the mean batch size). */
+export interface Batcher<K, V> {
+  (key: K): Promise<V>;
+  stats(): { readonly calls: number; readonly batches: number };
+}
+
 /** Returns the batched lookup. A failed batch rejects each of its calls with the error. */
-export function createBatcher<K, V>(o: BatcherOptions<K, V>): (key: K) => Promise<V> {
+export function createBatcher<K, V>(o: BatcherOptions<K, V>): Batcher<K, V> {
   const maxConcurrent = o.maxConcurrent ?? 2;
   const maxBatch = o.maxBatch ?? 256;
   let queue: Waiting<K, V>[] = [];
   let running = 0;
+  let calls = 0;
+  let batches = 0;
 
   function start(): void {
     const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
     queue = batch === queue ? [] : queue.slice(maxBatch);
     running++;
+    batches++;
     const results = (async () => o.run(batch.map((w) => w.key)))();
     const settle = (values: readonly V[] | undefined, err?: unknown): void => {
       // The next batch goes out before this one's callers resume.
@@ -52,9 +61,11 @@ export function createBatcher<K, V>(o: BatcherOptions<K, V>): (key: K) => Promis
     );
   }
 
-  return (key) =>
+  const lookup = (key: K): Promise<V> =>
     new Promise<V>((resolve, reject) => {
+      calls++;
       queue.push({ key, resolve, reject });
       if (running < maxConcurrent) start();
     });
+  return Object.assign(lookup, { stats: () => ({ calls, batches }) });
 }

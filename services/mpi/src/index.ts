@@ -6,7 +6,7 @@
 export { mpiService, createMpiInstance } from './service.js';
 export type { MpiInstance } from './service.js';
 export { createMpi } from './mpi.js';
-export type { Decision, Mpi, MpiOptions, ReviewItem, SourceIndicators } from './mpi.js';
+export type { Decision, Mpi, MpiOptions, MpiStats, ReviewItem, SourceIndicators } from './mpi.js';
 export { MpiError } from './model.js';
 export type {
   Actor,

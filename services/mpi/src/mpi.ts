@@ -44,6 +44,14 @@ export interface MpiOptions {
   readonly onCrossReferenceChange?: (enterpriseIds: readonly number[]) => void;
 }
 
+/** What {@link Mpi.stats} reports. */
+export interface MpiStats {
+  /** Feeds of a new person written by the two-statement path, and feeds that took a transaction. */
+  readonly feeds: { readonly optimistic: number; readonly transactional: number };
+  /** Batched statements: calls and statements run (calls / statements = mean batch size). */
+  readonly batches: Readonly<Record<'pix' | 'feedReads' | 'feedWrites', { calls: number; batches: number }>>;
+}
+
 /** A worklist item as the vigilance API shows it. */
 export interface ReviewItem {
   readonly id: number;
@@ -144,6 +152,8 @@ export interface Mpi {
    * than 10 s, which the after-commit publication missed).
    */
   flushOutbox(minAgeMs?: number): Promise<void>;
+  /** Counters since start: feeds by path, and calls / statements of the batched lookups. */
+  stats(): MpiStats;
   close(): Promise<void>;
 }
 
@@ -383,6 +393,7 @@ export function createMpi(o: MpiOptions): Mpi {
     await writeRows(tx, [{ p }], false);
   }
 
+  const feedPaths = { optimistic: 0, transactional: 0 };
   const newPending = (): Pending => ({
     enterprises: [],
     sources: [],
@@ -423,6 +434,7 @@ export function createMpi(o: MpiOptions): Mpi {
       throw err;
     }
     afterCommit(p);
+    feedPaths.optimistic++;
     return result;
   }
 
@@ -1480,9 +1492,16 @@ export function createMpi(o: MpiOptions): Mpi {
   }
 
   return {
-    feed: async (cmd) =>
-      (cmd.action === 'add' ? await addNewIdentity(cmd) : undefined) ??
-      withTx((tx, p) => (cmd.action === 'merge' ? merge(tx, p, cmd) : addOrRevise(tx, p, cmd))),
+    async feed(cmd) {
+      const fast = cmd.action === 'add' ? await addNewIdentity(cmd) : undefined;
+      if (fast) return fast;
+      feedPaths.transactional++;
+      return withTx((tx, p) => (cmd.action === 'merge' ? merge(tx, p, cmd) : addOrRevise(tx, p, cmd)));
+    },
+    stats: () => ({
+      feeds: { ...feedPaths },
+      batches: { pix: pixLookup.stats(), feedReads: readBatch.stats(), feedWrites: writeBatch.stats() },
+    }),
     pixQuery,
     pdqQuery,
     pdqContinue: (tag, opts = {}) =>
