@@ -1,7 +1,7 @@
 /**
  * PostgreSQL blob store: a blob is rows of `blob_chunks` (bytea, `chunkBytes` each). Writes put
  * up to 1 MB of chunks in one INSERT (one round trip and one commit per MB instead of per
- * chunk), reads fetch up to 512 KB per SELECT, so neither side ever holds more than that of a
+ * chunk), reads fetch up to 256 KB per SELECT, so neither side ever holds more than that of a
  * document. Works on PostgreSQL and PGlite alike (plain bytea; no large-object API, which PGlite
  * and poolers handle poorly).
  */
@@ -14,7 +14,7 @@ import type { BlobSource, BlobStore } from './blob-store.js';
 const WRITE_BYTES = 1024 * 1024;
 /**
  * Bytes of chunks one SELECT returns at most (at least one chunk). Smaller than a write: a read
- * holds them as text (base64) and decoded at once, for every concurrent ITI-43.
+ * holds them as hex text and decoded at once, for every concurrent ITI-43.
  */
 const READ_BYTES = 256 * 1024;
 
@@ -24,8 +24,10 @@ export function createPgBlobStore(db: Db, opts: { chunkBytes: number }): BlobSto
   /** Inserts chunks `first`, `first + 1`... of a blob in one statement (parameters sent as binary bytea). */
   const insert = (blobId: string, first: number, chunks: readonly Buffer[]): Promise<unknown> =>
     db.query(
-      `INSERT INTO blob_chunks (blob_id, seq, data) VALUES ${chunks.map((_, i) => `($1, ${first + i}, $${i + 2})`).join(', ')}`,
-      [blobId, ...chunks],
+      // The text depends only on the number of chunks: prepared once per connection.
+      `INSERT INTO blob_chunks (blob_id, seq, data) VALUES ${chunks.map((_, i) => `($1, $2::int + ${i}, $${i + 3})`).join(', ')}`,
+      [blobId, first, ...chunks],
+      { prepare: true },
     );
   const remove = async (blobIds: readonly string[]): Promise<void> => {
     if (blobIds.length === 0) return;
@@ -82,14 +84,17 @@ export function createPgBlobStore(db: Db, opts: { chunkBytes: number }): BlobSto
       async function* read(): AsyncGenerator<Buffer> {
         let last: number | undefined;
         for (let seq = 0; last === undefined || seq <= last;) {
-          // base64 text: a third less to transfer and decode than bytea's hex text output. The
-          // first statement also reads the last chunk's number (from the primary key's index), so
-          // no statement is spent finding the end.
-          const r = await db.query<{ data: string; seq: number; last: number }>(
-            `SELECT encode(data, 'base64') AS data, seq,
+          // The first statement also reads the last chunk's number (from the primary key's
+          // index), so no statement is spent finding the end. bytea comes as hex text, decoded to
+          // a Buffer by the driver as the row is parsed: base64 text would be a third smaller but
+          // reaches here as a string, and those strings grew the V8 heap by ~70 MB under 16
+          // concurrent ITI-43 (see README, Benchmarks).
+          const r = await db.query<{ data: Buffer; seq: number; last: number }>(
+            `SELECT data, seq,
                     (SELECT max(seq) FROM blob_chunks WHERE blob_id = $1) AS last
                FROM blob_chunks WHERE blob_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3`,
             [blobId, seq, perRead],
+            { prepare: true },
           );
           const first = r.rows[0];
           if (!first) {
@@ -99,7 +104,7 @@ export function createPgBlobStore(db: Db, opts: { chunkBytes: number }): BlobSto
           last ??= first.last;
           for (const row of r.rows) {
             if (row.seq !== seq) throw new Error(`blob ${blobId}: chunk ${seq} is missing`);
-            yield Buffer.from(row.data, 'base64');
+            yield row.data;
             seq++;
           }
         }

@@ -121,6 +121,7 @@ export function createRepositoryStore(db: Db, blobs: BlobStore): RepositoryStore
           items.map((i) => i.doc.mimeType),
           items.map((i) => i.doc.patientId ?? null),
         ],
+        { prepare: true },
       );
       const inserted = new Set(r.rows.map((x) => x.blob_id));
       return items.map((i) => inserted.has(i.doc.blobId));
@@ -134,6 +135,7 @@ export function createRepositoryStore(db: Db, blobs: BlobStore): RepositoryStore
         `UPDATE documents SET status = 'committed', committed_at = now()
           WHERE attempt_id = ANY($1::uuid[]) AND status = 'pending' RETURNING attempt_id`,
         [attemptIds],
+        { prepare: true },
       );
       const counts = new Map<string, number>();
       for (const x of r.rows) counts.set(x.attempt_id, (counts.get(x.attempt_id) ?? 0) + 1);
@@ -147,6 +149,7 @@ export function createRepositoryStore(db: Db, blobs: BlobStore): RepositoryStore
       const r = await db.query<Row>(
         `SELECT ${COLUMNS} FROM documents WHERE unique_id = ANY($1::text[]) AND status = 'committed'`,
         [[...new Set(requests.flat())]],
+        { prepare: true },
       );
       const all = new Map(r.rows.map((row) => [row.unique_id, fromRow(row)]));
       return requests.map((ids) => {
