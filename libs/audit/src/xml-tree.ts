@@ -65,11 +65,19 @@ const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
 
 /** Any character outside XML 1.0's Char production, and (conservatively) every surrogate. */
 const NOT_PLAIN_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD]/;
+/** NOT_PLAIN_CHAR, or TAB, LF, CR. */
+const ODD_CHAR = /[^\u0020-\uD7FF\uE000-\uFFFD]/;
 /** The XML declaration in its usual spelling (no white space around `=`); anything else defers. */
 const XML_DECL =
   /<\?xml[ \t\r\n]+version=(["'])1\.0\1(?:[ \t\r\n]+encoding=(["'])[A-Za-z][A-Za-z0-9._-]*\2)?(?:[ \t\r\n]+standalone=(["'])(?:yes|no)\3)?[ \t\r\n]*\?>/y;
-const ELEMENT_NAME = /[A-Za-z_][A-Za-z0-9._-]*/y;
-const ATTRIBUTE_NAME = /[A-Za-z_][A-Za-z0-9._-]*(?::[A-Za-z_][A-Za-z0-9._-]*)?/y;
+/** ASCII name characters: 1 may start a name (A-Z a-z _), 2 may follow (also 0-9 . -); the subset's names are ASCII. */
+const NAME_CHAR = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z_]/.test(ch)) NAME_CHAR[c] = 1;
+  else if (/[0-9.-]/.test(ch)) NAME_CHAR[c] = 2;
+}
+const COLON = 0x3a;
 const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
 
 const LT = 0x3c;
@@ -81,6 +89,18 @@ const SQUOTE = 0x27;
 
 function isWs(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
+}
+
+/** The end of the ASCII name starting at `i`, or -1 when none starts there. */
+function nameEnd(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (!(c < 128 && NAME_CHAR[c] === 1)) return -1;
+  let j = i + 1;
+  for (;;) {
+    const d = s.charCodeAt(j);
+    if (!(d < 128 && NAME_CHAR[d] !== 0)) return j;
+    j++;
+  }
 }
 
 function skipWs(s: string, i: number): number {
@@ -110,7 +130,8 @@ function reference(ref: string): string | undefined {
 // `name` of a named closure on every call.
 
 /** Line ends normalized (XML 1.0 2.11); in an attribute value every white space character becomes a space. */
-function normalized(t: string, attribute: boolean): string {
+function normalized(t: string, attribute: boolean, spaced: boolean): string {
+  if (!spaced) return t;
   if (attribute) return /[\t\n\r]/.test(t) ? t.replace(/\r\n|[\r\n\t]/g, ' ') : t;
   return t.includes('\r') ? t.replace(/\r\n?/g, '\n') : t;
 }
@@ -118,19 +139,20 @@ function normalized(t: string, attribute: boolean): string {
 /**
  * Character data `raw` with references resolved and line ends normalized; in an attribute
  * value, white space characters become spaces (XML 1.0 3.3.3, CDATA-type attributes, as
- * there is no DTD). Undefined when a reference is outside the subset.
+ * there is no DTD). `spaced`: the document holds TAB, LF or CR somewhere (else nothing to
+ * normalize). Undefined when a reference is outside the subset.
  */
-function characters(raw: string, attribute: boolean): string | undefined {
+function characters(raw: string, attribute: boolean, spaced: boolean): string | undefined {
   let amp = raw.indexOf('&');
-  if (amp === -1) return normalized(raw, attribute);
-  let out = normalized(raw.slice(0, amp), attribute);
+  if (amp === -1) return normalized(raw, attribute, spaced);
+  let out = normalized(raw.slice(0, amp), attribute, spaced);
   while (amp !== -1) {
     const semi = raw.indexOf(';', amp + 1);
     if (semi === -1) return undefined;
     const ch = reference(raw.slice(amp + 1, semi));
     if (ch === undefined) return undefined;
     amp = raw.indexOf('&', semi + 1);
-    out += ch + normalized(raw.slice(semi + 1, amp === -1 ? raw.length : amp), attribute);
+    out += ch + normalized(raw.slice(semi + 1, amp === -1 ? raw.length : amp), attribute, spaced);
   }
   return out;
 }
@@ -151,7 +173,6 @@ function namespacesPlain(el: MutableElement, ancestors: readonly MutableElement[
   const a = el.attributes;
   for (let x = 0; x < a.length; x += 2) {
     const name = a[x]!;
-    for (let y = x + 2; y < a.length; y += 2) if (a[y] === name) return false;
     const value = a[x + 1]!.trim();
     if (name === 'xmlns') {
       if (value === XML_NS || value === XMLNS_NS) return false;
@@ -180,7 +201,10 @@ function namespacesPlain(el: MutableElement, ancestors: readonly MutableElement[
 export function scanAuditXmlSubset(s: string, limits: XmlLimits): AuditXmlElement | undefined {
   // A UTF-16 code unit is at most 3 UTF-8 bytes: below the bound, no need to count.
   // ']]>' may not appear in character data (XML 1.0 2.4): rare enough to leave wherever it is.
-  if (s.length * 3 > limits.maxBytes || NOT_PLAIN_CHAR.test(s) || s.includes(']]>')) return undefined;
+  if (s.length * 3 > limits.maxBytes || s.includes(']]>')) return undefined;
+  // One scan answers both questions for a compact document: nothing to refuse, nothing to normalize.
+  const spaced = ODD_CHAR.test(s);
+  if (spaced && NOT_PLAIN_CHAR.test(s)) return undefined;
   let i = 0;
   if (s.startsWith('<?xml')) {
     XML_DECL.lastIndex = 0;
@@ -201,24 +225,24 @@ export function scanAuditXmlSubset(s: string, limits: XmlLimits): AuditXmlElemen
       if (s.charCodeAt(j) !== GT) return undefined;
       i = j + 1;
     } else {
-      ELEMENT_NAME.lastIndex = i + 1;
-      if (!ELEMENT_NAME.test(s)) return undefined;
-      const localName = s.slice(i + 1, ELEMENT_NAME.lastIndex);
+      const nameStop = nameEnd(s, i + 1);
+      if (nameStop === -1) return undefined;
+      const localName = s.slice(i + 1, nameStop);
       // xmldom refuses an element named xmlns outside the xmlns namespace (DOM 4.2.1 validate and extract).
       if (localName === 'xmlns') return undefined;
       if (root !== undefined && stack.length === 0) return undefined;
       if (++elements > limits.maxElements || stack.length >= limits.maxDepth) return undefined;
-      const el: MutableElement = {
-        localName,
-        attributes: [],
-        children: [],
-        text: '',
-      };
-      let j = ELEMENT_NAME.lastIndex;
+      const el: MutableElement = { localName, attributes: [], children: [], text: '' };
+      const attributes = el.attributes;
+      let j = nameStop;
       let selfClosing = false;
+      // An attribute value may not hold '<' (XML 1.0 3.1): none may end past the next one.
+      const nextLt = s.indexOf('<', j);
+      /** Some attribute is prefixed or declares the default namespace: namespaces to check. */
+      let namespaced = false;
       for (;;) {
         const k = skipWs(s, j);
-        const spaced = k > j;
+        const sep = k > j;
         j = k;
         const c = s.charCodeAt(j);
         if (c === GT) {
@@ -231,25 +255,31 @@ export function scanAuditXmlSubset(s: string, limits: XmlLimits): AuditXmlElemen
           selfClosing = true;
           break;
         }
-        if (!spaced) return undefined;
-        ATTRIBUTE_NAME.lastIndex = j;
-        if (!ATTRIBUTE_NAME.test(s)) return undefined;
-        const name = s.slice(j, ATTRIBUTE_NAME.lastIndex);
-        j = skipWs(s, ATTRIBUTE_NAME.lastIndex);
+        if (!sep) return undefined;
+        let stop = nameEnd(s, j);
+        if (stop === -1) return undefined;
+        if (s.charCodeAt(stop) === COLON) {
+          stop = nameEnd(s, stop + 1);
+          if (stop === -1) return undefined;
+          namespaced = true;
+        }
+        const name = s.slice(j, stop);
+        if (name === 'xmlns') namespaced = true;
+        for (let x = 0; x < attributes.length; x += 2) if (attributes[x] === name) return undefined;
+        j = skipWs(s, stop);
         if (s.charCodeAt(j) !== EQ) return undefined;
         j = skipWs(s, j + 1);
         const q = s.charCodeAt(j);
         if (q !== DQUOTE && q !== SQUOTE) return undefined;
         const close = s.indexOf(q === DQUOTE ? '"' : "'", j + 1);
-        if (close === -1) return undefined;
-        const lt = s.indexOf('<', j + 1);
-        if (lt !== -1 && lt < close) return undefined;
-        const value = characters(s.slice(j + 1, close), true);
+        if (close === -1 || (nextLt !== -1 && nextLt < close)) return undefined;
+        const value = characters(s.slice(j + 1, close), true, spaced);
         if (value === undefined) return undefined;
-        el.attributes.push(name, value);
+        attributes.push(name, value);
         j = close + 1;
       }
-      if (el.attributes.length > 2 * limits.maxAttributes || !namespacesPlain(el, stack)) return undefined;
+      if (attributes.length > 2 * limits.maxAttributes || (namespaced && !namespacesPlain(el, stack)))
+        return undefined;
       const parent = stack[stack.length - 1];
       if (parent) parent.children.push(el);
       else root = el;
@@ -263,7 +293,7 @@ export function scanAuditXmlSubset(s: string, limits: XmlLimits): AuditXmlElemen
       if (!top) {
         if (skipWs(s, i) < end) return undefined;
       } else {
-        const t = characters(s.slice(i, end), false);
+        const t = characters(s.slice(i, end), false, spaced);
         if (t === undefined) return undefined;
         top.text += t;
       }

@@ -270,15 +270,37 @@ function fail(
   throw new AuditFormatError(reason, message, path);
 }
 
-/** Child elements by local name. DICOM defines no namespace; a namespaced copy is read the same. */
-function kids(parent: Element, name: string): Element[] {
-  return parent.children.filter((e) => e.localName === name);
+const NONE: readonly Element[] = Object.freeze([]);
+
+/**
+ * The reader fills its results field by field, in the model's property order (object spread
+ * inside a literal is a slow path in V8, and this runs for every record the repository ingests).
+ */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** base64 (xs:base64Binary) without the white space it may be wrapped with. */
+function withoutWhitespace(s: string): string {
+  return /\s/.test(s) ? s.replace(/\s+/g, '') : s;
+}
+
+/**
+ * Child elements by local name. DICOM defines no namespace; a namespaced copy is read the
+ * same. (Loops rather than filter: most names asked for are absent, and then nothing is allocated.)
+ */
+function kids(parent: Element, name: string): readonly Element[] {
+  let found: Element[] | undefined;
+  for (const e of parent.children) if (e.localName === name) (found ??= []).push(e);
+  return found ?? NONE;
 }
 
 function one(parent: Element, name: string, path: string): Element | undefined {
-  const found = kids(parent, name);
-  if (found.length > 1) fail('duplicate-element', `${path}/${name}`, `${name} may appear only once`);
-  return found[0];
+  let found: Element | undefined;
+  for (const e of parent.children) {
+    if (e.localName !== name) continue;
+    if (found) fail('duplicate-element', `${path}/${name}`, `${name} may appear only once`);
+    found = e;
+  }
+  return found;
 }
 
 function required(parent: Element, name: string, path: string): Element {
@@ -348,12 +370,10 @@ function parseCoded(e: Element, path: string, cur: Cursor, systemRequired = true
     originalText = displayName;
     displayName = undefined;
   }
-  return {
-    csdCode: code,
-    codeSystemName: system ?? '',
-    ...(originalText !== undefined && { originalText }),
-    ...(displayName !== undefined && { displayName }),
-  };
+  const coded: Mutable<Coded> = { csdCode: code, codeSystemName: system ?? '' };
+  if (originalText !== undefined) coded.originalText = originalText;
+  if (displayName !== undefined) coded.displayName = displayName;
+  return coded;
 }
 
 function parseEventIdentification(root: Element, cur: Cursor): EventIdentification {
@@ -372,17 +392,19 @@ function parseEventIdentification(root: Element, cur: Cursor): EventIdentificati
   const purposes = kids(e, 'PurposeOfUse').map((p, i) =>
     parseCoded(p, `${path}/PurposeOfUse[${i + 1}]`, cur),
   );
-  return {
-    eventId: parseCoded(required(e, 'EventID', path), `${path}/EventID`, cur),
-    ...(action !== undefined && { eventActionCode: action as EventActionCode }),
-    eventDateTime,
-    eventOutcomeIndicator: outcome,
-    eventTypeCodes: kids(e, 'EventTypeCode').map((t, i) =>
-      parseCoded(t, `${path}/EventTypeCode[${i + 1}]`, cur),
-    ),
-    ...(description && { eventOutcomeDescription: description.text }),
-    ...(purposes.length > 0 && { purposesOfUse: purposes }),
-  };
+  const eventId = parseCoded(required(e, 'EventID', path), `${path}/EventID`, cur);
+  const eventTypeCodes = kids(e, 'EventTypeCode').map((t, i) =>
+    parseCoded(t, `${path}/EventTypeCode[${i + 1}]`, cur),
+  );
+  // Properties in the model's order, whichever are present.
+  const out = { eventId } as Mutable<EventIdentification>;
+  if (action !== undefined) out.eventActionCode = action as EventActionCode;
+  out.eventDateTime = eventDateTime;
+  out.eventOutcomeIndicator = outcome;
+  out.eventTypeCodes = eventTypeCodes;
+  if (description) out.eventOutcomeDescription = description.text;
+  if (purposes.length > 0) out.purposesOfUse = purposes;
+  return out;
 }
 
 function parseActiveParticipant(e: Element, i: number, cur: Cursor): ActiveParticipant {
@@ -392,25 +414,26 @@ function parseActiveParticipant(e: Element, i: number, cur: Cursor): ActiveParti
   const napId = attr(e, 'NetworkAccessPointID');
   const napType = enumAttr(e, 'NetworkAccessPointTypeCode', path, [1, 2, 3, 4, 5] as const);
   const media = one(e, 'MediaIdentifier', path);
-  const mediaPath = `${path}/MediaIdentifier`;
   // Read the codes first: an RFC 3881 RoleIDCode also decides the UserIsRequestor default.
   const roleIdCodes = kids(e, 'RoleIDCode').map((r, j) => parseCoded(r, `${path}/RoleIDCode[${j + 1}]`, cur));
-  return {
-    userId: reqAttr(e, 'UserID', path),
-    ...(alternativeUserId !== undefined && { alternativeUserId }),
-    ...(userName !== undefined && { userName }),
-    // RFC 3881 made UserIsRequestor optional with default true; DICOM requires it.
-    userIsRequestor: boolValue(
-      attr(e, 'UserIsRequestor') ?? (cur.rfc3881 ? 'true' : reqAttr(e, 'UserIsRequestor', path)),
-      `${path}@UserIsRequestor`,
-    ),
-    roleIdCodes,
-    ...(napId !== undefined && { networkAccessPointId: napId }),
-    ...(napType !== undefined && { networkAccessPointTypeCode: napType }),
-    ...(media && {
-      mediaType: parseCoded(required(media, 'MediaType', mediaPath), `${mediaPath}/MediaType`, cur),
-    }),
-  };
+  const userId = reqAttr(e, 'UserID', path);
+  // RFC 3881 made UserIsRequestor optional with default true; DICOM requires it.
+  const userIsRequestor = boolValue(
+    attr(e, 'UserIsRequestor') ?? (cur.rfc3881 ? 'true' : reqAttr(e, 'UserIsRequestor', path)),
+    `${path}@UserIsRequestor`,
+  );
+  const out = { userId } as Mutable<ActiveParticipant>;
+  if (alternativeUserId !== undefined) out.alternativeUserId = alternativeUserId;
+  if (userName !== undefined) out.userName = userName;
+  out.userIsRequestor = userIsRequestor;
+  out.roleIdCodes = roleIdCodes;
+  if (napId !== undefined) out.networkAccessPointId = napId;
+  if (napType !== undefined) out.networkAccessPointTypeCode = napType;
+  if (media) {
+    const mediaPath = `${path}/MediaIdentifier`;
+    out.mediaType = parseCoded(required(media, 'MediaType', mediaPath), `${mediaPath}/MediaType`, cur);
+  }
+  return out;
 }
 
 function parseAuditSource(root: Element, cur: Cursor): AuditSourceIdentification {
@@ -423,11 +446,10 @@ function parseAuditSource(root: Element, cur: Cursor): AuditSourceIdentification
     const { codeSystemName, ...rest } = c;
     return codeSystemName === '' ? rest : c;
   });
-  return {
-    auditSourceId: reqAttr(e, 'AuditSourceID', path),
-    ...(site !== undefined && { auditEnterpriseSiteId: site }),
-    ...(types.length > 0 && { auditSourceTypeCodes: types }),
-  };
+  const out: Mutable<AuditSourceIdentification> = { auditSourceId: reqAttr(e, 'AuditSourceID', path) };
+  if (site !== undefined) out.auditEnterpriseSiteId = site;
+  if (types.length > 0) out.auditSourceTypeCodes = types;
+  return out;
 }
 
 /** The DICOM object description elements, whether wrapped (DICOM 2017) or inline (older form). */
@@ -439,28 +461,28 @@ function parseDescription(e: Element, path: string): ParticipantObjectDescriptio
   const enc = one(e, 'Encrypted', path);
   const anon = one(e, 'Anonymized', path);
   if (mpps.length + acc.length + sop.length === 0 && !study && !enc && !anon) return undefined;
-  return {
+  const out: Mutable<ParticipantObjectDescription> = {
     mppsUids: mpps.map((m, i) => reqAttr(m, 'UID', `${path}/MPPS[${i + 1}]`)),
     accessionNumbers: acc.map((a, i) => reqAttr(a, 'Number', `${path}/Accession[${i + 1}]`)),
     sopClasses: sop.map((s, i) => {
       const p = `${path}/SOPClass[${i + 1}]`;
       const uid = attr(s, 'UID');
-      return {
-        ...(uid !== undefined && { uid }),
-        numberOfInstances:
-          intAttr(s, 'NumberOfInstances', p, 0, Number.MAX_SAFE_INTEGER) ??
-          fail('missing-attribute', `${p}@NumberOfInstances`, 'attribute NumberOfInstances is required'),
-        instanceUids: kids(s, 'Instance').map((n, j) => reqAttr(n, 'UID', `${p}/Instance[${j + 1}]`)),
-      };
+      const numberOfInstances =
+        intAttr(s, 'NumberOfInstances', p, 0, Number.MAX_SAFE_INTEGER) ??
+        fail('missing-attribute', `${p}@NumberOfInstances`, 'attribute NumberOfInstances is required');
+      const instanceUids = kids(s, 'Instance').map((n, j) => reqAttr(n, 'UID', `${p}/Instance[${j + 1}]`));
+      return uid === undefined
+        ? { numberOfInstances, instanceUids }
+        : { uid, numberOfInstances, instanceUids };
     }),
-    ...(study && {
-      studyUids: kids(study, 'StudyIDs').map((s, i) =>
-        reqAttr(s, 'UID', `${path}/ParticipantObjectContainsStudy/StudyIDs[${i + 1}]`),
-      ),
-    }),
-    ...(enc && { encrypted: boolValue(enc.text, `${path}/Encrypted`) }),
-    ...(anon && { anonymized: boolValue(anon.text, `${path}/Anonymized`) }),
   };
+  if (study)
+    out.studyUids = kids(study, 'StudyIDs').map((s, i) =>
+      reqAttr(s, 'UID', `${path}/ParticipantObjectContainsStudy/StudyIDs[${i + 1}]`),
+    );
+  if (enc) out.encrypted = boolValue(enc.text, `${path}/Encrypted`);
+  if (anon) out.anonymized = boolValue(anon.text, `${path}/Anonymized`);
+  return out;
 }
 
 function parseParticipantObject(e: Element, i: number, cur: Cursor): ParticipantObjectIdentification {
@@ -490,26 +512,27 @@ function parseParticipantObject(e: Element, i: number, cur: Cursor): Participant
     cur.rfc3881 = true;
     descriptions.push(inline);
   }
-  return {
-    ...(id !== undefined && { participantObjectId: id }),
-    ...(typeCode !== undefined && { participantObjectTypeCode: typeCode }),
-    ...(role !== undefined && { participantObjectTypeCodeRole: role }),
-    ...(lifeCycle !== undefined && { participantObjectDataLifeCycle: lifeCycle }),
-    participantObjectIdTypeCode: parseCoded(
-      required(e, 'ParticipantObjectIDTypeCode', path),
-      `${path}/ParticipantObjectIDTypeCode`,
-      cur,
-    ),
-    ...(sensitivity !== undefined && { participantObjectSensitivity: sensitivity }),
-    ...(name && { participantObjectName: name.text }),
-    // xs:base64Binary allows whitespace (line breaks); the model holds it without.
-    ...(query && { participantObjectQuery: query.text.replace(/\s+/g, '') }),
-    participantObjectDetails: kids(e, 'ParticipantObjectDetail').map((d, j) => {
-      const p = `${path}/ParticipantObjectDetail[${j + 1}]`;
-      return { type: reqAttr(d, 'type', p), value: reqAttr(d, 'value', p).replace(/\s+/g, '') };
-    }),
-    ...(descriptions.length > 0 && { participantObjectDescriptions: descriptions }),
-  };
+  const idTypeCode = parseCoded(
+    required(e, 'ParticipantObjectIDTypeCode', path),
+    `${path}/ParticipantObjectIDTypeCode`,
+    cur,
+  );
+  const out = {} as Mutable<ParticipantObjectIdentification>;
+  if (id !== undefined) out.participantObjectId = id;
+  if (typeCode !== undefined) out.participantObjectTypeCode = typeCode;
+  if (role !== undefined) out.participantObjectTypeCodeRole = role;
+  if (lifeCycle !== undefined) out.participantObjectDataLifeCycle = lifeCycle;
+  out.participantObjectIdTypeCode = idTypeCode;
+  if (sensitivity !== undefined) out.participantObjectSensitivity = sensitivity;
+  if (name) out.participantObjectName = name.text;
+  // xs:base64Binary allows whitespace (line breaks); the model holds it without.
+  if (query) out.participantObjectQuery = withoutWhitespace(query.text);
+  out.participantObjectDetails = kids(e, 'ParticipantObjectDetail').map((d, j) => {
+    const p = `${path}/ParticipantObjectDetail[${j + 1}]`;
+    return { type: reqAttr(d, 'type', p), value: withoutWhitespace(reqAttr(d, 'value', p)) };
+  });
+  if (descriptions.length > 0) out.participantObjectDescriptions = descriptions;
+  return out;
 }
 
 /**

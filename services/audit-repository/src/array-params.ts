@@ -61,7 +61,10 @@ function writeInt2(buf: Buffer, v: number, at: number): void {
 
 /** Microseconds since 2000-01-01 as int8 (integer datetimes, the only kind since PostgreSQL 10). */
 function writeTimestamptz(buf: Buffer, ms: number, at: number): void {
-  buf.writeBigInt64BE(BigInt(ms - PG_EPOCH_MS) * 1000n, at);
+  const us = (ms - PG_EPOCH_MS) * 1000;
+  // Exact as a double for 1715..2285; outside that, BigInt (allocates, but such dates are rare).
+  if (Number.isSafeInteger(us)) writeInt8(buf, us, at);
+  else buf.writeBigInt64BE(BigInt(ms - PG_EPOCH_MS) * 1000n, at);
 }
 
 /** PostgreSQL binary arrays (node-postgres sends a Buffer parameter in binary format). */
