@@ -301,6 +301,31 @@ describe('ITI-57 Update Document Set', () => {
     expect((await findDocs(p)).docs.map((x) => x.id)).toEqual([d.entryUUID]);
   });
 
+  it('a new version and a status update of the same logical entry: the status goes to the new version (ITI TF-2 3.57.4.1.3.1)', async () => {
+    const p = await newPatient('mu-both');
+    const v1 = (await registered(p)).documentEntries[0]!;
+    const v2 = newVersion(v1, { title: { value: 'Lettre de sortie (retirée)' } });
+    const o = await update(
+      updateSet(
+        p,
+        [{ object: v2, previousVersion: '1' }],
+        [statusUpdate(v1.entryUUID, 'Approved', 'Deprecated')],
+      ),
+    );
+    expect(o, JSON.stringify(o.issues)).toMatchObject({ status: 'Success' });
+    const all = await query('urn:uuid:5c4f972b-d56b-40ac-a5fc-c8ca9b40b9d4', {
+      $XDSDocumentEntryLogicalID: `('${v1.entryUUID}')`,
+      $MetadataLevel: '2',
+    });
+    expect(all.docs.map((x) => [x.id, x.version, x.status.split(':').pop()]).sort()).toEqual(
+      [
+        [v1.entryUUID, '1', 'Deprecated'],
+        [v2.entryUUID, '2', 'Deprecated'],
+      ].sort(),
+    );
+    expect((await findDocs(p)).docs).toEqual([]);
+  });
+
   it('a new version inherits the Folder membership of the previous one (association propagation), not with propagation no', async () => {
     const p = await newPatient('mu-folder');
     const s = await registered(p, { folder: true });
