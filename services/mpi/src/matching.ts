@@ -83,15 +83,22 @@ export const normaliseText: (s: string) => string = memo((s) =>
 );
 
 /** The search key of a name: normalised, compound parts joined ("JEAN-PIERRE" -> "JEANPIERRE"). */
-export function nameKey(s: string): string {
-  return normaliseText(s).replace(/ /g, '');
-}
+export const nameKey: (s: string) => string = memo((s) => normaliseText(s).replace(/ /g, ''));
 
+const tokenCache = new Map<string, readonly string[]>();
 /** Name tokens (compound names split on spaces and hyphens), particles kept. */
-export function nameTokens(s: string): string[] {
-  return normaliseText(s)
-    .split(' ')
-    .filter((t) => t !== '');
+export function nameTokens(s: string): readonly string[] {
+  let v = tokenCache.get(s);
+  if (v === undefined) {
+    if (tokenCache.size >= 50_000) tokenCache.clear();
+    v = Object.freeze(
+      normaliseText(s)
+        .split(' ')
+        .filter((t) => t !== ''),
+    );
+    tokenCache.set(s, v);
+  }
+  return v;
 }
 
 /**
@@ -139,18 +146,24 @@ function phoneticKeyOf(s: string): string {
   return (first + rest).replace(/(?<=..)[TDSX]$/, '');
 }
 
+/** Scratch match flags of {@link jaroWinkler}, reused across calls (no allocation per pair). */
+let jwA = new Uint8Array(64);
+let jwB = new Uint8Array(64);
+
 /** Jaro-Winkler similarity in [0, 1]. */
 export function jaroWinkler(a: string, b: string): number {
   if (a === b) return a === '' ? 0 : 1;
   if (a === '' || b === '') return 0;
   const range = Math.max(0, Math.floor(Math.max(a.length, b.length) / 2) - 1);
-  const am = new Array<boolean>(a.length).fill(false);
-  const bm = new Array<boolean>(b.length).fill(false);
+  if (jwA.length < a.length) jwA = new Uint8Array(a.length * 2);
+  if (jwB.length < b.length) jwB = new Uint8Array(b.length * 2);
+  const am = jwA.fill(0, 0, a.length);
+  const bm = jwB.fill(0, 0, b.length);
   let m = 0;
   for (let i = 0; i < a.length; i++) {
     for (let j = Math.max(0, i - range); j < Math.min(b.length, i + range + 1); j++) {
       if (bm[j] || a[i] !== b[j]) continue;
-      am[i] = bm[j] = true;
+      am[i] = bm[j] = 1;
       m++;
       break;
     }
