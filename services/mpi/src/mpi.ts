@@ -1099,11 +1099,13 @@ export function createMpi(o: MpiOptions): Mpi {
   let deleting: Promise<void> | undefined;
   let deleteTimer: NodeJS.Timeout | undefined;
   let committed: Pending['events'][] = [];
+  let publishTimer: NodeJS.Timeout | undefined;
   function publishCommitted(events: Pending['events']): void {
-    if (committed.length === 0) setTimeout(publishBatch, 5);
+    publishTimer ??= setTimeout(publishBatch, 5);
     committed.push(events);
   }
   function publishBatch(): void {
+    publishTimer = undefined;
     const batch = committed;
     committed = [];
     for (const events of batch)
@@ -1696,6 +1698,10 @@ export function createMpi(o: MpiOptions): Mpi {
     flushOutbox,
     async close() {
       clearInterval(timer);
+      // Events still waiting for their batch are in the outbox: flushOutbox publishes them.
+      clearTimeout(publishTimer);
+      publishTimer = undefined;
+      committed = [];
       await startDelete();
       await flushOutbox();
     },
