@@ -453,7 +453,12 @@ async function main(): Promise<void> {
         stats0.feeds.optimistic + stats0.feeds.transactional
         ? ` feeds ${stats1.feeds.optimistic - stats0.feeds.optimistic} two-statement, ${stats1.feeds.transactional - stats0.feeds.transactional} in a transaction;`
         : '';
-    const batching = `${mean('pix')}${mean('feedReads')}${mean('feedWrites')}${paths}`;
+    const searches = (stats1?.matching.searches ?? 0) - (stats0?.matching.searches ?? 0);
+    const scored =
+      searches > 0
+        ? ` ${(((stats1?.matching.candidates ?? 0) - (stats0?.matching.candidates ?? 0)) / searches).toFixed(1)} matching candidates per search;`
+        : '';
+    const batching = `${mean('pix')}${mean('feedReads')}${mean('feedWrites')}${paths}${scored}`;
     const ratio =
       echo && key !== 'echo'
         ? `; ${((rate / echo.rate) * 100).toFixed(0)}% of the echo rate, ${(cpuUs / echo.cpuUs).toFixed(1)}x its CPU`

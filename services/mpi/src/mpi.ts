@@ -48,6 +48,8 @@ export interface MpiOptions {
 export interface MpiStats {
   /** Feeds of a new person written by the two-statement path, and feeds that took a transaction. */
   readonly feeds: { readonly optimistic: number; readonly transactional: number };
+  /** Candidate searches of feeds that may create an identity, and the candidates they scored. */
+  readonly matching: { readonly searches: number; readonly candidates: number };
   /** Batched statements: calls and statements run (calls / statements = mean batch size). */
   readonly batches: Readonly<Record<'pix' | 'feedReads' | 'feedWrites', { calls: number; batches: number }>>;
 }
@@ -394,6 +396,7 @@ export function createMpi(o: MpiOptions): Mpi {
   }
 
   const feedPaths = { optimistic: 0, transactional: 0 };
+  const matching = { searches: 0, candidates: 0 };
   const newPending = (): Pending => ({
     enterprises: [],
     sources: [],
@@ -681,6 +684,8 @@ export function createMpi(o: MpiOptions): Mpi {
     candidates: readonly { enterprise_id: string; demographics: Demographics }[],
   ): { enterpriseId: number; score: number; breakdown: unknown } | undefined {
     let best: { enterpriseId: number; score: number; breakdown: unknown } | undefined;
+    matching.candidates += candidates.length;
+    matching.searches++;
     for (const row of candidates) {
       const b = matchScore(d, row.demographics);
       if (!best || b.score > best.score)
@@ -1502,6 +1507,7 @@ export function createMpi(o: MpiOptions): Mpi {
     },
     stats: () => ({
       feeds: { ...feedPaths },
+      matching: { ...matching },
       batches: { pix: pixLookup.stats(), feedReads: readBatch.stats(), feedWrites: writeBatch.stats() },
     }),
     pixQuery,
