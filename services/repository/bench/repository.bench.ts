@@ -323,7 +323,11 @@ async function machineSeconds(): Promise<number | undefined> {
   }
 }
 
-/** CPU seconds of every process whose command name is `comm` (PostgreSQL backends, nats-server). */
+/**
+ * CPU seconds of every process whose command name is `comm` (PostgreSQL backends, nats-server),
+ * with the time of their children already reaped (cutime, cstime): a PostgreSQL backend that
+ * ends during a phase moves its time into the postmaster's, so the sum never goes down.
+ */
 async function commandSeconds(comm: string): Promise<number | undefined> {
   try {
     let total = 0;
@@ -332,7 +336,7 @@ async function commandSeconds(comm: string): Promise<number | undefined> {
       const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
       if (!stat.includes(`(${comm})`)) continue;
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / 100;
+      total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
     }
     return total;
   } catch {
