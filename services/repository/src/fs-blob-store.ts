@@ -67,6 +67,7 @@ export async function createFsBlobStore(dir: string): Promise<BlobStore> {
         blobIds.map(async (id) => {
           const p = pathOf(id);
           await rm(p, { force: true });
+          // Earlier versions wrote through `<id>.tmp`; an interrupted one may have left it.
           await rm(`${p}.tmp`, { force: true });
         }),
       );
