@@ -10,7 +10,10 @@
 export interface BatcherOptions<K, V> {
   /** Looks up every key; returns one result per key, in the same order. */
   readonly run: (keys: readonly K[]) => Promise<readonly V[]>;
-  /** Batches in flight at once. Default 2. */
+  /**
+   * Batches in flight at once. Default 1: measured best for PIX queries and feeds with
+   * PostgreSQL on the same two cores (bigger batches, fewer statements and commits).
+   */
   readonly maxConcurrent?: number;
   /** Keys per batch. Default 256. */
   readonly maxBatch?: number;
@@ -30,7 +33,7 @@ export interface Batcher<K, V> {
 
 /** Returns the batched lookup. A failed batch rejects each of its calls with the error. */
 export function createBatcher<K, V>(o: BatcherOptions<K, V>): Batcher<K, V> {
-  const maxConcurrent = o.maxConcurrent ?? 2;
+  const maxConcurrent = o.maxConcurrent ?? 1;
   const maxBatch = o.maxBatch ?? 256;
   let queue: Waiting<K, V>[] = [];
   let running = 0;

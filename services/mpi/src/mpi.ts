@@ -673,7 +673,9 @@ export function createMpi(o: MpiOptions): Mpi {
   }
   // The optimistic path reads and writes the feeds arriving together in one statement each
   // (its write is then one commit for all of them: group commit).
-  const readBatch = createBatcher<FeedRead, FeedReadResult>({ run: (reads) => readFeeds(db, reads, false) });
+  const readBatch = createBatcher<FeedRead, FeedReadResult>({
+    run: (reads) => readFeeds(db, reads, false),
+  });
   const writeBatch = createBatcher<{ p: Pending; guard: { key: string; version: number } }, boolean>({
     run: (feeds) => writeRows(db, feeds, true),
   });
