@@ -33,9 +33,13 @@ export interface AuditXmlElement {
 interface MutableElement {
   readonly localName: string;
   readonly attributes: string[];
-  readonly children: MutableElement[];
+  /** LEAF until the first child (most elements of an audit message have none). */
+  children: MutableElement[];
   text: string;
 }
+
+const LEAF: MutableElement[] = [];
+Object.freeze(LEAF);
 
 /** The value of the attribute with this qualified name, or undefined. */
 export function attributeOf(e: AuditXmlElement, name: string): string | undefined {
@@ -232,7 +236,7 @@ export function scanAuditXmlSubset(s: string, limits: XmlLimits): AuditXmlElemen
       if (localName === 'xmlns') return undefined;
       if (root !== undefined && stack.length === 0) return undefined;
       if (++elements > limits.maxElements || stack.length >= limits.maxDepth) return undefined;
-      const el: MutableElement = { localName, attributes: [], children: [], text: '' };
+      const el: MutableElement = { localName, attributes: [], children: LEAF, text: '' };
       const attributes = el.attributes;
       let j = nameStop;
       let selfClosing = false;
@@ -281,8 +285,9 @@ export function scanAuditXmlSubset(s: string, limits: XmlLimits): AuditXmlElemen
       if (attributes.length > 2 * limits.maxAttributes || (namespaced && !namespacesPlain(el, stack)))
         return undefined;
       const parent = stack[stack.length - 1];
-      if (parent) parent.children.push(el);
-      else root = el;
+      if (!parent) root = el;
+      else if (parent.children === LEAF) parent.children = [el];
+      else parent.children.push(el);
       if (!selfClosing) stack.push(el);
       i = j;
     }

@@ -129,62 +129,116 @@ export function isValidSyslogTimestamp(s: string): boolean {
 }
 
 /**
+ * Reading position in one message. A class rather than closures inside parseSyslog: the mesh
+ * runs through tsx, whose keepNames transform would name every nested function again on each
+ * message, and ITI-20 receivers parse thousands of messages a second.
+ */
+class Reader {
+  pos = 0;
+  readonly len: number;
+
+  constructor(readonly buf: Buffer) {
+    this.len = buf.length;
+  }
+
+  fail(reason: SyslogParseErrorReason, detail: string): never {
+    throw new SyslogParseError(reason, this.pos, detail);
+  }
+
+  expectSp(after: string): void {
+    if (this.pos >= this.len) this.fail('truncated', `message ends after ${after}`);
+    if (this.buf[this.pos] !== SP) this.fail('invalid-header-field', `expected one SP after ${after}`);
+    this.pos++;
+  }
+
+  /** A header token: NILVALUE or 1*max PRINTUSASCII, ended by SP (which is consumed). */
+  token(name: string, max: number): string | null {
+    const { buf, len } = this;
+    const start = this.pos;
+    while (this.pos < len && buf[this.pos] !== SP) {
+      if (!isPrintUsAscii(buf[this.pos]!))
+        this.fail('invalid-header-field', `${name} must be printable US-ASCII`);
+      this.pos++;
+    }
+    if (this.pos === start) this.fail('invalid-header-field', `${name} is empty (one SP between fields)`);
+    if (this.pos - start > max) this.fail('invalid-header-field', `${name} is longer than ${max} characters`);
+    const value = buf.toString('latin1', start, this.pos);
+    this.expectSp(name);
+    return this.pos - 1 - start === 1 && buf[start] === NIL ? null : value;
+  }
+
+  sdName(what: string): string {
+    const start = this.pos;
+    while (this.pos < this.len && isSdNameChar(this.buf[this.pos]!)) this.pos++;
+    if (this.pos === start || this.pos - start > 32)
+      this.fail('invalid-structured-data', `${what} must be 1 to 32 SD-NAME characters`);
+    return this.buf.toString('latin1', start, this.pos);
+  }
+
+  /** PARAM-VALUE up to the closing quote; `\"`, `\\`, `\]` are unescaped, any other `\` kept (6.3.3). */
+  paramValue(): string {
+    const { buf, len } = this;
+    const bytes: number[] = [];
+    for (;;) {
+      if (this.pos >= len) this.fail('invalid-structured-data', 'PARAM-VALUE is not closed');
+      const c = buf[this.pos]!;
+      if (c === QUOTE) break;
+      if (c === BACKSLASH) {
+        const next = buf[this.pos + 1];
+        if (next === QUOTE || next === BACKSLASH || next === RBRACKET) {
+          bytes.push(next);
+          this.pos += 2;
+          continue;
+        }
+      }
+      bytes.push(c);
+      this.pos++;
+    }
+    const valueEnd = this.pos;
+    this.pos++;
+    try {
+      return utf8.decode(Uint8Array.from(bytes));
+    } catch {
+      this.pos = valueEnd;
+      return this.fail('invalid-structured-data', 'PARAM-VALUE must be UTF-8');
+    }
+  }
+}
+
+/**
  * Parses one RFC 5424 message (the SYSLOG-MSG of an RFC 5425 frame or an RFC 5426 datagram).
  * A string is taken as UTF-8. Throws {@link SyslogParseError}.
  */
 export function parseSyslog(frame: Buffer | string): SyslogMessage {
   const buf = typeof frame === 'string' ? Buffer.from(frame, 'utf8') : frame;
-  const len = buf.length;
-  let pos = 0;
-  const fail = (reason: SyslogParseErrorReason, detail: string): never => {
-    throw new SyslogParseError(reason, pos, detail);
-  };
+  const r = new Reader(buf);
+  const len = r.len;
 
   // PRI = "<" PRIVAL ">", PRIVAL = 1*3DIGIT, 0..191 (RFC 5424 6.2.1)
-  if (buf[0] !== LT) fail('missing-pri', 'PRI must start the message');
-  pos = 1;
+  if (buf[0] !== LT) r.fail('missing-pri', 'PRI must start the message');
+  r.pos = 1;
   let pri = 0;
-  while (isDigit(buf[pos]) && pos <= 3) pri = pri * 10 + (buf[pos++]! - 0x30);
-  if (pos === 1 || buf[pos] !== GT) fail('invalid-pri', 'PRI must be "<" 1 to 3 digits ">"');
-  if (pri > 191) fail('invalid-pri', 'PRIVAL must be 0..191');
-  pos++;
+  while (isDigit(buf[r.pos]) && r.pos <= 3) pri = pri * 10 + (buf[r.pos++]! - 0x30);
+  if (r.pos === 1 || buf[r.pos] !== GT) r.fail('invalid-pri', 'PRI must be "<" 1 to 3 digits ">"');
+  if (pri > 191) r.fail('invalid-pri', 'PRIVAL must be 0..191');
+  r.pos++;
 
   // VERSION = NONZERO-DIGIT 0*2DIGIT (RFC 5424 6.2.2)
-  const versionStart = pos;
-  while (isDigit(buf[pos]) && pos - versionStart < 3) pos++;
-  if (pos === versionStart || buf[versionStart] === 0x30)
-    fail('invalid-version', 'VERSION must be a number from 1');
-  const version = Number(buf.toString('latin1', versionStart, pos));
-  if (version !== 1) fail('unsupported-version', `syslog protocol version ${version} is not supported`);
-  expectSp('VERSION');
+  const versionStart = r.pos;
+  while (isDigit(buf[r.pos]) && r.pos - versionStart < 3) r.pos++;
+  if (r.pos === versionStart || buf[versionStart] === 0x30)
+    r.fail('invalid-version', 'VERSION must be a number from 1');
+  const version = Number(buf.toString('latin1', versionStart, r.pos));
+  if (version !== 1) r.fail('unsupported-version', `syslog protocol version ${version} is not supported`);
+  r.expectSp('VERSION');
 
-  function expectSp(after: string): void {
-    if (pos >= len) fail('truncated', `message ends after ${after}`);
-    if (buf[pos] !== SP) fail('invalid-header-field', `expected one SP after ${after}`);
-    pos++;
-  }
-
-  /** A header token: NILVALUE or 1*max PRINTUSASCII, ended by SP (which is consumed). */
-  function token(name: string, max: number): string | null {
-    const start = pos;
-    while (pos < len && buf[pos] !== SP) {
-      if (!isPrintUsAscii(buf[pos]!)) fail('invalid-header-field', `${name} must be printable US-ASCII`);
-      pos++;
-    }
-    if (pos === start) fail('invalid-header-field', `${name} is empty (one SP between fields)`);
-    if (pos - start > max) fail('invalid-header-field', `${name} is longer than ${max} characters`);
-    const value = buf.toString('latin1', start, pos);
-    expectSp(name);
-    return pos - 1 - start === 1 && buf[start] === NIL ? null : value;
-  }
-
-  const timestampStart = pos;
-  const timestamp = token('TIMESTAMP', 64);
+  const timestampStart = r.pos;
+  const timestamp = r.token('TIMESTAMP', 64);
   if (timestamp !== null && !isValidSyslogTimestamp(timestamp)) {
-    pos = timestampStart;
-    fail('invalid-timestamp', 'TIMESTAMP must be NILVALUE or an RFC 5424 6.2.3 date-time');
+    r.pos = timestampStart;
+    r.fail('invalid-timestamp', 'TIMESTAMP must be NILVALUE or an RFC 5424 6.2.3 date-time');
   }
-  const [hostname, appName, procId, msgId] = HEADER_FIELDS.map((f) => token(f.name, f.max)) as [
+  const [hostname, appName, procId, msgId] = HEADER_FIELDS.map((f) => r.token(f.name, f.max)) as [
     string | null,
     string | null,
     string | null,
@@ -192,77 +246,41 @@ export function parseSyslog(frame: Buffer | string): SyslogMessage {
   ];
 
   // STRUCTURED-DATA = NILVALUE / 1*SD-ELEMENT (RFC 5424 6.3)
-  const sdStart = pos;
+  const sdStart = r.pos;
   const structuredData: SdElement[] = [];
   let structuredDataRaw: string | null = null;
-  if (pos >= len) fail('truncated', 'STRUCTURED-DATA is missing');
-  if (buf[pos] === NIL) pos++;
-  else if (buf[pos] === LBRACKET) {
+  if (r.pos >= len) r.fail('truncated', 'STRUCTURED-DATA is missing');
+  if (buf[r.pos] === NIL) r.pos++;
+  else if (buf[r.pos] === LBRACKET) {
     const ids = new Set<string>();
-    while (buf[pos] === LBRACKET) {
-      pos++;
-      const id = sdName('SD-ID');
+    while (buf[r.pos] === LBRACKET) {
+      r.pos++;
+      const id = r.sdName('SD-ID');
       // RFC 5424 6.3.2: the same SD-ID MUST NOT exist more than once in a message.
-      if (ids.has(id)) fail('invalid-structured-data', 'duplicate SD-ID');
+      if (ids.has(id)) r.fail('invalid-structured-data', 'duplicate SD-ID');
       ids.add(id);
       const params: SdParam[] = [];
-      while (buf[pos] === SP) {
-        pos++;
-        const name = sdName('PARAM-NAME');
-        if (buf[pos] !== EQ) fail('invalid-structured-data', 'expected "=" after PARAM-NAME');
-        pos++;
-        if (buf[pos] !== QUOTE) fail('invalid-structured-data', 'PARAM-VALUE must be quoted');
-        pos++;
-        params.push({ name, value: paramValue() });
+      while (buf[r.pos] === SP) {
+        r.pos++;
+        const name = r.sdName('PARAM-NAME');
+        if (buf[r.pos] !== EQ) r.fail('invalid-structured-data', 'expected "=" after PARAM-NAME');
+        r.pos++;
+        if (buf[r.pos] !== QUOTE) r.fail('invalid-structured-data', 'PARAM-VALUE must be quoted');
+        r.pos++;
+        params.push({ name, value: r.paramValue() });
       }
-      if (buf[pos] !== RBRACKET) fail('invalid-structured-data', 'SD-ELEMENT must end with "]"');
-      pos++;
+      if (buf[r.pos] !== RBRACKET) r.fail('invalid-structured-data', 'SD-ELEMENT must end with "]"');
+      r.pos++;
       structuredData.push({ id, params });
     }
-    structuredDataRaw = buf.toString('utf8', sdStart, pos);
-  } else fail('invalid-structured-data', 'STRUCTURED-DATA must be "-" or start with "["');
-
-  function sdName(what: string): string {
-    const start = pos;
-    while (pos < len && isSdNameChar(buf[pos]!)) pos++;
-    if (pos === start || pos - start > 32)
-      fail('invalid-structured-data', `${what} must be 1 to 32 SD-NAME characters`);
-    return buf.toString('latin1', start, pos);
-  }
-
-  /** PARAM-VALUE up to the closing quote; `\"`, `\\`, `\]` are unescaped, any other `\` kept (6.3.3). */
-  function paramValue(): string {
-    const bytes: number[] = [];
-    for (;;) {
-      if (pos >= len) fail('invalid-structured-data', 'PARAM-VALUE is not closed');
-      const c = buf[pos]!;
-      if (c === QUOTE) break;
-      if (c === BACKSLASH) {
-        const next = buf[pos + 1];
-        if (next === QUOTE || next === BACKSLASH || next === RBRACKET) {
-          bytes.push(next);
-          pos += 2;
-          continue;
-        }
-      }
-      bytes.push(c);
-      pos++;
-    }
-    const valueEnd = pos;
-    pos++;
-    try {
-      return utf8.decode(Uint8Array.from(bytes));
-    } catch {
-      pos = valueEnd;
-      return fail('invalid-structured-data', 'PARAM-VALUE must be UTF-8');
-    }
-  }
+    structuredDataRaw = buf.toString('utf8', sdStart, r.pos);
+  } else r.fail('invalid-structured-data', 'STRUCTURED-DATA must be "-" or start with "["');
 
   // [SP MSG]
   let msg = buf.subarray(len, len);
-  if (pos < len) {
-    if (buf[pos] !== SP) fail('invalid-structured-data', 'expected SP between STRUCTURED-DATA and MSG');
-    msg = buf.subarray(pos + 1);
+  if (r.pos < len) {
+    if (buf[r.pos] !== SP) r.fail('invalid-structured-data', 'expected SP between STRUCTURED-DATA and MSG');
+    msg = buf.subarray(r.pos + 1);
   }
   const bom = msg.length >= 3 && msg[0] === BOM[0] && msg[1] === BOM[1] && msg[2] === BOM[2];
   if (bom) msg = msg.subarray(3);

@@ -194,15 +194,21 @@ function pgCpuPer(
   return `PostgreSQL backends ${Math.round((s * 1e6) / n)} us CPU/record`;
 }
 
-async function benchBaseline(): Promise<void> {
+/** The baseline, for the rows of one transport: TLS rows (no message id) or bus rows (with one). */
+async function benchBaseline(transport: 'tls' | 'bus'): Promise<void> {
   const db = await open('auditbase');
   try {
     const p = await pipeline(db);
     const records = Array.from({ length: BASE_N }, (_, i) =>
-      prepareRecord({ xml: record(i), transport: 'tls', peer: '127.0.0.1' }),
+      prepareRecord({
+        xml: record(i),
+        transport,
+        peer: transport === 'tls' ? '127.0.0.1' : 'bench',
+        ...(transport === 'bus' ? { messageId: randomUUID() } : {}),
+      }),
     );
     const pg0 = await pgCpu(db);
-    const stopProfile = await startProfile('baseline');
+    const stopProfile = await startProfile(`baseline-${transport}`);
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     await Promise.all(
@@ -217,7 +223,7 @@ async function benchBaseline(): Promise<void> {
     const pg = pgCpuPer(pg0, await pgCpu(db), BASE_N);
     const rows = await p.store.count();
     console.log(
-      `PostgreSQL baseline (${db.kind}): ${BASE_N} records parsed beforehand, appended directly in batches of ${BATCH} on ${CHAINS} chains: ${(ms / 1000).toFixed(1)} s = ${rate(BASE_N, ms)}; ${rows} rows`,
+      `PostgreSQL baseline, ${transport} rows${transport === 'bus' ? ' (with message ids)' : ''} (${db.kind}): ${BASE_N} records parsed beforehand, appended directly in batches of ${BATCH} on ${CHAINS} chains: ${(ms / 1000).toFixed(1)} s = ${rate(BASE_N, ms)}; ${rows} rows`,
     );
     console.log(`  ${cpu} us CPU/record in this process (hashing, encoding, driver); ${pg}; ${load()}`);
     await p.close();
@@ -400,7 +406,10 @@ if (process.argv[2] === '--tls-senders') {
   await senderProcess();
 } else {
   const parts = (env['AUDIT_BENCH_PARTS'] ?? 'baseline,tls,bus').split(',');
-  if (parts.includes('baseline')) await benchBaseline();
+  if (parts.includes('baseline')) {
+    await benchBaseline('tls');
+    await benchBaseline('bus');
+  }
   if (parts.includes('tls')) await benchTls();
   if (parts.includes('bus')) await benchBus();
 }

@@ -4,7 +4,7 @@
  * XML as received (by its SHA-256) and every column a search or the chain relies on. Changing
  * any of them, or removing a record, breaks the chain at that point. Pure.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** The hash before the first record of a chain. */
 export const GENESIS: Buffer = Buffer.alloc(32);
@@ -27,9 +27,9 @@ export interface ChainedFields {
   readonly xml: string;
 }
 
-/** SHA-256 of the UTF-8 bytes of the XML, hex. */
+/** SHA-256 of the UTF-8 bytes of the XML, hex. (One-shot `hash`: no Hash object per record.) */
 export function xmlDigest(xml: string): string {
-  return createHash('sha256').update(xml, 'utf8').digest('hex');
+  return hash('sha256', xml, 'hex');
 }
 
 /**
@@ -58,12 +58,22 @@ export function canonicalEncoding(f: ChainedFields, digest: string = xmlDigest(f
 
 /** The link hash of a record following `prev`; `digest` is {@link xmlDigest} of its XML when already known. */
 export function linkHash(prev: Buffer, f: ChainedFields, digest?: string): Buffer {
-  return createHash('sha256').update(prev).update(canonicalEncoding(f, digest), 'utf8').digest();
+  const encoding = canonicalEncoding(f, digest);
+  const input = Buffer.allocUnsafe(prev.length + Buffer.byteLength(encoding, 'utf8'));
+  prev.copy(input, 0);
+  input.write(encoding, prev.length, 'utf8');
+  return hash('sha256', input, 'buffer');
 }
 
-/** Which chain a record joins: a stable function of its message id, so duplicates meet in one chain. */
+/**
+ * Which chain a record joins: a stable function of its message id, so duplicates usually meet
+ * in one chain and are found there. FNV-1a over the UTF-16 code units: cheap, and nothing
+ * depends on it being cryptographic (a duplicate racing in another chain, e.g. on a replica
+ * configured with another chain count, hits the message_id key and its batch is retried).
+ */
 export function chainOf(messageId: string | null, chains: number, fallback: number): number {
   if (messageId === null) return fallback % chains;
-  const h = createHash('sha1').update(messageId, 'utf8').digest();
-  return h.readUInt32BE(0) % chains;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < messageId.length; i++) h = Math.imul(h ^ messageId.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % chains;
 }

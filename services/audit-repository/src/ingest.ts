@@ -34,13 +34,14 @@ export function createIngest(d: {
   /** Parses and indexes a payload; default `prepareRecord` on this thread (see parse-pool.ts). */
   prepare?: (input: IngestInput) => Promise<PreparedRecord>;
 }): Ingest {
-  const prepare = d.prepare ?? ((input: IngestInput) => Promise.resolve(prepareRecord(input)));
+  const prepare = d.prepare;
   return {
     async ingest(input) {
       d.counters.received(input.transport);
       let record;
       try {
-        record = await prepare(input);
+        // On this thread the parse is synchronous: no promise per record for it.
+        record = prepare ? await prepare(input) : prepareRecord(input);
       } catch (err) {
         if (!(err instanceof AuditFormatError)) throw err;
         d.counters.rejected(input.transport, err.reason);

@@ -126,7 +126,9 @@ export function createAuditWriter(opts: AuditWriterOptions): AuditWriter {
       const chain = chainOf(record.messageId, opts.chains, roundRobin++);
       return new Promise<AppendResult>((resolve, reject) => {
         queues[chain]!.push({ record, resolve, reject });
-        pump(chain).catch((err: unknown) => opts.logger.error({ err, chain }, 'audit writer failed'));
+        // A running pump takes this record with its next batch.
+        if (!running[chain])
+          pump(chain).catch((err: unknown) => opts.logger.error({ err, chain }, 'audit writer failed'));
       });
     },
     pending: pendingCount,
