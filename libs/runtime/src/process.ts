@@ -172,6 +172,7 @@ export async function startMeshProcess(opts: StartOptions): Promise<MeshProcess>
         await app.register(soapEndpoint, {
           path: endpoint.path,
           operations: instance?.soapOperations?.[endpoint.path] ?? [],
+          ...(instance?.soapLimits?.[endpoint.path] ? { limits: instance.soapLimits[endpoint.path] } : {}),
           spoolDir,
           traceId: (request) => request.traceId,
           onDispatch: (request, info) => {

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServiceName, ServiceSpec } from '@mesh/core';
 import type { Bus } from '@mesh/bus';
 import type { Db, Migration } from '@mesh/db';
-import type { SoapOperation } from '@mesh/soap';
+import type { SoapLimits, SoapOperation } from '@mesh/soap';
 import type { AuditSender } from '@mesh/secure-node';
 import type { MeshMetrics } from '@mesh/observability';
 
@@ -54,6 +54,8 @@ export interface ListenerBinding {
 export interface ServiceInstance {
   /** SOAP operations by endpoint path (paths from the service's {@link ServiceSpec}). */
   readonly soapOperations?: Readonly<Record<string, readonly SoapOperation[]>>;
+  /** Limits of a SOAP endpoint other than the defaults of `@mesh/soap`, by endpoint path. */
+  readonly soapLimits?: Readonly<Record<string, Partial<SoapLimits>>>;
   /** Admin/search routes (under the service's `/api/...` prefix). */
   registerRoutes?(app: FastifyInstance): void | Promise<void>;
   /** Opens MLLP/syslog listeners on the given ports (0 = any free port). */

@@ -298,6 +298,12 @@ async function create(ctx: ServiceContext, opts: RepositoryServiceOptions): Prom
 
   return {
     soapOperations: { '/xds/repository': soapOperations },
+    // The pg store copies each document into its chunks, so a part spooled to a file would only
+    // be written and read back: up to 1 MiB stays in memory (16 concurrent requests of 1 MiB
+    // documents hold 16 MiB). The fs store renames the spooled file into place instead.
+    ...(config.blobStore === 'pg'
+      ? { soapLimits: { '/xds/repository': { memoryThresholdBytes: 1024 * 1024 } } }
+      : {}),
     close: async () => {
       clearInterval(timer);
       await sweeping;
