@@ -33,13 +33,9 @@ export interface AuditXmlElement {
 interface MutableElement {
   readonly localName: string;
   readonly attributes: string[];
-  /** LEAF until the first child (most elements of an audit message have none). */
-  children: MutableElement[];
+  readonly children: MutableElement[];
   text: string;
 }
-
-const LEAF: MutableElement[] = [];
-Object.freeze(LEAF);
 
 /** The value of the attribute with this qualified name, or undefined. */
 export function attributeOf(e: AuditXmlElement, name: string): string | undefined {
@@ -236,7 +232,7 @@ export function scanAuditXmlSubset(s: string, limits: XmlLimits): AuditXmlElemen
       if (localName === 'xmlns') return undefined;
       if (root !== undefined && stack.length === 0) return undefined;
       if (++elements > limits.maxElements || stack.length >= limits.maxDepth) return undefined;
-      const el: MutableElement = { localName, attributes: [], children: LEAF, text: '' };
+      const el: MutableElement = { localName, attributes: [], children: [], text: '' };
       const attributes = el.attributes;
       let j = nameStop;
       let selfClosing = false;
@@ -285,9 +281,8 @@ export function scanAuditXmlSubset(s: string, limits: XmlLimits): AuditXmlElemen
       if (attributes.length > 2 * limits.maxAttributes || (namespaced && !namespacesPlain(el, stack)))
         return undefined;
       const parent = stack[stack.length - 1];
-      if (!parent) root = el;
-      else if (parent.children === LEAF) parent.children = [el];
-      else parent.children.push(el);
+      if (parent) parent.children.push(el);
+      else root = el;
       if (!selfClosing) stack.push(el);
       i = j;
     }
