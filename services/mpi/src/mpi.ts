@@ -384,6 +384,8 @@ export function createMpi(o: MpiOptions): Mpi {
         ev.map((r) => r.f),
         ...(guarded ? [g.map((x) => x.key), g.map((x) => x.version), g.map((x) => x.f)] : []),
       ],
+      // Two texts (guarded or not), arrays as parameters: prepared once per connection.
+      { prepare: true },
     );
     if (!guarded) return included;
     const written = new Set(r.rows.map((x) => Number(x.f)));
@@ -652,6 +654,8 @@ export function createMpi(o: MpiOptions): Mpi {
        UNION ALL
        SELECT f.ord, 'guard', g.version, NULL, NULL, NULL, NULL, NULL FROM f JOIN match_guard g ON g.key = f.k`,
       [JSON.stringify(input)],
+      // Two texts (with and without FOR UPDATE): prepared once per connection.
+      { prepare: true },
     );
     const out = reads.map(() => ({
       found: new Map<string, SourceRow>(),
@@ -1268,6 +1272,7 @@ export function createMpi(o: MpiOptions): Mpi {
            LEFT JOIN source_identity s ON s.enterprise_id = e.id AND s.status = 'active'
           ORDER BY x.ord, s.id`,
         [keys.map((k) => k.assigningAuthority), keys.map((k) => k.id)],
+        { prepare: true },
       );
       const out: PixRow[][] = keys.map(() => []);
       for (const row of r.rows) out[Number(row.ord) - 1]?.push(row);
