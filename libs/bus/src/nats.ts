@@ -328,6 +328,8 @@ export async function connectNats(opts: NatsBusOptions): Promise<NatsBus> {
     let messages: ConsumerMessages | undefined;
     const concurrency = Math.max(1, Math.floor(copts.concurrency ?? 1));
     const inFlight = new Set<Promise<void>>();
+    /** The loop's wait for a free slot, when all are taken (one waiter, not a race over every handler). */
+    let slotFreed: (() => void) | undefined;
 
     const handle = async (m: JsMsg): Promise<void> => {
       const headers = fromHdrs(m.headers);
@@ -389,9 +391,14 @@ export async function connectNats(opts: NatsBusOptions): Promise<NatsBus> {
         }
         const p: Promise<void> = handle(m)
           .catch((err: unknown) => logger?.error({ err, subject }, 'event ack failed'))
-          .finally(() => inFlight.delete(p));
+          .finally(() => {
+            inFlight.delete(p);
+            const wake = slotFreed;
+            slotFreed = undefined;
+            wake?.();
+          });
         inFlight.add(p);
-        if (inFlight.size >= concurrency) await Promise.race(inFlight);
+        if (inFlight.size >= concurrency) await new Promise<void>((resolve) => (slotFreed = resolve));
       }
       await Promise.all(inFlight);
     })();

@@ -220,6 +220,7 @@ export function createAuditStore(db: Db): AuditStore {
                     ARRAY(SELECT message_id FROM message_id WHERE message_id = ANY($2::text[])) AS known
                FROM chain_head WHERE chain = $1 FOR UPDATE`,
             [chain, arrays.text(withIds)],
+            { prepare: true },
           )
         ).rows[0];
         if (!head) throw new Error(`audit chain ${chain} has no head (initChains not run)`);
@@ -246,7 +247,10 @@ export function createAuditStore(db: Db): AuditStore {
           results.push('stored');
         }
         if (rows.length === 0) return results;
-        await tx.query(APPEND_SQL, appendParams(arrays, chain, first, receivedAt, rows, hashes));
+        // A fixed text: prepared once per connection, not parsed and planned for every batch.
+        await tx.query(APPEND_SQL, appendParams(arrays, chain, first, receivedAt, rows, hashes), {
+          prepare: true,
+        });
         return results;
       });
     },
