@@ -115,7 +115,8 @@ describe.skipIf(DATABASE_URL === undefined || NATS_URL === undefined)(
       expect(
         report.scenarios.filter((r) => r.id.startsWith('registry-') && r.status === 'passed').length,
       ).toBe(7);
-    });
+      // Scenarios that wait for an event to cross the bus may retry for up to 30 s under load.
+    }, 120_000);
 
     it('stops every process on SIGTERM', async () => {
       expect(await mesh.stop(60_000)).toBe(0);
