@@ -22,7 +22,9 @@
  *     BENCH_RESET_MPI=1 pnpm bench mpi
  *
  * On PostgreSQL the bench owns the `mpi` schema of that database: it refuses to start when the
- * schema exists unless BENCH_RESET_MPI=1, and drops it at the end.
+ * schema exists unless BENCH_RESET_MPI=1, and drops it at the end. The MPI created next in that
+ * database starts its national ids again from the first one, which another service's schema
+ * (the registry's documents) may still hold: use a scratch database where that matters.
  */
 import { fork } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
