@@ -15,7 +15,7 @@
  * attribute-value normalization, entity and character references resolved), which the
  * tests check against the hardened parser on fixtures and on mutations of them. Pure.
  */
-import { parseXml, XmlError } from '@mesh/xml';
+import { isXmlChar, parseXml, XmlError } from '@mesh/xml';
 import type { XmlLimits } from '@mesh/xml';
 import { AuditFormatError } from './errors.js';
 
@@ -116,14 +116,7 @@ function reference(ref: string): string | undefined {
   if (/^#[0-9]{1,7}$/.test(ref)) cp = Number(ref.slice(1));
   else if (/^#x[0-9A-Fa-f]{1,6}$/.test(ref)) cp = parseInt(ref.slice(2), 16);
   else return undefined;
-  const isChar =
-    cp === 0x9 ||
-    cp === 0xa ||
-    cp === 0xd ||
-    (cp >= 0x20 && cp <= 0xd7ff) ||
-    (cp >= 0xe000 && cp <= 0xfffd) ||
-    (cp >= 0x10000 && cp <= 0x10ffff);
-  return isChar ? String.fromCodePoint(cp) : undefined;
+  return isXmlChar(cp) ? String.fromCodePoint(cp) : undefined;
 }
 
 // Hot-path helpers are module-level functions: tsx (esbuild keepNames) would redefine the

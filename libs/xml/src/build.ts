@@ -70,7 +70,8 @@ function lookup(scope: Scope | undefined, prefix: string): string | undefined {
   return undefined;
 }
 
-const isCharCode = (cp: number): boolean =>
+/** True when the code point matches XML 1.0's Char production (2.2): what a character reference may name. */
+export const isXmlChar = (cp: number): boolean =>
   cp === 0x9 ||
   cp === 0xa ||
   cp === 0xd ||
@@ -133,7 +134,7 @@ export function buildDocument(input: string, l: XmlLimits): XDocument {
         const hex = ref.charCodeAt(1) === 0x78; /* x */
         const digits = ref.slice(hex ? 2 : 1);
         const cp = (hex ? HEX : DEC).test(digits) ? parseInt(digits, hex ? 16 : 10) : -1;
-        if (!isCharCode(cp))
+        if (!isXmlChar(cp))
           return malformed(`character reference &${ref}; is not a legal character`, at + amp);
         value = String.fromCodePoint(cp);
       } else {

@@ -21,6 +21,8 @@
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import { buildDocument } from './build.js';
+
+export { isXmlChar } from './build.js';
 import { DEFAULT_XML_LIMITS, XmlError } from './limits.js';
 import type { XmlLimits } from './limits.js';
 
