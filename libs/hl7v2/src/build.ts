@@ -25,12 +25,18 @@ function encodeComponent(c: ComponentValue, d: Delimiters): string {
 }
 
 function encodeRepetition(r: RepetitionValue, d: Delimiters): string {
-  return typeof r === 'string'
-    ? escapeValue(r, d)
-    : r
-        .map((c) => encodeComponent(c, d))
-        .join(d.component)
-        .replace(new RegExp(`\\${d.component}+$`), '');
+  if (typeof r === 'string') return escapeValue(r, d);
+  // Trailing empty components are dropped (HL7 v2.5 2.5.3: no trailing delimiters).
+  let n = r.length;
+  while (n > 0 && encodedEmpty(r[n - 1] as ComponentValue)) n--;
+  let out = '';
+  for (let i = 0; i < n; i++) out += (i > 0 ? d.component : '') + encodeComponent(r[i] as ComponentValue, d);
+  return out;
+}
+
+/** True when a component encodes to nothing (subcomponents are escaped values: '' only when empty). */
+function encodedEmpty(c: ComponentValue): boolean {
+  return typeof c === 'string' ? c === '' : c.every((s) => s === '') && c.length <= 1;
 }
 
 /** Encodes one field value to raw ER7. */
@@ -80,9 +86,16 @@ export interface MshInput {
 
 /** HL7 DTM (YYYYMMDDHHMMSS) in UTC with its offset. */
 export function hl7Timestamp(d: Date): string {
+  // Every reply of the same second has the same MSH-7: formatted once per second.
+  const second = Math.floor(d.getTime() / 1000);
+  if (second === lastSecond) return lastTimestamp;
   const p = (n: number, w = 2): string => String(n).padStart(w, '0');
-  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}+0000`;
+  lastTimestamp = `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}+0000`;
+  lastSecond = second;
+  return lastTimestamp;
 }
+let lastSecond = NaN;
+let lastTimestamp = '';
 
 /** An MSH segment. */
 export function msh(m: MshInput): Hl7Segment {

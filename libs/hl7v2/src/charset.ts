@@ -23,7 +23,7 @@ export class Hl7CharsetError extends Error {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const utf8Encoder = new TextEncoder();
+const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
 
 /**
  * Reads MSH-18 from the raw bytes of a message (first segment only, component 1 of the first
@@ -95,11 +95,8 @@ export function decodeHl7(bytes: Uint8Array): { text: string; charset: Hl7Charse
       );
     }
   }
-  let text = '';
-  const CHUNK = 8192;
-  for (let i = 0; i < bytes.length; i += CHUNK)
-    text += String.fromCharCode(...bytes.subarray(i, Math.min(bytes.length, i + CHUNK)));
-  return { text, charset };
+  // Latin-1: every byte is the code point of the same value.
+  return { text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'), charset };
 }
 
 /**
@@ -108,7 +105,8 @@ export function decodeHl7(bytes: Uint8Array): { text: string; charset: Hl7Charse
  * Latin-1 bytes and no MSH-18 re-encodes to the same bytes.
  */
 export function encodeHl7(text: string, charset: Hl7Charset): Uint8Array {
-  if (charset === 'UNICODE UTF-8') return utf8Encoder.encode(text);
+  if (charset === 'UNICODE UTF-8') return Buffer.from(text, 'utf8');
+  if (!BEYOND_LATIN1.test(text)) return Buffer.from(text, 'latin1');
   const max = 0xff;
   const out = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) {

@@ -22,8 +22,12 @@ export const DEFAULT_DELIMITERS: Delimiters = Object.freeze({
   subcomponent: '&',
 });
 
+/** Characters {@link escapeValue} rewrites under the default delimiters. */
+const DEFAULT_SPECIAL = /[|^~\\&\r\n]/;
+
 /** Escapes a plain value so that none of its characters is read as a delimiter. */
 export function escapeValue(value: string, d: Delimiters = DEFAULT_DELIMITERS): string {
+  if (d === DEFAULT_DELIMITERS && !DEFAULT_SPECIAL.test(value)) return value;
   let out = '';
   for (const ch of value) {
     if (ch === d.escape) out += `${d.escape}E${d.escape}`;

@@ -94,6 +94,11 @@ describe('escape sequences', () => {
     expect(unescapeValue('M\\XFC\\ller')).toBe('Müller');
     expect(unescapeValue('line\\.br\\two')).toBe('line\\.br\\two');
   });
+  it('drops trailing empty components but keeps inner ones and non-empty subcomponent lists', () => {
+    expect(segment('PID', ['a', '', ''], ['', '', 'x'], ['', ''], ['b', ['', ''], '']).encode()).toBe(
+      'PID|a|^^x||b^&',
+    );
+  });
   it('builds segments with escaped leaves', () => {
     const s = segment('PID', '1', undefined, { repeat: [['1^2', '', '', ['NS', '1.2&3', 'ISO']]] });
     expect(s.encode()).toBe('PID|1||1\\S\\2^^^NS&1.2\\T\\3&ISO');
@@ -116,6 +121,15 @@ describe('character sets (MSH-18)', () => {
     const msg = parseHl7(latin('UNICODE UTF-8'));
     expect(msg.segment('PID')?.get(5, 2)).toBe('Zoé');
     expect(Buffer.from(msg.toBytes()).equals(latin('UNICODE UTF-8'))).toBe(true);
+  });
+  it('writes characters beyond Latin-1 as ? in ISO-8859-1 and ASCII replies', () => {
+    const m = message([segment('PID', '1', undefined, 'Łukasz Müller')], '8859/1');
+    expect(Buffer.from(m.toBytes()).toString('latin1')).toBe('PID|1||?ukasz Müller\r');
+  });
+  it('reads and writes segments separated by LF or CRLF as by CR', () => {
+    const msg = parseHl7('MSH|^~\\&|A|B|C|D|1||ADT^A01|1|P|2.3.1\r\nEVN|A01\n\nPID|1||x\r');
+    expect(msg.segments.map((s) => s.name)).toEqual(['MSH', 'EVN', 'PID']);
+    expect(msg.encode()).toBe('MSH|^~\\&|A|B|C|D|1||ADT^A01|1|P|2.3.1\rEVN|A01\rPID|1||x\r');
   });
   it('rejects invalid UTF-8 and unknown charsets', () => {
     const bad = Buffer.concat([
@@ -158,5 +172,32 @@ describe('builders', () => {
     );
     expect(m.encode()).toBe('MSH|^~\\&|MESH|NAT|||20260102030405+0000||ACK^A01^ACK|42|P|2.5||||||8859/1\r');
     expect(parseHl7(m.toBytes()).charset).toBe('8859/1');
+  });
+  it('formats MSH-7 per second (a new second, a new timestamp)', () => {
+    const at = (ms: number): string =>
+      msh({
+        sendingApplication: 'A',
+        sendingFacility: 'B',
+        dateTime: new Date(ms),
+        messageType: ['ACK', 'A01'],
+        controlId: '1',
+        version: '2.5',
+      }).get(7);
+    const t = Date.UTC(2026, 0, 2, 3, 4, 5);
+    expect(at(t)).toBe('20260102030405+0000');
+    expect(at(t + 999)).toBe('20260102030405+0000');
+    expect(at(t + 1000)).toBe('20260102030406+0000');
+    expect(at(t)).toBe('20260102030405+0000');
+  });
+  it('reads a field once split: repeated reads and copies of repetitions agree', () => {
+    const pid = parseHl7(
+      'MSH|^~\\&|A|B|C|D|1||ADT^A01|1|P|2.3.1\rPID|1||a^^^&1.2&ISO~b\\T\\c^^^NS\r',
+    ).segment('PID');
+    const reps = pid?.repetitions(3) ?? [];
+    reps.pop();
+    expect(pid?.repetitions(3).map((r) => r.get(1))).toEqual(['a', 'b&c']);
+    expect(pid?.get(3, 4, 2)).toBe('1.2');
+    expect(pid?.get(3, 4, 3)).toBe('ISO');
+    expect(pid?.repetitions(3)[1]?.get(4, 2)).toBe('');
   });
 });

@@ -23,6 +23,9 @@ export class Hl7ParseError extends Error {
 
 /** One repetition of a field: components and subcomponents, 1-based, unescaped on read. */
 export class Hl7Repetition {
+  /** The components, split on first use (a message is read field by field, often twice). */
+  #components: readonly string[] | undefined;
+
   constructor(
     readonly raw: string,
     private readonly d: Delimiters,
@@ -35,11 +38,13 @@ export class Hl7Repetition {
 
   /** Component `c` still escaped (all its subcomponents). */
   rawComponent(c: number): string {
-    return this.raw.split(this.d.component)[c - 1] ?? '';
+    this.#components ??= this.raw.split(this.d.component);
+    return this.#components[c - 1] ?? '';
   }
 
   private rawAt(c: number, s: number): string {
     const comp = this.rawComponent(c);
+    if (!comp.includes(this.d.subcomponent)) return s === 1 ? comp : '';
     return comp.split(this.d.subcomponent)[s - 1] ?? '';
   }
 
@@ -62,33 +67,49 @@ export class Hl7Segment {
     readonly delimiters: Delimiters,
   ) {}
 
+  /** Repetitions per field, split on first use; the segment is immutable. */
+  #repetitions: (readonly Hl7Repetition[] | undefined)[] | undefined;
+
   /** Raw (escaped) field n, all repetitions; '' when absent. */
   raw(n: number): string {
     return this.fields[n] ?? '';
   }
 
+  #split(n: number): readonly Hl7Repetition[] {
+    const cache = (this.#repetitions ??= []);
+    let reps = cache[n];
+    if (reps === undefined) {
+      const raw = this.raw(n);
+      reps =
+        raw === ''
+          ? []
+          : this.name === 'MSH' && n <= 2
+            ? [new Hl7Repetition(raw, { ...this.delimiters, component: '\0' })]
+            : raw.split(this.delimiters.repetition).map((r) => new Hl7Repetition(r, this.delimiters));
+      cache[n] = reps;
+    }
+    return reps;
+  }
+
   /** The repetitions of field n (none when the field is empty). MSH-1 and MSH-2 never repeat. */
   repetitions(n: number): Hl7Repetition[] {
-    const raw = this.raw(n);
-    if (raw === '') return [];
-    if (this.name === 'MSH' && n <= 2)
-      return [new Hl7Repetition(raw, { ...this.delimiters, component: '\0' })];
-    return raw.split(this.delimiters.repetition).map((r) => new Hl7Repetition(r, this.delimiters));
+    return this.#split(n).slice();
   }
 
   /** Field n, component c, subcomponent s of the first repetition, unescaped; '' when absent. */
   get(n: number, c = 1, s = 1): string {
     if (this.name === 'MSH' && n <= 2) return c === 1 && s === 1 ? this.raw(n) : '';
-    return this.repetitions(n)[0]?.get(c, s) ?? '';
+    return this.#split(n)[0]?.get(c, s) ?? '';
   }
 
   /** ER7 text of the segment. */
   encode(): string {
-    if (this.name === 'MSH') {
-      const [, , enc, ...rest] = this.fields;
-      return ['MSH' + this.delimiters.field + (enc ?? ''), ...rest].join(this.delimiters.field);
-    }
-    return this.fields.join(this.delimiters.field);
+    const f = this.delimiters.field;
+    if (this.name !== 'MSH') return this.fields.join(f);
+    // MSH-1 is the separator itself: MSH|^~\&|MSH-3|...
+    let out = 'MSH' + f + (this.fields[2] ?? '');
+    for (let i = 3; i < this.fields.length; i++) out += f + this.fields[i];
+    return out;
   }
 }
 
@@ -116,9 +137,17 @@ export class Hl7Message {
     return this.segments.filter((s) => s.name === name);
   }
 
+  #messageType: { code: string; trigger: string; structure: string } | undefined;
+
   /** MSH-9.1, MSH-9.2, MSH-9.3 (message code, trigger event, message structure). */
   get messageType(): { code: string; trigger: string; structure: string } {
-    return { code: this.msh.get(9, 1), trigger: this.msh.get(9, 2), structure: this.msh.get(9, 3) };
+    // Read once: routing, the structure check and the reply builders all ask for it.
+    this.#messageType ??= Object.freeze({
+      code: this.msh.get(9, 1),
+      trigger: this.msh.get(9, 2),
+      structure: this.msh.get(9, 3),
+    });
+    return this.#messageType;
   }
 
   /** MSH-10 message control id. */
@@ -133,7 +162,9 @@ export class Hl7Message {
 
   /** ER7 text with segments terminated by carriage returns (HL7 v2.5 2.5.1). */
   encode(): string {
-    return this.segments.map((s) => s.encode()).join('\r') + '\r';
+    let out = '';
+    for (const s of this.segments) out += s.encode() + '\r';
+    return out;
   }
 
   /** Bytes in the message's character set. */
@@ -193,8 +224,10 @@ export function parseHl7(input: Uint8Array | string, opts: ParseOptions = {}): H
     subcomponent: enc[3] as string,
   };
   const segments: Hl7Segment[] = [];
-  for (const line of text.split(/\r\n|\r|\n/)) {
-    if (line.trim() === '') continue;
+  // CR is the segment terminator (HL7 v2.5 2.5.1); the regular expression only when LF occurs.
+  const lines = text.includes('\n') ? text.split(/\r\n|\r|\n/) : text.split('\r');
+  for (const line of lines) {
+    if (line === '' || line.trim() === '') continue;
     const name = line.slice(0, 3);
     if (!SEGMENT_ID.test(name) || (line.length > 3 && line[3] !== field))
       throw new Hl7ParseError('bad-segment', `segment ${segments.length + 1} has no valid segment id`);

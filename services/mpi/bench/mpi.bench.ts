@@ -27,7 +27,7 @@
  * (the registry's documents) may still hold: use a scratch database where that matters.
  */
 import { fork } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -265,6 +265,30 @@ function load(job: Job): Promise<JobResult> {
   });
 }
 
+/**
+ * CPU time (user + system, µs) of the local PostgreSQL and NATS server processes, read from
+ * /proc (Linux; empty elsewhere or when they run on another host): what a request costs the
+ * rest of the machine. Backends that exit during a phase are missed, so the pool's long-lived
+ * connections are what it counts.
+ */
+async function serverCpu(): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (process.platform !== 'linux') return out;
+  const tick = 1e6 / 100; // USER_HZ is 100 on Linux
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const stat = await readFile(`/proc/${pid}/stat`, 'latin1').catch(() => '');
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    const who = comm === 'postgres' ? 'PostgreSQL' : comm === 'nats-server' ? 'NATS' : undefined;
+    if (!who) continue;
+    // Fields after the command: state is field 3, utime 14 and stime 15 (proc(5)).
+    const f = stat.slice(close + 2).split(' ');
+    out.set(who, (out.get(who) ?? 0) + (Number(f[11]) + Number(f[12])) * tick);
+  }
+  return out;
+}
+
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
@@ -427,10 +451,12 @@ async function main(): Promise<void> {
   const measure = async (label: string, job: Job, key: string = job.kind): Promise<void> => {
     if (session) await session.post('Profiler.start');
     const elu0 = performance.eventLoopUtilization();
+    const servers0 = await serverCpu();
     const cpu0 = process.cpuUsage();
     const stats0 = core.mpi?.stats();
     const r = await load(job);
     const cpu = process.cpuUsage(cpu0);
+    const servers1 = await serverCpu();
     const stats1 = core.mpi?.stats();
     const elu = performance.eventLoopUtilization(elu0);
     if (session && profileDir) {
@@ -469,6 +495,10 @@ async function main(): Promise<void> {
       `${label}: ${rate.toFixed(0)} /s (${r.count} in ${r.seconds.toFixed(1)} s), p50 ${pct(r.latencies, 50).toFixed(1)} ms, p99 ${pct(r.latencies, 99).toFixed(1)} ms, non-AA ${r.errors}; MPI process CPU ${cpuUs.toFixed(0)} µs per request (user ${(cpu.user / n).toFixed(0)}, system ${(cpu.system / n).toFixed(0)}), main thread ${((elu.active * 1000) / n).toFixed(0)} µs busy (utilisation ${(elu.utilization * 100).toFixed(0)}%)${ratio}\n`,
     );
     if (batching) process.stdout.write(`  batching:${batching}\n`);
+    const others = [...servers1]
+      .map(([who, us]) => `${who} ${((us - (servers0.get(who) ?? 0)) / n).toFixed(0)} µs`)
+      .join(', ');
+    if (others) process.stdout.write(`  CPU per request elsewhere on this host: ${others}\n`);
   };
   const loadavg = (): string =>
     (process.platform === 'linux' ? os.loadavg() : []).map((x) => x.toFixed(2)).join(' ');

@@ -41,6 +41,11 @@ export interface Hl7ListenerDeps extends Hl7Deps {
   readonly clock: () => Date;
 }
 
+/** Reply bytes as a Buffer without a copy (the encoders already return Buffers). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** A reject for bytes that are not an HL7 message: no MSH to answer to, so a fresh MSH and an empty MSA-2. */
 function rejectGarbage(deps: Hl7Deps, reason: string): Uint8Array {
   const r = deps.responder;
@@ -230,7 +235,7 @@ export function createHl7Handler(deps: Hl7ListenerDeps): MllpHandler {
       return Buffer.from(rejectGarbage(deps, err.message));
     }
     try {
-      return Buffer.from((await dispatch(msg, info)).toBytes());
+      return asBuffer((await dispatch(msg, info)).toBytes());
     } catch (err) {
       // Anything but a spec answer is the PIX Manager's internal error (AE 207), logged once.
       deps.logger.error({ err, 'MSH-10': msg.controlId }, 'HL7 transaction failed');
