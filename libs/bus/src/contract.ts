@@ -153,6 +153,30 @@ export function runBusContract(name: string, make: (subjectPrefix: string) => Pr
       });
     });
 
+    it('files the batch event in the same stream, each durable seeing only its own subject', async () => {
+      const single = record('one');
+      const batch = { records: [record('b1'), record('b2')] };
+      await bus.publish('audit.record-submitted', single, { msgId: single.messageId });
+      const ack = await bus.publish('audit.records-submitted', batch, { msgId: 'batch-1' });
+      expect(ack).toEqual({ seq: 2, duplicate: false });
+      expect(await bus.publish('audit.records-submitted', batch, { msgId: 'batch-1' })).toEqual({
+        seq: 2,
+        duplicate: true,
+      });
+      let got!: { payload: unknown; meta: EventMeta };
+      await new Promise<void>((resolve, reject) => {
+        const sub = bus.consume('audit.records-submitted', { durable: 'd9' }, (payload, meta) => {
+          got = { payload, meta };
+          void sub.close().then(resolve);
+          return Promise.resolve();
+        });
+        sub.ready.catch(reject);
+      });
+      expect(got.payload).toEqual(batch);
+      expect(got.meta).toMatchObject({ msgId: 'batch-1', seq: 2 });
+      expect((await collect(bus, 'd10', 1)).map((g) => g.payload.messageId)).toEqual([single.messageId]);
+    });
+
     it('stores a msgId once inside the duplicate window', async () => {
       const rec = record('dup');
       const first = await bus.publish('audit.record-submitted', rec, { msgId: rec.messageId });

@@ -79,6 +79,22 @@ const events: { [S in EventSubject]: EventOf<S> } = {
     sourceId: 'registry',
     receivedAt: '2026-11-25T10:00:00.000Z',
   },
+  'audit.records-submitted': {
+    records: [
+      {
+        messageId: 'c0ffee00-1234-4abc-9def-0123456789ab',
+        xml: '<AuditMessage/>',
+        sourceId: 'registry',
+        receivedAt: '2026-11-25T10:00:00.000Z',
+      },
+      {
+        messageId: 'c0ffee00-1234-4abc-9def-0123456789ac',
+        xml: '<AuditMessage/>',
+        sourceId: 'registry',
+        receivedAt: '2026-11-25T10:00:00.001Z',
+      },
+    ],
+  },
 };
 
 function validate(file: string, payload: unknown): boolean {
@@ -114,6 +130,12 @@ describe('schemas/bus', () => {
     ).toBe(false);
     expect(
       validate('audit.record-submitted.schema.json', { ...events['audit.record-submitted'], extra: 1 }),
+    ).toBe(false);
+    expect(validate('audit.records-submitted.schema.json', { records: [] })).toBe(false);
+    expect(
+      validate('audit.records-submitted.schema.json', {
+        records: [{ ...events['audit.record-submitted'], xml: '' }],
+      }),
     ).toBe(false);
     expect(validate('registry.register.reply.schema.json', { responseXml: '<x/>', status: 'Done' })).toBe(
       false,

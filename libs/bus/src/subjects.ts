@@ -178,6 +178,18 @@ export interface AuditRecordSubmitted {
   readonly receivedAt: string;
 }
 
+/**
+ * `audit.records-submitted`: several audit records of one Secure Node in one message (its
+ * sender batches the records handed to it while a publish is in flight, ADR 0006). The
+ * Nats-Msg-Id identifies the batch; each record keeps its own `messageId`, which stays the
+ * audit repository's idempotency key. The repository acks the message once every record
+ * in it is committed.
+ */
+export interface AuditRecordsSubmitted {
+  /** In the order the Secure Node accepted them; at least one. */
+  readonly records: readonly AuditRecordSubmitted[];
+}
+
 // ---------------------------------------------------------------------------------------------
 // The catalogue as types
 // ---------------------------------------------------------------------------------------------
@@ -197,6 +209,7 @@ export interface EventTypes {
   'xds.document-registered': XdsDocumentRegistered;
   'xds.document-removed': XdsDocumentRemoved;
   'audit.record-submitted': AuditRecordSubmitted;
+  'audit.records-submitted': AuditRecordsSubmitted;
 }
 
 export type RequestSubject = keyof RequestTypes;
@@ -341,6 +354,13 @@ export const SUBJECTS = Object.freeze({
     kind: 'event',
     doc: 'An ATNA audit record handed over by a Secure Node, for the audit repository.',
     payloadType: 'AuditRecordSubmitted',
+    stream: 'AUDIT',
+    publishedBy: 'secure-node (every service)',
+  },
+  'audit.records-submitted': {
+    kind: 'event',
+    doc: 'A batch of ATNA audit records handed over by one Secure Node in one message, for the audit repository.',
+    payloadType: 'AuditRecordsSubmitted',
     stream: 'AUDIT',
     publishedBy: 'secure-node (every service)',
   },

@@ -12,9 +12,10 @@ import { join } from 'node:path';
 import { toAuditXml } from '@mesh/audit';
 import type { AuditMessage } from '@mesh/audit';
 import { connectNats } from '@mesh/bus';
-import type { AuditRecordSubmitted, NatsBus } from '@mesh/bus';
+import type { NatsBus } from '@mesh/bus';
 import { describe, expect, it } from 'vitest';
 import { createAuditSender } from './index.js';
+import { recordsOnStream } from './testing/records-on-stream.js';
 
 const natsUrl = process.env.NATS_URL;
 
@@ -114,23 +115,7 @@ describe.runIf(natsUrl !== undefined)('Secure Node across a real NATS outage (NA
       await sender.close();
       expect((await readdir(dir)).filter((f) => f.endsWith('.spool'))).toEqual([]);
 
-      const got: AuditRecordSubmitted[] = [];
-      const end: AuditRecordSubmitted = {
-        messageId: randomUUID(),
-        xml: '<end/>',
-        sourceId: 't',
-        receivedAt: '',
-      };
-      await direct.publish('audit.record-submitted', end, { msgId: end.messageId });
-      let done!: () => void;
-      const seen = new Promise<void>((res) => (done = res));
-      const sub = direct.consume('audit.record-submitted', { durable: 'check' }, (p) => {
-        if (p.messageId === end.messageId) done();
-        else got.push(p);
-        return Promise.resolve();
-      });
-      await seen;
-      await sub.close();
+      const got = await recordsOnStream(direct);
       expect(got.map((g) => g.xml)).toEqual([1, 2, 3].map((n) => toAuditXml(msg(n))));
     } finally {
       await viaRelay.close();

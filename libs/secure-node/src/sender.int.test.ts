@@ -4,10 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toAuditXml } from '@mesh/audit';
 import type { AuditMessage } from '@mesh/audit';
-import { BusTimeoutError, BusUnavailableError, connectNats, createInProcessBus } from '@mesh/bus';
-import type { AuditRecordSubmitted, Bus, NatsBus } from '@mesh/bus';
+import {
+  BusTimeoutError,
+  BusUnavailableError,
+  connectNats,
+  createInProcessBus,
+  PayloadTooLargeError,
+} from '@mesh/bus';
+import type { Bus, NatsBus } from '@mesh/bus';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuditSender, SpoolFullError } from './index.js';
+import { recordsOnStream } from './testing/records-on-stream.js';
 
 const natsUrl = process.env.NATS_URL;
 
@@ -35,49 +42,46 @@ function message(n: number): AuditMessage {
   };
 }
 
-type Mode = 'up' | 'down' | 'ack-lost';
+type Mode = 'up' | 'down' | 'ack-lost' | 'held';
 
 /**
  * Fault injection at the port boundary over a REAL bus: 'down' refuses like a disconnected
  * client, 'ack-lost' lets JetStream store the record and then loses the acknowledgement
- * (the publish timed out from the sender's point of view).
+ * (the publish timed out from the sender's point of view), 'held' stores it and delays the
+ * acknowledgement until `release()`. Counts the publishes that reached the bus.
  */
-function withOutages(real: Bus): { bus: Bus; set(mode: Mode): void } {
+function withOutages(real: Bus): {
+  bus: Bus;
+  set(mode: Mode): void;
+  release(): void;
+  publishes: { subject: string; records: number }[];
+} {
   let mode: Mode = 'up';
+  let release!: () => void;
+  let gate = new Promise<void>((r) => (release = r));
+  const publishes: { subject: string; records: number }[] = [];
   const bus: Bus = {
     ...real,
     ready: () => mode !== 'down' && real.ready(),
     async publish(subject, payload, opts) {
       if (mode === 'down') throw new BusUnavailableError('bus is down (test)', { subject });
+      const held = mode === 'held';
       const ack = await real.publish(subject, payload, opts);
+      publishes.push({ subject, records: 'records' in payload ? payload.records.length : 1 });
+      if (held) await gate;
       if (mode === 'ack-lost') throw new BusTimeoutError(subject, 0);
       return ack;
     },
   };
-  return { bus, set: (m) => (mode = m) };
-}
-
-/** Audit records on the stream, read through a fresh durable until the sentinel shows up. */
-async function recordsOnStream(real: Bus): Promise<AuditRecordSubmitted[]> {
-  const sentinel: AuditRecordSubmitted = {
-    messageId: randomUUID(),
-    xml: '<sentinel/>',
-    sourceId: 'test',
-    receivedAt: new Date().toISOString(),
+  return {
+    bus,
+    set: (m) => (mode = m),
+    release: () => {
+      release();
+      gate = new Promise<void>((r) => (release = r));
+    },
+    publishes,
   };
-  await real.publish('audit.record-submitted', sentinel, { msgId: sentinel.messageId });
-  const got: AuditRecordSubmitted[] = [];
-  let done!: () => void;
-  const seen = new Promise<void>((r) => (done = r));
-  const sub = real.consume('audit.record-submitted', { durable: `check-${randomUUID()}` }, (p) => {
-    if (p.messageId === sentinel.messageId) done();
-    else got.push(p);
-    return Promise.resolve();
-  });
-  await sub.ready;
-  await seen;
-  await sub.close();
-  return got;
 }
 
 async function spoolFiles(dir: string): Promise<string[]> {
@@ -106,7 +110,10 @@ describe(`ATNA Secure Node sender (${natsUrl === undefined ? 'in-process bus' : 
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function sender(bus: Bus, extra: { maxSpoolBytes?: number; segmentBytes?: number } = {}) {
+  async function sender(
+    bus: Bus,
+    extra: { maxSpoolBytes?: number; segmentBytes?: number; maxBatchBytes?: number } = {},
+  ) {
     const s = await createAuditSender({
       bus,
       spoolDir: dir,
@@ -121,7 +128,7 @@ describe(`ATNA Secure Node sender (${natsUrl === undefined ? 'in-process bus' : 
   it('publishes straight to the bus when it is up, once, with a UUID message id', async () => {
     const s = await sender(real);
     await s.send(message(1));
-    expect(s.stats()).toMatchObject({ published: 1, spooled: 0, pending: 0 });
+    expect(s.stats()).toMatchObject({ published: 1, publishes: 1, spooled: 0, pending: 0 });
     const recs = await recordsOnStream(real);
     expect(recs).toHaveLength(1);
     expect(recs[0]).toMatchObject({ xml: toAuditXml(message(1)), sourceId: 'repository' });
@@ -131,7 +138,7 @@ describe(`ATNA Secure Node sender (${natsUrl === undefined ? 'in-process bus' : 
     expect(await spoolFiles(dir)).toEqual([]);
   });
 
-  it('spools while the bus is down and delivers exactly once when it is back', async () => {
+  it('spools while the bus is down and delivers every record, under its one message id, when it is back', async () => {
     const o = withOutages(real);
     const s = await sender(o.bus);
     o.set('ack-lost'); // stored by JetStream, but the sender never learns it
@@ -144,9 +151,12 @@ describe(`ATNA Secure Node sender (${natsUrl === undefined ? 'in-process bus' : 
 
     o.set('up');
     await s.flush({ timeoutMs: 10_000 });
-    expect(s.stats()).toMatchObject({ pending: 0, drained: 3, duplicates: 1 });
+    expect(s.stats()).toMatchObject({ pending: 0, drained: 3, publishes: 1 });
+    // Record 1 is on the stream twice, alone (the lost ack) and in the spool's batch, under
+    // a new Nats-Msg-Id; its own message id is the same, so the repository stores it once.
     const recs = await recordsOnStream(real);
-    expect(recs.map((r) => r.xml)).toEqual([1, 2, 3].map((n) => toAuditXml(message(n))));
+    expect(recs.map((r) => r.xml)).toEqual([1, 1, 2, 3].map((n) => toAuditXml(message(n))));
+    expect(recs[0]!.messageId).toBe(recs[1]!.messageId);
     expect(new Set(recs.map((r) => r.messageId)).size).toBe(3);
     expect(await spoolFiles(dir)).toEqual([]);
   });
@@ -227,5 +237,97 @@ describe(`ATNA Secure Node sender (${natsUrl === undefined ? 'in-process bus' : 
     await s.send(message(1));
     await expect(s.flush({ timeoutMs: 100 })).rejects.toThrow(/not drained/);
     expect(s.pending()).toBe(1);
+  });
+  it('batches the sends made while a publish is in flight, resolving each after its ack', async () => {
+    const o = withOutages(real);
+    const s = await sender(o.bus);
+    o.set('held');
+    let resolved = 0;
+    const first = s.send(message(0)).then(() => resolved++);
+    await new Promise((r) => setTimeout(r, 50)); // the lone record is out, its ack held
+    expect(o.publishes).toEqual([{ subject: 'audit.record-submitted', records: 1 }]);
+    const rest = Array.from({ length: 299 }, (_, i) => s.send(message(i + 1)).then(() => resolved++));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(resolved).toBe(0); // nothing resolves before its batch is acknowledged
+    o.set('up');
+    o.release();
+    await Promise.all([first, ...rest]);
+    // 1 + 299 records: the lone one, then the queue in runs of at most 256.
+    expect(o.publishes).toEqual([
+      { subject: 'audit.record-submitted', records: 1 },
+      { subject: 'audit.records-submitted', records: 256 },
+      { subject: 'audit.records-submitted', records: 43 },
+    ]);
+    expect(s.stats()).toMatchObject({ published: 300, publishes: 3, spooled: 0, pending: 0 });
+    const recs = await recordsOnStream(real);
+    expect(recs.map((r) => r.xml)).toEqual(Array.from({ length: 300 }, (_, i) => toAuditXml(message(i))));
+    expect(new Set(recs.map((r) => r.messageId)).size).toBe(300);
+  });
+
+  it('sends one synchronous burst as one batch', async () => {
+    const o = withOutages(real);
+    const s = await sender(o.bus);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => s.send(message(i))));
+    expect(o.publishes).toEqual([{ subject: 'audit.records-submitted', records: 20 }]);
+  });
+
+  it('spools a batch the bus refused, and drains the spool in batches, in order', async () => {
+    const o = withOutages(real);
+    const s = await sender(o.bus);
+    o.set('down');
+    await Promise.all(Array.from({ length: 50 }, (_, i) => s.send(message(i))));
+    expect(s.stats()).toMatchObject({ published: 0, spooled: 50, pending: 50 });
+    o.set('up');
+    await s.flush({ timeoutMs: 10_000 });
+    expect(s.stats()).toMatchObject({ pending: 0, drained: 50, publishes: 1 });
+    expect((await recordsOnStream(real)).map((r) => r.xml)).toEqual(
+      Array.from({ length: 50 }, (_, i) => toAuditXml(message(i))),
+    );
+    expect(await spoolFiles(dir)).toEqual([]);
+  });
+
+  it('stores a re-sent batch once: a lost batch ack, then the same run from the spool', async () => {
+    const o = withOutages(real);
+    const s = await sender(o.bus);
+    o.set('ack-lost');
+    await Promise.all(Array.from({ length: 5 }, (_, i) => s.send(message(i))));
+    expect(s.stats()).toMatchObject({ published: 0, spooled: 5 });
+    o.set('up');
+    await s.flush({ timeoutMs: 10_000 });
+    expect(s.stats()).toMatchObject({ pending: 0, drained: 5, duplicates: 5 });
+    expect((await recordsOnStream(real)).map((r) => r.xml)).toEqual(
+      Array.from({ length: 5 }, (_, i) => toAuditXml(message(i))),
+    );
+  });
+
+  it('splits a batch over the bus payload limit, and refuses only a record too large alone', async () => {
+    const o = withOutages(real);
+    // The sender's own estimate lets everything into one batch: the bus limit (1 MiB) decides.
+    const s = await sender(o.bus, { maxBatchBytes: 64 * 1024 * 1024 });
+    const big = (n: number, kib: number): AuditMessage => {
+      const m = message(n);
+      return {
+        ...m,
+        activeParticipants: [{ ...m.activeParticipants[0]!, userName: 'x'.repeat(kib * 1024) }],
+      };
+    };
+    const sends = Array.from({ length: 40 }, (_, i) =>
+      s.send(i === 17 ? big(i, 1100) : big(i, 40)).then(
+        () => 'ok',
+        (err: unknown) => err,
+      ),
+    );
+    const results = await Promise.all(sends);
+    expect(results.filter((r) => r !== 'ok')).toHaveLength(1);
+    expect(results[17]).toBeInstanceOf(PayloadTooLargeError);
+    expect(s.stats()).toMatchObject({ published: 39, spooled: 0, pending: 0 });
+    const recs = await recordsOnStream(real);
+    expect(recs.map((r) => r.xml)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i)
+        .filter((i) => i !== 17)
+        .map((i) => toAuditXml(big(i, 40))),
+    );
+    expect(o.publishes.length).toBeGreaterThan(1);
+    for (const p of o.publishes) expect(p.records * 40 * 1024).toBeLessThan(1024 * 1024);
   });
 });

@@ -20,7 +20,12 @@ export interface AuditRepositoryConfig {
   /** Records in flight from the bus at once (AUDIT_BUS_IN_FLIGHT), over AUDIT_BUS_SUBSCRIPTIONS subscriptions. */
   readonly busInFlight: number;
   readonly busSubscriptions: number;
-  /** Durable consumer name on the AUDIT stream (AUDIT_BUS_DURABLE). */
+  /**
+   * Batch messages (`audit.records-submitted`, up to a few hundred records each) in flight
+   * at once (AUDIT_BUS_BATCHES_IN_FLIGHT), over the same number of subscriptions.
+   */
+  readonly busBatchesInFlight: number;
+  /** Durable consumer name on the AUDIT stream (AUDIT_BUS_DURABLE); the batch subject's is `<name>-batches`. */
   readonly busDurable: string;
   /** Monthly partitions created ahead of the current month (AUDIT_PARTITIONS_AHEAD). */
   readonly partitionsAhead: number;
@@ -49,6 +54,7 @@ export function loadAuditRepositoryConfig(source: EnvSource): DeepReadonly<Audit
     batchMax: env.int('AUDIT_BATCH_MAX', { default: 500, min: 1, max: 10_000 }),
     busInFlight: env.int('AUDIT_BUS_IN_FLIGHT', { default: 1024, min: 1, max: 20_000 }),
     busSubscriptions: env.int('AUDIT_BUS_SUBSCRIPTIONS', { default: 2, min: 1, max: 64 }),
+    busBatchesInFlight: env.int('AUDIT_BUS_BATCHES_IN_FLIGHT', { default: 8, min: 1, max: 1_000 }),
     busDurable: env.str('AUDIT_BUS_DURABLE', {
       default: 'audit-repository',
       pattern: /^[A-Za-z0-9_-]{1,64}$/,

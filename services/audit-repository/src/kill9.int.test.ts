@@ -1,8 +1,9 @@
 /**
  * Durability under a crash (issue 6, ADR 0006): a child process ingests audit records from
  * the bus under load and is killed with SIGKILL mid-stream; a new child takes over the
- * durable consumer. Every published record must end up stored exactly once (acks are sent
- * only after COMMIT; redeliveries are de-duplicated by message id), and the hash chains must
+ * durable consumers. Every published record, alone or in a batch message, must end up stored
+ * exactly once (acks are sent only after COMMIT of every record of a message; redeliveries
+ * are de-duplicated by each record's message id), and the hash chains must
  * still verify. Needs PostgreSQL and NATS (the in-process bus dies with its process, so there
  * is nothing to recover from without them): skipped unless DATABASE_URL and NATS_URL are set.
  */
@@ -88,19 +89,34 @@ describe.skipIf(DATABASE_URL === undefined || NATS_URL === undefined)(
       const ids = Array.from({ length: N }, () => randomUUID());
       let published = 0;
       const publisher = (async () => {
+        const rec = (messageId: string) => ({
+          messageId,
+          xml,
+          sourceId: 'kill9',
+          receivedAt: new Date().toISOString(),
+        });
+        // Of every 500: 250 single-record messages (older senders, lone records) and 5
+        // batch messages of 50 (the Secure Node under load), so the kill hits both consumers.
         for (let i = 0; i < N; i += 500) {
-          await Promise.all(
-            ids
-              .slice(i, i + 500)
+          const chunk = ids.slice(i, i + 500);
+          await Promise.all([
+            ...chunk
+              .slice(0, 250)
               .map((messageId) =>
-                bus!.publish(
-                  'audit.record-submitted',
-                  { messageId, xml, sourceId: 'kill9', receivedAt: new Date().toISOString() },
-                  { msgId: messageId, timeoutMs: 30_000 },
-                ),
+                bus!.publish('audit.record-submitted', rec(messageId), {
+                  msgId: messageId,
+                  timeoutMs: 30_000,
+                }),
               ),
-          );
-          published += 500;
+            ...Array.from({ length: 5 }, (_, b) =>
+              bus!.publish(
+                'audit.records-submitted',
+                { records: chunk.slice(250 + b * 50, 300 + b * 50).map(rec) },
+                { msgId: `batch-${i}-${b}`, timeoutMs: 30_000 },
+              ),
+            ),
+          ]);
+          published += chunk.length;
         }
       })();
 

@@ -304,6 +304,63 @@ describe(`audit-repository service (${distributed ? 'PostgreSQL + NATS' : 'PGlit
     expect(((await read.json()) as { id: string }).id).toBe(one);
   });
 
+  it('stores batch messages record by record: redelivered batches add nothing, a bad record does not block the others', async () => {
+    const patient = `batch-${randomUUID().slice(0, 8)}`;
+    const cx = `${patient}^^^&1.3.6.1.4.1.99999.1.1&ISO`;
+    const record = (user: string) => ({
+      messageId: randomUUID(),
+      xml: accessXml(cx, user),
+      sourceId: 'test-node',
+      receivedAt: new Date().toISOString(),
+    });
+    const good = Array.from({ length: 30 }, (_, i) => record(`user${i}`));
+    const invalid0 = await metric('mesh_audit_records_rejected_total', {
+      transport: 'bus',
+      reason: 'invalid-payload',
+    });
+    const notAudit0 = await metric('mesh_audit_records_rejected_total', {
+      transport: 'bus',
+      reason: 'not-audit-message',
+    });
+    const dup0 = await metric('mesh_audit_records_duplicate_total', { transport: 'bus' });
+    // Two batches, one with a record without XML and one that is not an audit message.
+    await mesh.bus.publish(
+      'audit.records-submitted',
+      {
+        records: [
+          ...good.slice(0, 10),
+          { messageId: randomUUID(), sourceId: 'x', receivedAt: '' } as never,
+          { ...record('x'), xml: '<Envelope/>' },
+          ...good.slice(10, 20),
+        ],
+      },
+      { msgId: randomUUID() },
+    );
+    await mesh.bus.publish('audit.records-submitted', { records: good.slice(20) }, { msgId: randomUUID() });
+    // The same records again, grouped otherwise and under new Nats-Msg-Ids (a spool re-send),
+    // and one of them as a single-record message.
+    await mesh.bus.publish(
+      'audit.records-submitted',
+      { records: good.slice(5, 25) },
+      { msgId: randomUUID() },
+    );
+    await mesh.bus.publish('audit.record-submitted', good[0]!, { msgId: randomUUID() });
+    await until(
+      '21 duplicates',
+      async () => (await metric('mesh_audit_records_duplicate_total', { transport: 'bus' })) >= dup0 + 21,
+    );
+    const res = await fetch(`${mesh.url}/api/audit/patients/${encodeURIComponent(cx)}/accesses?_count=200`);
+    const body = (await res.json()) as AccessesJson;
+    expect(body.accesses).toHaveLength(30);
+    expect(await metric('mesh_audit_records_duplicate_total', { transport: 'bus' })).toBe(dup0 + 21);
+    expect(
+      await metric('mesh_audit_records_rejected_total', { transport: 'bus', reason: 'invalid-payload' }),
+    ).toBe(invalid0 + 1);
+    expect(
+      await metric('mesh_audit_records_rejected_total', { transport: 'bus', reason: 'not-audit-message' }),
+    ).toBe(notAudit0 + 1);
+  });
+
   it('hostile input on the TLS port: untrusted client, bad framing, XML bombs, oversized; good records still stored', async () => {
     const rejected = (reason: string) =>
       metric('mesh_audit_records_rejected_total', { transport: 'tls', reason });

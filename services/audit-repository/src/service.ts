@@ -102,19 +102,23 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
   const timer = setInterval(() => void maintain(), HOUR);
   timer.unref();
 
-  // The bus: parallel subscriptions of one durable consumer, so many records are in flight and
-  // commit together; each is acked by the bus only after its handler resolved, i.e. after COMMIT.
+  // The bus: parallel subscriptions of a durable consumer per subject (single records and
+  // batches), so many records are in flight and commit together; each message is acked by the
+  // bus only after its handler resolved, i.e. after COMMIT of every record in it.
   const subscriptions: Subscription[] = consumeAuditRecords({
     bus: ctx.bus,
     ingest,
     durable: config.busDurable,
     subscriptions: config.busSubscriptions,
     concurrency: Math.ceil(config.busInFlight / config.busSubscriptions),
-    onInvalid: (meta) => {
+    batchConcurrency: Math.ceil(config.busBatchesInFlight / config.busSubscriptions),
+    onInvalid: (meta, index) => {
       rejected.inc({ transport: 'bus', reason: 'invalid-payload' });
       ctx.logger.warn(
-        { transport: 'bus', seq: meta.seq, msgId: meta.msgId },
-        'audit event without xml rejected',
+        { transport: 'bus', subject: meta.subject, seq: meta.seq, msgId: meta.msgId, index },
+        index === undefined
+          ? 'audit event without xml rejected'
+          : 'audit record without xml in a batch rejected',
       );
     },
   });
