@@ -6,27 +6,36 @@
  *  1. syslog over mutual TLS (RFC 5425): AUDIT_BENCH_CONNECTIONS senders in a child process,
  *     each writing its share of AUDIT_BENCH_TLS records as fast as the receiver's
  *     backpressure lets it; timed from the go signal to the last COMMIT.
- *  2. the bus: AUDIT_BENCH_BUS records published to the AUDIT stream (NATS, own subject
- *     prefix), then the repository's durable consumer drains them; timed from the consumer's
- *     start to the last COMMIT (acks only after commit).
+ *  2. the bus ('bus'): AUDIT_BENCH_BUS records handed to a Secure Node sender in a child
+ *     process by AUDIT_BENCH_BUS_CALLERS concurrent callers, as services send them (batch
+ *     messages on the AUDIT stream, NATS, own subject prefix); then the repository's durable
+ *     consumers drain them; timed from the consumers' start to the last COMMIT (acks only
+ *     after commit). 'bus-single': the same with one message per record, published from
+ *     this process (what older senders publish), to compare.
  * Each prints the CPU time per record of the repository process (this process; the TLS
  * senders run in their own), which survives a loaded machine better than events/s, and the
  * load average. All run the service's own code (store, writer, ingest, bus consumer, syslog
  * server) on a schema of their own. PostgreSQL from DATABASE_URL (PGlite in memory when
- * unset); the bus part needs NATS_URL. AUDIT_BENCH_PARTS=baseline,tls,bus selects parts;
+ * unset); the bus parts need NATS_URL. AUDIT_BENCH_PARTS=baseline,tls,bus,bus-single selects parts;
  * AUDIT_BENCH_PROFILE=<dir> writes a CPU profile of each timed part.
  * Prints numbers; asserts nothing about speed.
  */
 import { fork } from 'node:child_process';
+import type { Serializable } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { auditSource, buildTransactionAudit, toAuditXml } from '@mesh/audit';
+import type { AuditMessage } from '@mesh/audit';
 import { connectNats } from '@mesh/bus';
 import { migrate, openTestDb } from '@mesh/db';
 import type { Db } from '@mesh/db';
+import { createAuditSender } from '@mesh/secure-node';
+import type { AuditSenderStats } from '@mesh/secure-node';
 import { createSyslogTlsServer, formatSyslog, sendSyslogTls } from '@mesh/syslog';
 import { createTestPki } from '@mesh/test-support';
 import { AUDIT_MIGRATIONS } from '../src/migrations.js';
@@ -47,40 +56,46 @@ const CHAINS = Number(env['AUDIT_CHAINS'] ?? 4);
 const BATCH = Number(env['AUDIT_BATCH_MAX'] ?? 500);
 const IN_FLIGHT = Number(env['AUDIT_BUS_IN_FLIGHT'] ?? 1024);
 const WORKERS = Number(env['AUDIT_PARSE_WORKERS'] ?? 0);
+const SUBSCRIPTIONS = Number(env['AUDIT_BUS_SUBSCRIPTIONS'] ?? 2);
+const BATCHES_IN_FLIGHT = Number(env['AUDIT_BUS_BATCHES_IN_FLIGHT'] ?? 8);
+const CALLERS = Number(env['AUDIT_BENCH_BUS_CALLERS'] ?? 512);
 const silent = { warn: () => undefined, error: (o: object) => console.error(o) };
 
 function record(i: number): string {
-  return toAuditXml(
-    buildTransactionAudit({
-      transaction: 'ITI-43',
-      side: 'responder',
-      outcome: 'Success',
-      eventDateTime: new Date(),
-      initiator: { userId: 'http://www.w3.org/2005/08/addressing/anonymous', networkAccessPoint: '10.1.2.3' },
-      responder: {
-        userId: 'https://mesh.example/xds/repository',
-        altUserId: '4242',
-        networkAccessPoint: 'mesh.example',
+  return toAuditXml(message(i));
+}
+
+/** The i-th audit message: an ITI-43 retrieve by one of 500 users for one of 100,000 patients. */
+function message(i: number): AuditMessage {
+  return buildTransactionAudit({
+    transaction: 'ITI-43',
+    side: 'responder',
+    outcome: 'Success',
+    eventDateTime: new Date(),
+    initiator: { userId: 'http://www.w3.org/2005/08/addressing/anonymous', networkAccessPoint: '10.1.2.3' },
+    responder: {
+      userId: 'https://mesh.example/xds/repository',
+      altUserId: '4242',
+      networkAccessPoint: 'mesh.example',
+    },
+    principal: {
+      kind: 'user',
+      subjectId: `Dr User ${i % 500}`,
+      nameId: `user${i % 500}@hospital.example`,
+      roles: [
+        { code: '158965000', codeSystem: '2.16.840.1.113883.6.96', displayName: 'Medical practitioner' },
+      ],
+      purposeOfUse: {
+        code: 'TREATMENT',
+        codeSystem: '2.16.840.1.113883.3.18.7.1',
+        displayName: 'Treatment',
       },
-      principal: {
-        kind: 'user',
-        subjectId: `Dr User ${i % 500}`,
-        nameId: `user${i % 500}@hospital.example`,
-        roles: [
-          { code: '158965000', codeSystem: '2.16.840.1.113883.6.96', displayName: 'Medical practitioner' },
-        ],
-        purposeOfUse: {
-          code: 'TREATMENT',
-          codeSystem: '2.16.840.1.113883.3.18.7.1',
-          displayName: 'Treatment',
-        },
-        assertionId: '_a',
-      },
-      auditSource: auditSource('mesh-repository', 'LU'),
-      patientId: `P${i % 100_000}^^^&1.3.6.1.4.1.99999.1.1&ISO`,
-      documents: [{ uniqueId: `1.2.3.4.${i}`, repositoryUniqueId: '1.3.6.1.4.1.99999.2.1' }],
-    }),
-  );
+      assertionId: '_a',
+    },
+    auditSource: auditSource('mesh-repository', 'LU'),
+    patientId: `P${i % 100_000}^^^&1.3.6.1.4.1.99999.1.1&ISO`,
+    documents: [{ uniqueId: `1.2.3.4.${i}`, repositoryUniqueId: '1.3.6.1.4.1.99999.2.1' }],
+  });
 }
 
 async function pipeline(db: Db) {
@@ -283,36 +298,26 @@ async function benchTls(): Promise<void> {
       },
     });
     const { port } = await server.listen(0, '127.0.0.1');
-    const child = fork(fileURLToPath(import.meta.url), ['--tls-senders'], { execArgv: process.execArgv });
-    const messages: Record<string, unknown>[] = [];
-    let wake: (() => void) | undefined;
-    child.on('message', (m) => {
-      messages.push(m as Record<string, unknown>);
-      wake?.();
-    });
-    const next = async (): Promise<Record<string, unknown>> => {
-      while (messages.length === 0) await new Promise<void>((r) => (wake = r));
-      return messages.shift()!;
-    };
+    const senders = child('--tls-senders');
     const pem = (b: Buffer): string => b.toString('utf8');
-    child.send({
+    senders.send({
       port,
       ca: pem(pki.ca),
       cert: pem(pki.client.cert),
       key: pem(pki.client.key),
     } satisfies SenderSetup);
-    const { bytes } = (await next()) as { bytes: number };
+    const { bytes } = (await senders.next()) as { bytes: number };
     const pg0 = await pgCpu(db);
     const stopProfile = await startProfile('tls');
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    child.send('go');
+    senders.send('go');
     await allStored;
     const ms = performance.now() - t0;
     const cpu = cpuPer(cpu0, TLS_N);
     await stopProfile();
     const pg = pgCpuPer(pg0, await pgCpu(db), TLS_N);
-    const { cpuUs: senderCpu } = (await next()) as { cpuUs: number };
+    const { cpuUs: senderCpu } = (await senders.next()) as { cpuUs: number };
     await server.close();
     await p.close();
     const rows = await p.store.count();
@@ -332,7 +337,74 @@ async function benchTls(): Promise<void> {
   }
 }
 
-async function benchBus(): Promise<void> {
+interface BusSenderSetup {
+  readonly servers: string;
+  readonly subjectPrefix: string;
+}
+
+/**
+ * The bus senders' process, as a service runs them: one Secure Node sender (batching the
+ * records handed over while a publish is in flight), AUDIT_BENCH_BUS_CALLERS concurrent
+ * callers each sending one record after another. Says ready, sends on 'go', reports.
+ */
+async function busSenderProcess(): Promise<void> {
+  const setup = await new Promise<BusSenderSetup>((r) =>
+    process.once('message', (m) => r(m as BusSenderSetup)),
+  );
+  const messages = Array.from({ length: BUS_N }, (_, i) => message(i));
+  const bus = await connectNats({
+    servers: setup.servers,
+    name: 'audit-bench-sender',
+    subjectPrefix: setup.subjectPrefix,
+  });
+  const spoolDir = await mkdtemp(join(os.tmpdir(), 'audit-bench-spool-'));
+  const sender = await createAuditSender({ bus, spoolDir, sourceId: 'bench', publishTimeoutMs: 10_000 });
+  process.send?.({ ready: true });
+  await new Promise((r) => process.once('message', r));
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CALLERS }, async () => {
+      while (next < BUS_N) await sender.send(messages[next++]!);
+    }),
+  );
+  const ms = performance.now() - t0;
+  const stats = sender.stats();
+  const cpuUs = cpuPer(cpu0, BUS_N);
+  await sender.close();
+  await bus.close();
+  await rm(spoolDir, { recursive: true, force: true });
+  process.send?.({ ms, cpuUs, stats }, () => process.exit(0));
+}
+
+/** A child process of this file in `role`, with a message queue to read its reports from. */
+function child(role: string): { send(m: unknown): void; next(): Promise<Record<string, unknown>> } {
+  const c = fork(fileURLToPath(import.meta.url), [role], { execArgv: process.execArgv });
+  const messages: Record<string, unknown>[] = [];
+  let wake: (() => void) | undefined;
+  c.on('message', (m) => {
+    messages.push(m as Record<string, unknown>);
+    wake?.();
+  });
+  return {
+    send: (m) => c.send(m as Serializable),
+    async next() {
+      while (messages.length === 0) await new Promise<void>((r) => (wake = r));
+      return messages.shift()!;
+    },
+  };
+}
+
+/**
+ * The bus phase. 'sender': the records go through the Secure Node sender in another process
+ * (batches on `audit.records-submitted`), as services send them. 'single': one JetStream
+ * message per record on `audit.record-submitted`, published from this process before the
+ * timed part (the path older senders use; kept to compare). Either way the stream holds the
+ * backlog first, then the repository's consumers drain it: timed from their start to the
+ * last COMMIT (acks only after commit).
+ */
+async function benchBus(mode: 'sender' | 'single'): Promise<void> {
   const url = env['DATABASE_URL'];
   const nats = env['NATS_URL'];
   if (url === undefined || nats === undefined) {
@@ -340,43 +412,57 @@ async function benchBus(): Promise<void> {
     return;
   }
   const id = randomUUID().replace(/-/g, '').slice(0, 12);
+  const subjectPrefix = `bench${id}.`;
   const db = await open('auditbus');
-  const bus = await connectNats({ servers: nats, name: 'audit-bench', subjectPrefix: `bench${id}.` });
+  const bus = await connectNats({ servers: nats, name: 'audit-bench', subjectPrefix });
   try {
     await bus.ensureStreams();
     const p = await pipeline(db);
-    const xmls = Array.from({ length: 1000 }, (_, i) => record(i));
-    const t0 = performance.now();
-    for (let i = 0; i < BUS_N; i += 1000)
-      await Promise.all(
-        Array.from({ length: Math.min(1000, BUS_N - i) }, (_, j) => {
-          const messageId = randomUUID();
-          return bus.publish(
-            'audit.record-submitted',
-            { messageId, xml: xmls[j]!, sourceId: 'bench', receivedAt: new Date().toISOString() },
-            { msgId: messageId, timeoutMs: 60_000 },
-          );
-        }),
+    if (mode === 'single') {
+      const xmls = Array.from({ length: 1000 }, (_, i) => record(i));
+      const t0 = performance.now();
+      for (let i = 0; i < BUS_N; i += 1000)
+        await Promise.all(
+          Array.from({ length: Math.min(1000, BUS_N - i) }, (_, j) => {
+            const messageId = randomUUID();
+            return bus.publish(
+              'audit.record-submitted',
+              { messageId, xml: xmls[j]!, sourceId: 'bench', receivedAt: new Date().toISOString() },
+              { msgId: messageId, timeoutMs: 60_000 },
+            );
+          }),
+        );
+      const pubMs = performance.now() - t0;
+      console.log(
+        `bus publish, one message per record (JetStream acked, backlog): ${BUS_N} in ${(pubMs / 1000).toFixed(1)} s = ${rate(BUS_N, pubMs)}`,
       );
-    const pubMs = performance.now() - t0;
-    console.log(
-      `bus publish (JetStream acked, backlog): ${BUS_N} in ${(pubMs / 1000).toFixed(1)} s = ${rate(BUS_N, pubMs)}`,
-    );
+    } else {
+      const c = child('--bus-senders');
+      c.send({ servers: nats, subjectPrefix } satisfies BusSenderSetup);
+      await c.next();
+      c.send('go');
+      const { ms, cpuUs, stats } = (await c.next()) as { ms: number; cpuUs: number; stats: AuditSenderStats };
+      const failed = BUS_N - stats.published - stats.spooled;
+      console.log(
+        `bus publish through the Secure Node sender (${CALLERS} concurrent callers in another process, JetStream acked, backlog): ${BUS_N} in ${(ms / 1000).toFixed(1)} s = ${rate(BUS_N, ms)}; ${stats.publishes} messages, ${(stats.published / Math.max(1, stats.publishes)).toFixed(0)} records/message; ${stats.spooled} spooled${failed === 0 ? '' : `, ${failed} FAILED`}; ${cpuUs} us CPU/record in the sender process`,
+      );
+    }
     let done!: () => void;
     const allStored = new Promise<void>((r) => (done = r));
     const timer = setInterval(() => {
       if (p.counts.stored >= BUS_N) done();
     }, 5);
     const pg0 = await pgCpu(db);
-    const stopProfile = await startProfile('bus');
+    const stopProfile = await startProfile(`bus-${mode}`);
     const t1 = performance.now();
     const cpu1 = process.cpuUsage();
     const subs = consumeAuditRecords({
       bus,
       ingest: p.ingest,
       durable: 'audit-repository',
-      subscriptions: Number(env['AUDIT_BUS_SUBSCRIPTIONS'] ?? 2),
-      concurrency: Math.ceil(IN_FLIGHT / Number(env['AUDIT_BUS_SUBSCRIPTIONS'] ?? 2)),
+      subscriptions: SUBSCRIPTIONS,
+      concurrency: Math.ceil(IN_FLIGHT / SUBSCRIPTIONS),
+      batchConcurrency: Math.ceil(BATCHES_IN_FLIGHT / SUBSCRIPTIONS),
       onInvalid: () => undefined,
     });
     await allStored;
@@ -388,12 +474,14 @@ async function benchBus(): Promise<void> {
     await Promise.all(subs.map((s) => s.close({ timeoutMs: 5_000 })));
     await p.close();
     const rows = await p.store.count();
+    const inFlight =
+      mode === 'single' ? `${IN_FLIGHT} messages in flight` : `${BATCHES_IN_FLIGHT} batch messages in flight`;
     console.log(
-      `bus -> PostgreSQL (${WORKERS} parse workers, durable consumer, ${IN_FLIGHT} in flight, ack after commit): ${BUS_N} in ${(ms / 1000).toFixed(1)} s = ${rate(BUS_N, ms)}; ${p.batchInfo()}`,
+      `bus -> PostgreSQL, ${mode === 'single' ? 'one message per record' : 'batched by the Secure Node'} (${WORKERS} parse workers, durable consumers, ${inFlight}, ack after commit): ${BUS_N} in ${(ms / 1000).toFixed(1)} s = ${rate(BUS_N, ms)}; ${p.batchInfo()}`,
     );
     console.log(`  ${cpu} us CPU/record in the repository process; ${pg}; ${load()}`);
     console.log(
-      `  zero-loss count: published ${BUS_N}, stored rows ${rows}, duplicates ${p.counts.duplicate} -> ${rows === BUS_N ? 'OK' : 'LOSS'}`,
+      `  zero-loss count: sent ${BUS_N}, stored rows ${rows}, duplicates ${p.counts.duplicate} -> ${rows === BUS_N ? 'OK' : 'LOSS'}`,
     );
   } finally {
     await bus.deleteStreams().catch(() => undefined);
@@ -404,12 +492,15 @@ async function benchBus(): Promise<void> {
 
 if (process.argv[2] === '--tls-senders') {
   await senderProcess();
+} else if (process.argv[2] === '--bus-senders') {
+  await busSenderProcess();
 } else {
-  const parts = (env['AUDIT_BENCH_PARTS'] ?? 'baseline,tls,bus').split(',');
+  const parts = (env['AUDIT_BENCH_PARTS'] ?? 'baseline,tls,bus,bus-single').split(',');
   if (parts.includes('baseline')) {
     await benchBaseline('tls');
     await benchBaseline('bus');
   }
   if (parts.includes('tls')) await benchTls();
-  if (parts.includes('bus')) await benchBus();
+  if (parts.includes('bus')) await benchBus('sender');
+  if (parts.includes('bus-single')) await benchBus('single');
 }
