@@ -266,12 +266,12 @@ function load(job: Job): Promise<JobResult> {
 }
 
 /**
- * CPU time (user + system, µs) of the local PostgreSQL and NATS server processes, read from
- * /proc (Linux; empty elsewhere or when they run on another host): what a request costs the
- * rest of the machine. Backends that exit during a phase are missed, so the pool's long-lived
- * connections are what it counts.
+ * CPU time (user + system, µs) of the MPI's PostgreSQL backends (`pgPids`) and of the NATS
+ * server, read from /proc (Linux; nothing elsewhere or when they run on another host): what a
+ * request costs the rest of the machine. Backends that exit during a phase are missed; NATS
+ * also serves whatever else runs on this host.
  */
-async function serverCpu(): Promise<Map<string, number>> {
+async function serverCpu(pgPids: ReadonlySet<number>): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (process.platform !== 'linux') return out;
   const tick = 1e6 / 100; // USER_HZ is 100 on Linux
@@ -280,7 +280,12 @@ async function serverCpu(): Promise<Map<string, number>> {
     const stat = await readFile(`/proc/${pid}/stat`, 'latin1').catch(() => '');
     const close = stat.lastIndexOf(')');
     const comm = stat.slice(stat.indexOf('(') + 1, close);
-    const who = comm === 'postgres' ? 'PostgreSQL' : comm === 'nats-server' ? 'NATS' : undefined;
+    const who =
+      comm === 'postgres' && pgPids.has(Number(pid))
+        ? 'PostgreSQL (MPI connections)'
+        : comm === 'nats-server'
+          ? 'NATS'
+          : undefined;
     if (!who) continue;
     // Fields after the command: state is field 3, utime 14 and stime 15 (proc(5)).
     const f = stat.slice(close + 2).split(' ');
@@ -441,6 +446,14 @@ async function main(): Promise<void> {
   // Service-side cost: this process is the MPI (MLLP, HL7, matching, pg and NATS clients,
   // audit); the load generator is another process. CPU time of this process per request is
   // what one request costs the MPI, whatever else competes for the machine's cores.
+  /** Process ids of the MPI's PostgreSQL connections (its pool's application_name), when local. */
+  const mpiBackends = async (): Promise<Set<number>> => {
+    if (!distributed) return new Set();
+    const r = await db.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE application_name = 'mesh-mpi' AND pid <> pg_backend_pid()`,
+    );
+    return new Set(r.rows.map((x) => Number(x.pid)));
+  };
   const profileDir = process.env.MPI_BENCH_CPU_PROF;
   const session = profileDir ? new Session() : undefined;
   if (session) {
@@ -451,12 +464,14 @@ async function main(): Promise<void> {
   const measure = async (label: string, job: Job, key: string = job.kind): Promise<void> => {
     if (session) await session.post('Profiler.start');
     const elu0 = performance.eventLoopUtilization();
-    const servers0 = await serverCpu();
+    const pgPids = await mpiBackends();
+    const servers0 = await serverCpu(pgPids);
     const cpu0 = process.cpuUsage();
     const stats0 = core.mpi?.stats();
     const r = await load(job);
     const cpu = process.cpuUsage(cpu0);
-    const servers1 = await serverCpu();
+    for (const pid of await mpiBackends()) pgPids.add(pid);
+    const servers1 = await serverCpu(pgPids);
     const stats1 = core.mpi?.stats();
     const elu = performance.eventLoopUtilization(elu0);
     if (session && profileDir) {

@@ -1264,14 +1264,18 @@ export function createMpi(o: MpiOptions): Mpi {
   }
   const pixLookup = createBatcher<PatientIdentifier, PixRow[]>({
     async run(keys) {
+      // The keys as one JSON array of [authority, id] pairs rather than two text[]: PostgreSQL
+      // estimates jsonb_array_elements alike with or without the value, so after five runs the
+      // prepared statement keeps its generic plan; unnest of an array value made it plan every
+      // execution anew (a custom plan costs ~0.3 ms, four times the lookup itself).
       const r = await db.query<PixRow & { ord: string }>(
         `SELECT x.ord::text AS ord, e.national_id, e.merged_into, q.status AS qstatus, s.authority, s.local_id
-           FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(authority, local_id, ord)
-           JOIN source_identity q ON q.authority = x.authority AND q.local_id = x.local_id
+           FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(k, ord)
+           JOIN source_identity q ON q.authority = x.k->>0 AND q.local_id = x.k->>1
            JOIN enterprise_identity e ON e.id = q.enterprise_id
            LEFT JOIN source_identity s ON s.enterprise_id = e.id AND s.status = 'active'
           ORDER BY x.ord, s.id`,
-        [keys.map((k) => k.assigningAuthority), keys.map((k) => k.id)],
+        [JSON.stringify(keys.map((k) => [k.assigningAuthority, k.id]))],
         { prepare: true },
       );
       const out: PixRow[][] = keys.map(() => []);
