@@ -25,6 +25,12 @@ export interface RepositoryConfig {
   /** REPOSITORY_PG_CHUNK_BYTES: size of one bytea chunk of the pg blob store. */
   readonly pgChunkBytes: number;
   /**
+   * DATABASE_URL and DATABASE_PASSWORD_FILE (the runtime's): the pg blob store on PostgreSQL
+   * opens its own small pool from them for binary COPY (`src/pg-copy.ts`).
+   */
+  readonly databaseUrl: string | undefined;
+  readonly databasePasswordFile: string | undefined;
+  /**
    * REPOSITORY_REGISTRY_URL: send ITI-42 over SOAP to this external Document Registry instead of
    * the mesh's registry over the bus (`registry.register`).
    */
@@ -73,13 +79,15 @@ export function loadRepositoryConfig(source: EnvSource): DeepReadonly<Repository
     repositoryUniqueId: env.str('REPOSITORY_UNIQUE_ID', { pattern: /[0-2](\.(0|[1-9][0-9]*))+/ }),
     blobStore: env.enumOf('REPOSITORY_BLOB_STORE', ['fs', 'pg'] as const, 'fs'),
     blobDir: env.str('REPOSITORY_BLOB_DIR'),
-    // 256 KB: measured faster and leaner than 1 MB under 16 concurrent requests (bench/): the
-    // pg driver carries bytea as hex text, so each chunk in flight costs about three times its size.
+    // 256 KB: measured faster and leaner than 1 MB under 16 concurrent requests (bench/) when the
+    // chunks went through statements, whose bytea the pg driver carries as hex text.
     pgChunkBytes: env.int('REPOSITORY_PG_CHUNK_BYTES', {
       default: 256 * 1024,
       min: 16 * 1024,
       max: 8 * 1024 * 1024,
     }),
+    databaseUrl: env.url('DATABASE_URL', { protocols: ['postgres:', 'postgresql:'] }),
+    databasePasswordFile: env.str('DATABASE_PASSWORD_FILE'),
     registryUrl: env.url('REPOSITORY_REGISTRY_URL', { protocols: ['http:', 'https:'] }),
     registerTimeoutMs,
     pendingMaxAgeMs,

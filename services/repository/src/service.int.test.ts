@@ -544,26 +544,31 @@ describe('repository service (PGlite + in-process bus, registry stand-in on the 
 
   it('audits ITI-41, ITI-42 (as initiator), ITI-43 and ITI-86 on the repository side', async () => {
     const seen = new Set<string>();
+    const subs: { close(): Promise<void> }[] = [];
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`audit records missing; saw ${[...seen].join(',')}`)),
         15_000,
       );
-      const sub = mesh.bus.consume(
-        'audit.record-submitted',
-        { durable: `repository-test-${randomUUID().slice(0, 8)}` },
-        (rec) => {
-          for (const tx of ['ITI-41', 'ITI-42', 'ITI-43', 'ITI-86'])
-            if (rec.xml.includes(`csd-code="${tx}"`)) seen.add(tx);
-          if (seen.size === 4) {
-            clearTimeout(timer);
-            void sub.close();
-            resolve();
-          }
-          return Promise.resolve();
-        },
+      const see = (xml: string): Promise<void> => {
+        for (const tx of ['ITI-41', 'ITI-42', 'ITI-43', 'ITI-86'])
+          if (xml.includes(`csd-code="${tx}"`)) seen.add(tx);
+        if (seen.size === 4) {
+          clearTimeout(timer);
+          resolve();
+        }
+        return Promise.resolve();
+      };
+      const durable = `repository-test-${randomUUID().slice(0, 8)}`;
+      // The Secure Node sends a record alone, or with those handed over meanwhile in one batch.
+      subs.push(mesh.bus.consume('audit.record-submitted', { durable }, (rec) => see(rec.xml)));
+      subs.push(
+        mesh.bus.consume('audit.records-submitted', { durable: `${durable}-batches` }, async (batch) => {
+          for (const rec of batch.records) await see(rec.xml);
+        }),
       );
     });
+    await Promise.all(subs.map((s) => s.close()));
     expect([...seen].sort()).toEqual(['ITI-41', 'ITI-42', 'ITI-43', 'ITI-86']);
   });
 });

@@ -24,6 +24,7 @@ import { loadRepositoryConfig } from './config.js';
 import { createFsBlobStore } from './fs-blob-store.js';
 import { REPOSITORY_MIGRATIONS } from './migrations.js';
 import { createPgBlobStore } from './pg-blob-store.js';
+import { createPgCopy } from './pg-copy.js';
 import { Semaphore } from './semaphore.js';
 import { createRepositoryStore } from './store.js';
 import { provideAndRegister } from './transactions/iti41.js';
@@ -122,9 +123,19 @@ async function create(ctx: ServiceContext, opts: RepositoryServiceOptions): Prom
     throw new Error(
       `REPOSITORY_UNIQUE_ID ${repositoryUniqueId ?? '(unset)'} is not a repository of the affinity domain ${domain.name}`,
     );
+  // On PostgreSQL the pg blob store moves bytes by binary COPY on a pool of its own (PGlite: statements).
+  const copy =
+    config.blobStore === 'pg' && ctx.db.kind === 'pg' && config.databaseUrl !== undefined
+      ? createPgCopy({
+          url: config.databaseUrl,
+          schema: ctx.db.schema,
+          ...(config.databasePasswordFile === undefined ? {} : { passwordFile: config.databasePasswordFile }),
+          onIdleError: (err) => ctx.logger.warn({ err }, 'idle blob COPY connection failed'),
+        })
+      : undefined;
   const blobs: BlobStore =
     config.blobStore === 'pg'
-      ? createPgBlobStore(ctx.db, { chunkBytes: config.pgChunkBytes })
+      ? createPgBlobStore(ctx.db, { chunkBytes: config.pgChunkBytes, ...(copy ? { copy } : {}) })
       : await createFsBlobStore(config.blobDir ?? join(ctx.dataDir, 'repository', 'blobs'));
   const store = createRepositoryStore(ctx.db, blobs);
   const register = opts.register
@@ -307,6 +318,7 @@ async function create(ctx: ServiceContext, opts: RepositoryServiceOptions): Prom
     close: async () => {
       clearInterval(timer);
       await sweeping;
+      await copy?.close();
     },
   };
 }

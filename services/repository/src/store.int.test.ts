@@ -21,6 +21,8 @@ import type { BlobStore } from './blob-store.js';
 import { createFsBlobStore } from './fs-blob-store.js';
 import { REPOSITORY_MIGRATIONS } from './migrations.js';
 import { createPgBlobStore } from './pg-blob-store.js';
+import { createPgCopy } from './pg-copy.js';
+import type { PgCopy } from './pg-copy.js';
 import { createRepositoryStore } from './store.js';
 import type { RepositoryStore } from './store.js';
 import { provideAndRegister } from './transactions/iti41.js';
@@ -66,28 +68,38 @@ const ctx = {
   messageId: `urn:uuid:${randomUUID()}`,
 };
 
-for (const kind of ['fs', 'pg'] as const) {
+// pg-copy: the pg store as the service runs it on PostgreSQL (binary COPY on a pool of its own).
+const kinds = process.env.DATABASE_URL ? (['fs', 'pg', 'pg-copy'] as const) : (['fs', 'pg'] as const);
+
+for (const kind of kinds) {
   describe(`repository store with the ${kind} blob store (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () => {
     let db: Db;
+    let copy: PgCopy | undefined;
     let dir: string;
     let blobs: BlobStore;
     let store: RepositoryStore;
     let domain: AffinityDomain;
 
     const open = async (): Promise<void> => {
-      blobs = kind === 'fs' ? await createFsBlobStore(dir) : createPgBlobStore(db, { chunkBytes: 64 * 1024 });
+      blobs =
+        kind === 'fs'
+          ? await createFsBlobStore(dir)
+          : createPgBlobStore(db, { chunkBytes: 64 * 1024, ...(copy ? { copy } : {}) });
       store = createRepositoryStore(db, blobs);
     };
 
     beforeAll(async () => {
-      db = await openTestDb({ prefix: `repo_${kind}` });
+      db = await openTestDb({ prefix: `repo_${kind.replace('-', '_')}` });
       await migrate(db, REPOSITORY_MIGRATIONS);
+      if (kind === 'pg-copy')
+        copy = createPgCopy({ url: process.env.DATABASE_URL!, schema: db.schema, poolSize: 2 });
       dir = await mkdtemp(join(tmpdir(), 'mesh-blobs-'));
       domain = parseAffinityDomain(JSON.parse(await readFile(DEFAULT_AFFINITY_DOMAIN_URL, 'utf8')));
       await open();
     }, 60_000);
 
     afterAll(async () => {
+      await copy?.close();
       await db?.close();
       await rm(dir, { recursive: true, force: true });
     });
@@ -129,7 +141,8 @@ for (const kind of ['fs', 'pg'] as const) {
     };
 
     it('streams a blob in and out unchanged, across chunk boundaries', async () => {
-      for (const size of [0, 1, 64 * 1024, 64 * 1024 + 1, 300_000]) {
+      // 1 MiB: exactly one COPY window of 64 KB chunks; one byte more: a second window.
+      for (const size of [0, 1, 64 * 1024, 64 * 1024 + 1, 300_000, 1 << 20, (1 << 20) + 1]) {
         const data = Buffer.from(Array.from({ length: size }, (_, i) => (i * 31) % 251));
         const id = randomUUID();
         await blobs.put(id, { open: () => stream(data) });
