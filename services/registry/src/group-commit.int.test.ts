@@ -6,6 +6,7 @@ import { REGISTRY_MIGRATIONS } from './migrations.js';
 import { createRegistryStore, UnknownPatientIdError } from './store.js';
 import type { RegistryStore, SubmissionWrite } from './store.js';
 import { createSubmissionWriter } from './group-commit.js';
+import { isRefusedBatch } from './sql.js';
 import { documentEntry, patientCx, submission } from './fixtures.js';
 
 const at = new Date('2024-03-12T10:30:00Z');
@@ -79,5 +80,66 @@ describe('group commit of ITI-42 submissions', () => {
     const results = await Promise.allSettled([first, a, b].map((w) => writer.write(w)));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
     expect((await stored(a)) + (await stored(b))).toBe(1);
+  });
+});
+
+describe('the self-checking statement (refuseInStatement, no transaction around it)', () => {
+  const alone = (w: SubmissionWrite): Promise<void> =>
+    store.insertSubmissions(db, [w], { refuseInStatement: true });
+  const refused = async (w: SubmissionWrite): Promise<void> => {
+    const err: unknown = await alone(w).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isRefusedBatch(err), String(err)).toBe(true);
+    expect(await stored(w)).toBe(0);
+    const sets = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM submission_sets WHERE entry_uuid = $1::uuid',
+      [w.submission.submissionSet.entryUUID.replace('urn:uuid:', '')],
+    );
+    expect(sets.rows[0]?.n).toBe(0);
+  };
+
+  it('stores a valid submission and a resubmission of its uniqueId with the same content', async () => {
+    const pid = patientCx('self-ok');
+    await store.upsertPatient(pid);
+    const uniqueId = `1.3.182.99.self.${Date.now()}`;
+    const a = write(pid, { uniqueId, hash: 'ab'.repeat(20), size: '42' });
+    const again = write(pid, { uniqueId, hash: 'AB'.repeat(20), size: '42' });
+    await alone(a);
+    await alone(again);
+    expect([await stored(a), await stored(again)]).toEqual([1, 1]);
+  });
+
+  it('fails as a whole, leaving nothing, for a patient not known and active', async () => {
+    await refused(write(patientCx('self-unknown')));
+  });
+
+  it('fails for a uniqueId registered with another hash or another size', async () => {
+    const pid = patientCx('self-hash');
+    await store.upsertPatient(pid);
+    const uniqueId = `1.3.182.99.selfhash.${Date.now()}`;
+    await alone(write(pid, { uniqueId, hash: 'aa'.repeat(20), size: '10' }));
+    await refused(write(pid, { uniqueId, hash: 'bb'.repeat(20), size: '10' }));
+    await refused(write(pid, { uniqueId, hash: 'aa'.repeat(20), size: '11' }));
+  });
+
+  it('fails for a SubmissionSet uniqueId already registered (an insert skipped by its conflict)', async () => {
+    const pid = patientCx('self-ss');
+    await store.upsertPatient(pid);
+    const first = write(pid);
+    await alone(first);
+    const second = write(pid);
+    const dup: SubmissionWrite = {
+      ...second,
+      submission: {
+        ...second.submission,
+        submissionSet: {
+          ...second.submission.submissionSet,
+          uniqueId: first.submission.submissionSet.uniqueId,
+        },
+      },
+    };
+    await refused(dup);
   });
 });

@@ -1,14 +1,16 @@
 /**
  * Group commit of ITI-42 submissions that only add objects (no replaced, appended or
  * transformed targets, no existing Folders): concurrent submissions are written by one
- * statement in one transaction, so the database commits (and flushes its log) once for the
- * group instead of once per submission, and the registry makes one round trip for all.
+ * self-checking statement (the store's `refuseInStatement`) outside any explicit transaction,
+ * so the database commits (and flushes its log) once for the group instead of once per
+ * submission, and the registry makes one round trip for all, with no BEGIN or COMMIT.
  *
- * A submission is acknowledged only when the transaction holding it has committed. When the
+ * A submission is acknowledged only when the statement holding it has committed. When the
  * group is refused as a whole (one submission's uniqueId is registered with another hash, a
  * patient is not active, two submissions of the group claim one uniqueId...), every submission
- * of the group is written again alone, concurrently, and answered by its own outcome: the
- * result for each is what it would have been without grouping.
+ * of the group is written again alone, concurrently, in a transaction whose checks name the
+ * reason, and answered by its own outcome: the result for each is what it would have been
+ * without grouping. A lone submission refused by its statement is written again the same way.
  *
  * Nothing waits to form a group: a submission is written at once when fewer than
  * `maxInFlight` groups are being written; otherwise it joins the next group, which leaves as
@@ -21,7 +23,7 @@ import type { RegistryStore, SubmissionWrite } from './store.js';
 export interface SubmissionWriter {
   /** Resolves once `write` is committed; rejects with its own refusal (as insertSubmission would). */
   write(write: SubmissionWrite): Promise<void>;
-  /** Counters: transactions of more than one submission, the submissions they held, groups written again one by one. */
+  /** Counters: statements of more than one submission, the submissions they held, statements refused or failed whose submissions were written again one by one. */
   stats(): { readonly groups: number; readonly grouped: number; readonly regrouped: number };
 }
 
@@ -53,22 +55,24 @@ export function createSubmissionWriter(o: SubmissionWriterOptions): SubmissionWr
     o.db.transaction((tx) => o.store.insertSubmissions(tx, [p.write])).then(p.resolve, p.reject);
 
   async function writeGroup(group: readonly Pending[]): Promise<void> {
-    if (group.length === 1) return alone(group[0] as Pending);
     try {
-      await o.db.transaction((tx) =>
-        o.store.insertSubmissions(
-          tx,
-          group.map((p) => p.write),
-        ),
+      // One self-checking statement, no BEGIN/COMMIT: atomic on its own, one round trip.
+      await o.store.insertSubmissions(
+        o.db,
+        group.map((p) => p.write),
+        { refuseInStatement: true },
       );
     } catch {
-      // Which submission was refused, and why, is learnt by writing each alone.
+      // Refused (or failed): which submission, and why, is learnt by writing each alone in a
+      // transaction whose checks name the reason. Nothing of the failed statement stayed.
       regrouped++;
       await Promise.all(group.map(alone));
       return;
     }
-    groups++;
-    grouped += group.length;
+    if (group.length > 1) {
+      groups++;
+      grouped += group.length;
+    }
     for (const p of group) p.resolve();
   }
 

@@ -90,14 +90,41 @@ export interface InsertPart {
 /**
  * A read or claim that runs in the same statement as a batch's INSERTs (a data-modifying or
  * locking CTE named `name`); `result` is a scalar SQL expression over it, which
- * {@link InsertBatch.run} returns under `name`.
+ * {@link InsertBatch.run} returns under `name`. `build` adds the lead's values through `p`.
  */
 export interface BatchLead {
   /** CTE name: lower-case letters and underscores. */
   readonly name: string;
-  /** The CTE's body; its values go through `p`. */
-  readonly sql: (p: Params) => string;
-  readonly result: string;
+  readonly build: (p: Params) => {
+    /** The CTE's body. */
+    readonly sql: string;
+    readonly result: string;
+    /**
+     * A boolean SQL expression, true when the lead's outcome refuses the batch (an inactive
+     * patient, a uniqueId registered with other content): with `refuseInStatement` the
+     * statement itself then fails, so nothing it wrote stays.
+     */
+    readonly refuse?: string;
+  };
+}
+
+/** Options of {@link InsertBatch.run}. */
+export interface InsertBatchRunOptions {
+  /**
+   * The statement checks its own outcome (every lead's `refuse`, every part with `onShort`
+   * inserting all its rows) and fails with SQLSTATE {@link REFUSED_SQLSTATE} when one does not
+   * hold: it then needs no transaction around it (a single statement is atomic), and the
+   * caller learns only that it was refused, not why (run it again in a transaction for that).
+   */
+  readonly refuseInStatement?: boolean;
+}
+
+/** SQLSTATE raised by `registry_refuse_if` (migration 0004) when a self-checking batch is refused. */
+export const REFUSED_SQLSTATE = 'XR001';
+
+/** True when `err` is the refusal of a self-checking batch ({@link InsertBatchRunOptions.refuseInStatement}). */
+export function isRefusedBatch(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === REFUSED_SQLSTATE;
 }
 
 /** Parts of one table, statement suffix and parent table, merged into one INSERT. */
@@ -134,9 +161,10 @@ function rowsJson(part: Merged): string {
 
 /**
  * Several INSERTs sent as ONE statement, with the leads (claims, locks) the caller needs in the
- * same round trip: a registration, or a group of them, is one statement between BEGIN and
- * COMMIT. Each table's rows travel as one JSON parameter read by `json_populate_recordset`
- * (the table's own column types decode them), so the statement's text depends only on which
+ * same round trip: a registration, or a group of them, is one statement (between BEGIN and
+ * COMMIT, or alone when it checks itself: {@link InsertBatchRunOptions.refuseInStatement}).
+ * Each table's rows travel as one JSON parameter read by `json_populate_recordset` (the
+ * table's own column types decode them), so the statement's text depends only on which
  * tables receive rows, never on how many: it is prepared once per connection and the server
  * does not parse and plan it again. Parts of the same table (several submissions of a group)
  * are merged into one INSERT. Each INSERT `RETURNING`s its first column so the main SELECT
@@ -172,11 +200,16 @@ export class InsertBatch {
   }
 
   /** Runs the batch; returns each lead's result by name. */
-  async run(q: Queryable): Promise<Record<string, unknown>> {
+  async run(q: Queryable, opts: InsertBatchRunOptions = {}): Promise<Record<string, unknown>> {
     const parts = [...this.parts.values()];
     if (parts.length === 0 && this.leads.length === 0) return {};
     const p = new Params();
-    const leads = this.leads.map((lead) => `${lead.name} AS (${lead.sql(p)})`);
+    const refusals: string[] = [];
+    const leads = this.leads.map((lead) => {
+      const built = lead.build(p);
+      if (opts.refuseInStatement && built.refuse !== undefined) refusals.push(built.refuse);
+      return { name: lead.name, cte: `${lead.name} AS (${built.sql})`, result: built.result };
+    });
     const index = new Map(parts.map((m, k) => [m.key, k]));
     const ctes = parts.map((m, k) => {
       const { table, columns, suffix } = m.first;
@@ -185,14 +218,18 @@ export class InsertBatch {
       const source = `SELECT ${cols} FROM json_populate_recordset(NULL::${table}, ${p.add(rowsJson(m))}::json) AS v${
         parent === undefined ? '' : ` WHERE v.${columns[0]} IN (SELECT id FROM i${parent})`
       }`;
+      if (opts.refuseInStatement && m.onShort.length > 0)
+        refusals.push(`(SELECT count(*) FROM i${k}) < ${p.add(m.rows.length)}::int`);
       return `i${k} AS (INSERT INTO ${table} (${cols}) ${source}${suffix === undefined ? '' : ` ${suffix}`} RETURNING ${columns[0]} AS id)`;
     });
     const outputs = [
       ...parts.map((_, k) => `(SELECT count(*) FROM i${k}) AS c${k}`),
-      ...this.leads.map((lead) => `${lead.result} AS ${lead.name}`),
+      ...leads.map((lead) => `${lead.result} AS ${lead.name}`),
     ];
+    if (refusals.length > 0)
+      outputs.push(`registry_refuse_if(${refusals.join(' OR ')}, 'ITI-42 batch refused') AS refused`);
     const r = await q.query<Record<string, unknown>>(
-      `WITH ${[...leads, ...ctes].join(', ')} SELECT ${outputs.join(', ')}`,
+      `WITH ${[...leads.map((l) => l.cte), ...ctes].join(', ')} SELECT ${outputs.join(', ')}`,
       p.values,
       { prepare: true },
     );
@@ -201,6 +238,6 @@ export class InsertBatch {
       const onShort = m.onShort[0];
       if (Number(row[`c${k}`]) < m.rows.length && onShort !== undefined) throw await onShort(q);
     }
-    return Object.fromEntries(this.leads.map((lead) => [lead.name, row[lead.name]]));
+    return Object.fromEntries(leads.map((lead) => [lead.name, row[lead.name]]));
   }
 }

@@ -12,7 +12,7 @@ import type { StoredQueries } from './queries.js';
 import { DOCUMENT_COLUMNS } from './queries.js';
 import { toDocumentEntry } from './rows.js';
 import type { VersionedRow } from './rows.js';
-import type { BatchLead, InsertPart } from './sql.js';
+import type { BatchLead, InsertBatchRunOptions, InsertPart } from './sql.js';
 import { InsertBatch, normalizeDtm, uuidOf, uuidsOf, versionOf } from './sql.js';
 
 /** A DocumentEntry uniqueId as registered: what ITI-42 compares a resubmission against. */
@@ -67,9 +67,16 @@ export interface RegistryStore extends StoredQueries {
   /**
    * Stores several submissions in `tx` with one statement, all or nothing (group commit): as
    * {@link RegistryStore.insertSubmission} for each, but a refusal of any one refuses the group
-   * (the caller then stores each alone to learn which).
+   * (the caller then stores each alone to learn which). With `refuseInStatement` the statement
+   * checks itself and `tx` may be the Db outside any transaction (one round trip, atomic as a
+   * single statement): a refusal then fails it with an error {@link isRefusedBatch} recognises,
+   * which says nothing of the reason.
    */
-  insertSubmissions(tx: Queryable, writes: readonly SubmissionWrite[]): Promise<void>;
+  insertSubmissions(
+    tx: Queryable,
+    writes: readonly SubmissionWrite[],
+    opts?: InsertBatchRunOptions,
+  ): Promise<void>;
   /** Sets DocumentEntries to Deprecated (RPLC/XFRM_RPLC targets); returns the ids changed. */
   deprecate(tx: Queryable, entryUUIDs: readonly string[]): Promise<string[]>;
   /** Sets lastUpdateTime of existing folders that received new members (ITI TF-3 4.2.3.4.5). */
@@ -214,7 +221,11 @@ function requireUuid(id: string, what: string): string {
 }
 
 /** See {@link RegistryStore.insertSubmissions}. */
-async function insertSubmissions(tx: Queryable, writes: readonly SubmissionWrite[]): Promise<void> {
+async function insertSubmissions(
+  tx: Queryable,
+  writes: readonly SubmissionWrite[],
+  opts: InsertBatchRunOptions = {},
+): Promise<void> {
   const batch = new InsertBatch();
   const entries = writes.flatMap((w) => w.submission.documentEntries);
   const patients = [...new Set(writes.flatMap((w) => w.opts.activePatients ?? []))];
@@ -223,9 +234,14 @@ async function insertSubmissions(tx: Queryable, writes: readonly SubmissionWrite
   if (patients.length > 0)
     batch.lead({
       name: 'active_patients',
-      sql: (p) =>
-        `SELECT cx FROM patient_ids WHERE cx = ANY(${p.add(patients)}::text[]) AND status = 'active' FOR SHARE`,
-      result: '(SELECT count(*) FROM active_patients)',
+      build: (p) => {
+        const cxs = p.add(patients);
+        return {
+          sql: `SELECT cx FROM patient_ids WHERE cx = ANY(${cxs}::text[]) AND status = 'active' FOR SHARE`,
+          result: '(SELECT count(*) FROM active_patients)',
+          refuse: `(SELECT count(*) FROM active_patients) < cardinality(${cxs}::text[])`,
+        };
+      },
     });
   for (const { submission: s, opts } of writes) {
     addDocumentEntries(batch, s.documentEntries, s.submissionSet, opts.receivedAt);
@@ -234,7 +250,7 @@ async function insertSubmissions(tx: Queryable, writes: readonly SubmissionWrite
     addAssociations(batch, s.associations);
     for (const rows of opts.extraRows ?? []) batch.add(rows);
   }
-  const results = await batch.run(tx);
+  const results = await batch.run(tx, opts);
   if (Number(results['active_patients'] ?? 0) < patients.length)
     throw new UnknownPatientIdError('A patient id of the submission is not known and active');
   if (claim) checkClaims(entries, String(results[claim.name]));
@@ -265,12 +281,21 @@ function claimLead(unordered: readonly DocumentEntry[]): BatchLead | undefined {
   const uuids = entries.map((d) => requireUuid(d.entryUUID, 'DocumentEntry.entryUUID'));
   return {
     name: 'claimed',
-    sql: (p) =>
-      `INSERT INTO document_unique_ids (unique_id, hash, size, first_entry_uuid)
-       SELECT * FROM unnest(${p.add(ids)}::text[], ${p.add(hashes)}::text[], ${p.add(sizes)}::text[], ${p.add(uuids)}::uuid[])
+    build: (p) => {
+      const [i, h, s, u] = [p.add(ids), p.add(hashes), p.add(sizes), p.add(uuids)];
+      return {
+        sql: `INSERT INTO document_unique_ids (unique_id, hash, size, first_entry_uuid)
+       SELECT * FROM unnest(${i}::text[], ${h}::text[], ${s}::text[], ${u}::uuid[])
        ON CONFLICT (unique_id) DO UPDATE SET unique_id = EXCLUDED.unique_id
        RETURNING unique_id, hash, size`,
-    result: `(SELECT coalesce(json_agg(json_build_array(unique_id, hash, size)), '[]')::text FROM claimed)`,
+        result: `(SELECT coalesce(json_agg(json_build_array(unique_id, hash, size)), '[]')::text FROM claimed)`,
+        // What checkClaims checks, in SQL: every uniqueId claimed, each with this content.
+        refuse: `((SELECT count(*) FROM claimed) < cardinality(${i}::text[]) OR EXISTS (
+         SELECT 1 FROM claimed c JOIN unnest(${i}::text[], ${h}::text[], ${s}::text[]) AS w(unique_id, hash, size)
+           ON w.unique_id = c.unique_id
+          WHERE lower(coalesce(c.hash, '')) <> lower(coalesce(w.hash, '')) OR coalesce(c.size, '') <> coalesce(w.size, '')))`,
+      };
+    },
   };
 }
 
