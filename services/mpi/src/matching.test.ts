@@ -1,6 +1,6 @@
 /** Matching cases: typos, swapped names, accents and compound names, twins with the same birth date. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MATCH_POLICY, decide, matchScore, nameKey, phoneticKey } from './matching.js';
+import { DEFAULT_MATCH_POLICY, decide, matchScore, matchScorer, nameKey, phoneticKey } from './matching.js';
 import type { Demographics } from './matching.js';
 
 const person = (
@@ -77,5 +77,27 @@ describe('match decisions', () => {
   });
   it('does not link the same name with another birth year', () => {
     expect(verdict(marie, person('Dupont', 'Marie', '1962-08-01'))).toBe('new');
+  });
+  it('recognises a married name against the birth name of the other source', () => {
+    const married = person('Martin', 'Marie', '1980-03-14', 'F', {
+      names: [
+        { family: 'Martin', given: ['Marie'], use: 'L' },
+        { family: 'Dupont', given: ['Marie'], use: 'B' },
+      ],
+    });
+    expect(matchScore(married, marie).family).toBeCloseTo(0.9);
+    expect(matchScore(marie, married).family).toBeCloseTo(0.9);
+  });
+  it('scores many candidates against one record as one pair at a time does', () => {
+    const candidates = [
+      person('DUPONT', 'MARIE', '1980-03-14'),
+      person('Marie', 'Dupont', '1980-03-14'),
+      person('Dupont-Martin', 'Marie Anne', '1980-03-15'),
+      person('Dupont', 'Marie', '1980-04-03', 'U', { addresses: [] }),
+      person('Hoffmann', 'Paul', '1955-11-02', 'M', { addresses: [{ postalCode: 'L-4001' }] }),
+      { names: [{ family: '', given: [] }] },
+    ];
+    const score = matchScorer(marie);
+    for (const c of candidates) expect(score(c)).toEqual(matchScore(marie, c));
   });
 });

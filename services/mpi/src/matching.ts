@@ -146,6 +146,27 @@ function phoneticKeyOf(s: string): string {
   return (first + rest).replace(/(?<=..)[TDSX]$/, '');
 }
 
+/** What scoring needs of one name string, normalised once per distinct string. */
+interface NameInfo {
+  readonly key: string;
+  readonly tokens: readonly string[];
+  readonly phonetic: string;
+}
+
+const NO_NAME: NameInfo = Object.freeze({ key: '', tokens: Object.freeze([]), phonetic: '' });
+const nameInfoCache = new Map<string, NameInfo>();
+/** {@link nameKey}, {@link nameTokens} and {@link phoneticKey} of a string in one look-up. */
+function nameInfo(s: string): NameInfo {
+  if (s === '') return NO_NAME;
+  let v = nameInfoCache.get(s);
+  if (v === undefined) {
+    if (nameInfoCache.size >= 50_000) nameInfoCache.clear();
+    v = { key: nameKey(s), tokens: nameTokens(s), phonetic: phoneticKey(s) };
+    nameInfoCache.set(s, v);
+  }
+  return v;
+}
+
 /** Scratch match flags of {@link jaroWinkler}, reused across calls (no allocation per pair). */
 let jwA = new Uint8Array(64);
 let jwB = new Uint8Array(64);
@@ -185,16 +206,21 @@ export function jaroWinkler(a: string, b: string): number {
 
 /** Similarity of two name strings in [0, 1], compound names and phonetics considered. */
 export function nameSimilarity(a: string, b: string): number {
-  const ka = nameKey(a);
-  const kb = nameKey(b);
+  return infoSimilarity(nameInfo(a), nameInfo(b));
+}
+
+function infoSimilarity(a: NameInfo, b: NameInfo): number {
+  const ka = a.key;
+  const kb = b.key;
   if (ka === '' || kb === '') return 0;
   if (ka === kb) return 1;
-  const ta = nameTokens(a);
-  const tb = nameTokens(b);
+  const ta = a.tokens;
+  const tb = b.tokens;
   // Compound names: one name entirely contained in the other ("MARTIN DUPONT" ~ "DUPONT").
-  const shared = ta.filter((t) => t.length > 1 && tb.includes(t)).length;
+  let shared = 0;
+  for (const t of ta) if (t.length > 1 && tb.includes(t)) shared++;
   const tokenScore = shared > 0 ? 0.85 + 0.1 * (shared / Math.max(ta.length, tb.length)) : 0;
-  const phonetic = phoneticKey(a) === phoneticKey(b) ? 0.9 : 0;
+  const phonetic = a.phonetic === b.phonetic ? 0.9 : 0;
   const jw = jaroWinkler(ka, kb);
   const typo = jw >= 0.9 ? jw * 0.95 : jw * 0.6;
   return Math.max(tokenScore, phonetic, typo);
@@ -250,17 +276,57 @@ function dateScore(a?: string, b?: string): number {
   return 0;
 }
 
-function addressScore(a: Demographics, b: Demographics): number {
-  const aa = a.addresses ?? [];
-  const bb = b.addresses ?? [];
-  if (aa.length === 0 || bb.length === 0) return 0.5;
+/** An address as scoring compares it: normalised keys, undefined where the value is absent. */
+interface AddressKeys {
+  readonly zip: string | undefined;
+  readonly street: string | undefined;
+  readonly city: string | undefined;
+}
+
+/** What scoring reads of one demographics record, normalised once (a feed is scored against every candidate). */
+interface MatchProfile {
+  readonly family: NameInfo;
+  /** The given names joined by spaces, and whether there are any. */
+  readonly given: NameInfo;
+  readonly hasGiven: boolean;
+  /** The first token of the given names. */
+  readonly firstGiven: NameInfo;
+  /** The birth (maiden) family name, when one is recorded (PID-5 type B / M). */
+  readonly birthFamily: NameInfo | undefined;
+  readonly birthDate: string | undefined;
+  /** Administrative sex when known (U is unknown). */
+  readonly sex: string | undefined;
+  readonly addresses: readonly AddressKeys[];
+}
+
+function profileOf(d: Demographics): MatchProfile {
+  const n = primaryName(d);
+  const ga = n?.given.join(' ') ?? '';
+  const birth = birthName(d)?.family;
+  return {
+    family: nameInfo(n?.family ?? ''),
+    given: nameInfo(ga),
+    hasGiven: ga !== '',
+    firstGiven: nameInfo(nameTokens(ga)[0] ?? ''),
+    birthFamily: birth ? nameInfo(birth) : undefined,
+    birthDate: d.birthDate,
+    sex: d.sex && d.sex !== 'U' ? d.sex : undefined,
+    addresses: (d.addresses ?? []).map((x) => ({
+      zip: x.postalCode ? nameKey(x.postalCode) : undefined,
+      street: x.street ? nameKey(x.street) : undefined,
+      city: x.city ? nameKey(x.city) : undefined,
+    })),
+  };
+}
+
+function addressScore(a: MatchProfile, b: MatchProfile): number {
+  if (a.addresses.length === 0 || b.addresses.length === 0) return 0.5;
   let best = 0;
-  for (const x of aa)
-    for (const y of bb) {
-      const zip =
-        x.postalCode && y.postalCode ? (nameKey(x.postalCode) === nameKey(y.postalCode) ? 1 : 0) : 0.5;
-      const street = x.street && y.street ? jaroWinkler(nameKey(x.street), nameKey(y.street)) : 0.5;
-      const city = x.city && y.city ? (nameKey(x.city) === nameKey(y.city) ? 1 : 0) : 0.5;
+  for (const x of a.addresses)
+    for (const y of b.addresses) {
+      const zip = x.zip !== undefined && y.zip !== undefined ? (x.zip === y.zip ? 1 : 0) : 0.5;
+      const street = x.street !== undefined && y.street !== undefined ? jaroWinkler(x.street, y.street) : 0.5;
+      const city = x.city !== undefined && y.city !== undefined ? (x.city === y.city ? 1 : 0) : 0.5;
       best = Math.max(best, 0.4 * zip + 0.4 * street + 0.2 * city);
     }
   return best;
@@ -273,27 +339,33 @@ const W = { family: 0.3, given: 0.25, birthDate: 0.25, sex: 0.08, address: 0.12 
  * sex, or a clearly different birth date or given name caps the score, whatever the rest.
  */
 export function matchScore(a: Demographics, b: Demographics): MatchBreakdown {
-  const na = primaryName(a);
-  const nb = primaryName(b);
-  const ga = na?.given.join(' ') ?? '';
-  const gb = nb?.given.join(' ') ?? '';
-  let family = Math.max(nameSimilarity(na?.family ?? '', nb?.family ?? ''), crossBirthName(a, b));
-  let given = ga === '' || gb === '' ? 0.5 : nameSimilarity(ga, gb);
+  return scoreProfiles(profileOf(a), profileOf(b));
+}
+
+/** {@link matchScore} of `a` against many records: `a` is normalised once. */
+export function matchScorer(a: Demographics): (b: Demographics) => MatchBreakdown {
+  const pa = profileOf(a);
+  return (b) => scoreProfiles(pa, profileOf(b));
+}
+
+function scoreProfiles(a: MatchProfile, b: MatchProfile): MatchBreakdown {
+  let family = Math.max(infoSimilarity(a.family, b.family), crossBirthName(a, b));
+  let given = !a.hasGiven || !b.hasGiven ? 0.5 : infoSimilarity(a.given, b.given);
   // Given names are often recorded only partly: "JEAN" vs "JEAN PIERRE" is the same person.
-  if (ga !== '' && gb !== '' && given < 0.9) {
-    const first = nameSimilarity(nameTokens(ga)[0] ?? '', nameTokens(gb)[0] ?? '');
+  if (a.hasGiven && b.hasGiven && given < 0.9) {
+    const first = infoSimilarity(a.firstGiven, b.firstGiven);
     if (first === 1) given = Math.max(given, 0.9);
   }
   let swappedNames = false;
-  const swapped = (nameSimilarity(na?.family ?? '', gb) + nameSimilarity(ga, nb?.family ?? '')) / 2;
+  const swapped = (infoSimilarity(a.family, b.given) + infoSimilarity(a.given, b.family)) / 2;
   if (swapped > (family + given) / 2 + 0.1 && swapped >= 0.9) {
     swappedNames = true;
     family = swapped * 0.95;
     given = swapped * 0.95;
   }
   const birthDate = dateScore(a.birthDate, b.birthDate);
-  const sa = a.sex && a.sex !== 'U' ? a.sex : undefined;
-  const sb = b.sex && b.sex !== 'U' ? b.sex : undefined;
+  const sa = a.sex;
+  const sb = b.sex;
   const sex = sa && sb ? (sa === sb ? 1 : 0) : 0.5;
   const address = addressScore(a, b);
   let score =
@@ -305,16 +377,14 @@ export function matchScore(a: Demographics, b: Demographics): MatchBreakdown {
   return { score: Math.round(score * 1000) / 1000, family, given, birthDate, sex, address, swappedNames };
 }
 
-function crossBirthName(a: Demographics, b: Demographics): number {
+function crossBirthName(a: MatchProfile, b: MatchProfile): number {
   // A married name in one source and the birth name in another (PID-5 type B / PID-6).
-  const ba = birthName(a)?.family;
-  const bb = birthName(b)?.family;
-  const fa = primaryName(a)?.family ?? '';
-  const fb = primaryName(b)?.family ?? '';
+  const ba = a.birthFamily;
+  const bb = b.birthFamily;
   const s = Math.max(
-    ba ? nameSimilarity(ba, fb) : 0,
-    bb ? nameSimilarity(fa, bb) : 0,
-    ba && bb ? nameSimilarity(ba, bb) : 0,
+    ba ? infoSimilarity(ba, b.family) : 0,
+    bb ? infoSimilarity(a.family, bb) : 0,
+    ba && bb ? infoSimilarity(ba, bb) : 0,
   );
   return s * 0.9;
 }

@@ -14,7 +14,7 @@ import { isSerializationFailure, isUniqueViolation } from '@mesh/db';
 import type { Db, Queryable } from '@mesh/db';
 import type { ServiceLogger } from '@mesh/runtime';
 import { createBatcher } from './batcher.js';
-import { decide, matchScore, nameKey, searchKeys } from './matching.js';
+import { decide, matchScore, matchScorer, nameKey, searchKeys } from './matching.js';
 import type { Demographics, MatchPolicy } from './matching.js';
 import { MpiError } from './model.js';
 import type {
@@ -631,6 +631,9 @@ export function createMpi(o: MpiOptions): Mpi {
         k: x.key,
       };
     });
+    // Every part probes an index once per feed (LATERAL ... LIMIT is not flattened into a join):
+    // the generic plan estimates 100 feeds, for which a plain join with match_guard hashed the
+    // whole table (3-4 ms per statement at 12,000 match keys instead of 0.1 ms).
     const r = await q.query<SourceRow & { ord: string; kind: 'source' | 'candidate' | 'guard' }>(
       `WITH f AS MATERIALIZED (
          SELECT a.ord, a.x->'l' AS l, (a.x->>'s')::boolean AS search, a.x->>'bd' AS bd, a.x->>'fp' AS fp,
@@ -652,7 +655,8 @@ export function createMpi(o: MpiOptions): Mpi {
             LIMIT 500) c
         WHERE f.search AND NOT EXISTS (SELECT 1 FROM src WHERE src.ord = f.ord)
        UNION ALL
-       SELECT f.ord, 'guard', g.version, NULL, NULL, NULL, NULL, NULL FROM f JOIN match_guard g ON g.key = f.k`,
+       SELECT f.ord, 'guard', g.version, NULL, NULL, NULL, NULL, NULL
+         FROM f CROSS JOIN LATERAL (SELECT version FROM match_guard WHERE key = f.k LIMIT 1) g`,
       [JSON.stringify(input)],
       // Two texts (with and without FOR UPDATE): prepared once per connection.
       { prepare: true },
@@ -692,8 +696,9 @@ export function createMpi(o: MpiOptions): Mpi {
     let best: { enterpriseId: number; score: number; breakdown: unknown } | undefined;
     matching.candidates += candidates.length;
     matching.searches++;
+    const score = matchScorer(d);
     for (const row of candidates) {
-      const b = matchScore(d, row.demographics);
+      const b = score(row.demographics);
       if (!best || b.score > best.score)
         best = { enterpriseId: asNum(row.enterprise_id), score: b.score, breakdown: b };
     }
