@@ -264,6 +264,22 @@ describe(`ATNA Secure Node sender (${natsUrl === undefined ? 'in-process bus' : 
     expect(new Set(recs.map((r) => r.messageId)).size).toBe(300);
   });
 
+  it('keeps sending one after another when acks come back within the same turn (in-process bus)', async () => {
+    // The in-process bus acknowledges in microtasks: a send made as the previous one resolves
+    // must still find a loop to carry it.
+    const fast = createInProcessBus({ subjectPrefix: `fast${randomUUID().replace(/-/g, '').slice(0, 8)}.` });
+    await fast.ensureStreams();
+    closers.push(() => fast.close());
+    const s = await sender(fast);
+    for (let i = 0; i < 50; i++) await s.send(message(i));
+    await Promise.all([s.send(message(50)), s.send(message(51))]);
+    for (let i = 52; i < 60; i++) await s.send(message(i));
+    expect(s.stats()).toMatchObject({ published: 60, spooled: 0 });
+    expect((await recordsOnStream(fast)).map((r) => r.xml)).toEqual(
+      Array.from({ length: 60 }, (_, i) => toAuditXml(message(i))),
+    );
+  });
+
   it('sends one synchronous burst as one batch', async () => {
     const o = withOutages(real);
     const s = await sender(o.bus);

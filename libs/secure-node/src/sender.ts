@@ -334,17 +334,33 @@ export async function createAuditSender(opts: AuditSenderOptions): Promise<Audit
     kick();
   }
 
-  /** Hands the queue over one batch at a time until it is empty; one publish in flight. */
+  /**
+   * Hands the queue over one batch at a time until it is empty; one publish in flight.
+   * `sending` is cleared in the same turn the loop finds the queue empty, so a record queued
+   * after that always starts a new loop.
+   */
   async function sendQueued(): Promise<void> {
-    while (queue.length > 0) {
-      const n = runLength(queue.length, (i) => sizeOf(queue[i]!.record), maxRecords);
-      const batch = n === queue.length ? queue : queue.slice(0, n);
-      queue = n === queue.length ? [] : queue.slice(n);
-      current = batch;
-      // Straight to the bus only when nothing older waits in the spool (keeps the order).
-      const toSpool = spool.pending() === 0 && !drainer && bus.ready() ? await publishDirect(batch) : batch;
-      if (toSpool.length > 0) await spoolAll(toSpool);
+    try {
+      while (queue.length > 0) {
+        const n = runLength(queue.length, (i) => sizeOf(queue[i]!.record), maxRecords);
+        const batch = n === queue.length ? queue : queue.slice(0, n);
+        queue = n === queue.length ? [] : queue.slice(n);
+        current = batch;
+        // Straight to the bus only when nothing older waits in the spool (keeps the order).
+        const toSpool = spool.pending() === 0 && !drainer && bus.ready() ? await publishDirect(batch) : batch;
+        if (toSpool.length > 0) await spoolAll(toSpool);
+        current = [];
+      }
+    } catch (err) {
+      // Not expected (publishDirect and spoolAll settle every record); never leave a caller hanging.
+      logger?.error({ err }, 'audit sender failed');
+      const left = [...current, ...queue];
       current = [];
+      queue = [];
+      // Settling twice is a no-op: records of `current` already settled stay as they are.
+      for (const q of left) q.reject(err);
+    } finally {
+      sending = undefined;
     }
   }
 
@@ -360,18 +376,7 @@ export async function createAuditSender(opts: AuditSenderOptions): Promise<Audit
       queue.push({ record, resolve, reject });
       // Started in a microtask, not at once: the sends of one synchronous burst (a caller's
       // loop) share the first batch. No timer: a lone record still goes out immediately.
-      sending ??= Promise.resolve()
-        .then(sendQueued)
-        .catch((err: unknown) => {
-          // Not expected (publishDirect and spoolAll settle every record); never leave a caller hanging.
-          logger?.error({ err }, 'audit sender failed');
-          const left = [...current, ...queue];
-          current = [];
-          queue = [];
-          // Settling twice is a no-op: records of `current` already settled stay as they are.
-          for (const q of left) q.reject(err);
-        })
-        .finally(() => (sending = undefined));
+      sending ??= Promise.resolve().then(sendQueued);
     });
   }
 

@@ -100,14 +100,12 @@ describe.skipIf(DATABASE_URL === undefined || NATS_URL === undefined)(
         for (let i = 0; i < N; i += 500) {
           const chunk = ids.slice(i, i + 500);
           await Promise.all([
-            ...chunk
-              .slice(0, 250)
-              .map((messageId) =>
-                bus!.publish('audit.record-submitted', rec(messageId), {
-                  msgId: messageId,
-                  timeoutMs: 30_000,
-                }),
-              ),
+            ...chunk.slice(0, 250).map((messageId) =>
+              bus!.publish('audit.record-submitted', rec(messageId), {
+                msgId: messageId,
+                timeoutMs: 30_000,
+              }),
+            ),
             ...Array.from({ length: 5 }, (_, b) =>
               bus!.publish(
                 'audit.records-submitted',
