@@ -5,7 +5,9 @@
  * all-or-nothing store, registry-side ATNA audit, xds.document-registered event). In the same
  * run, the same rows (DocumentEntry, SubmissionSet, HasMember) go into an identical schema as
  * raw INSERTs through pg, one transaction per registration, CONCURRENCY clients. Prints
- * registrations/s of both, their ratio, and the server's peak RSS.
+ * registrations/s of both, their ratio, and the server's peak RSS. REPLICAS=n starts n registry
+ * processes (replicas behind one Service, as Kubernetes would run them) and spreads the client
+ * connections over them; CPU is then summed over the replicas.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test NATS_URL=nats://127.0.0.1:4222 \
  *     pnpm exec tsx services/registry/bench/register-http.bench.ts
@@ -13,12 +15,14 @@
  * Both variables are required: the registry runs as it does in a cluster (PostgreSQL + NATS).
  */
 import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { connectNats } from '@mesh/bus';
 import { migrate, openDb } from '@mesh/db';
 import { createLogger } from '@mesh/observability';
 import { loadRuntimeConfig, startMeshProcess } from '@mesh/runtime';
@@ -30,12 +34,19 @@ import { domainDocument, domainSubmission } from '../src/fixtures.js';
 
 const REQUESTS = Number(process.env.REQUESTS ?? 4_000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
+/** Registry processes (replicas behind one Service); client connection i goes to replica i % REPLICAS. */
+const REPLICAS = Math.max(1, Number(process.env.REPLICAS ?? 1));
 const PATIENTS = 200;
 const NATIONAL = '1.3.6.1.4.1.99999.1.1';
 const ACTION = 'urn:ihe:iti:2007:RegisterDocumentSet-b';
 /** Shared by the driver and the server process it forks (patient ids of this run). */
 const run = process.env.BENCH_RUN ?? randomUUID().slice(0, 8);
 const patient = (i: number): string => `bench-${run}-${i % PATIENTS}^^^&${NATIONAL}&ISO`;
+/**
+ * The run's own streams and consumers: events other benches left on the shared NATS (the MPI
+ * bench publishes patient events by the hundred thousand) are not consumed during the run.
+ */
+const subjectPrefix = `regbench${run}.`;
 
 async function serve(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'registry-bench-'));
@@ -46,6 +57,7 @@ async function serve(): Promise<void> {
     NATS_URL: process.env.NATS_URL,
     MESH_SERVICE: 'registry',
     LOG_LEVEL: 'warn',
+    NATS_SUBJECT_PREFIX: subjectPrefix,
   };
   const mesh = await startMeshProcess({
     config: loadRuntimeConfig(env),
@@ -53,8 +65,10 @@ async function serve(): Promise<void> {
     env,
     logger: createLogger({ service: 'registry-bench', level: 'warn' }),
   });
-  for (let i = 0; i < PATIENTS; i++)
-    await publishPatientCreated(mesh.bus, patient(i).split('^')[0] ?? '', NATIONAL);
+  // One replica announces the patients; every replica's consumer learns them from the bus.
+  if (process.env.BENCH_PUBLISH !== '0')
+    for (let i = 0; i < PATIENTS; i++)
+      await publishPatientCreated(mesh.bus, patient(i).split('^')[0] ?? '', NATIONAL);
   process.send?.({ url: mesh.url });
   process.on('message', () =>
     process.send?.({
@@ -65,7 +79,10 @@ async function serve(): Promise<void> {
     }),
   );
   process.on('disconnect', () => {
-    void mesh.close().then(() => rm(dataDir, { recursive: true, force: true }));
+    void mesh
+      .close()
+      .then(() => rm(dataDir, { recursive: true, force: true }))
+      .finally(() => process.exit(0));
   });
 }
 
@@ -127,12 +144,15 @@ function post(url: URL, body: string): Promise<string> {
   });
 }
 
-async function concurrently(count: number, fn: (i: number) => Promise<void>): Promise<number> {
+async function concurrently(
+  count: number,
+  fn: (i: number, client: number) => Promise<void>,
+): Promise<number> {
   let next = 0;
   const start = performance.now();
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < count) await fn(next++);
+    Array.from({ length: CONCURRENCY }, async (_, client) => {
+      while (next < count) await fn(next++, client);
     }),
   );
   return count / ((performance.now() - start) / 1000);
@@ -143,15 +163,17 @@ async function main(): Promise<void> {
     console.log('register-http: set DATABASE_URL and NATS_URL (the registry runs on PostgreSQL + NATS)');
     return;
   }
-  const child = fork(new URL(import.meta.url).pathname, ['--serve'], {
-    execArgv: [
-      ...process.execArgv,
-      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
-    ],
-    env: { ...process.env, BENCH_RUN: run },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const ask = <T>(pred: (m: Record<string, unknown>) => boolean): Promise<T> =>
+  const children = Array.from({ length: REPLICAS }, (_, r) =>
+    fork(new URL(import.meta.url).pathname, ['--serve'], {
+      execArgv: [
+        ...process.execArgv,
+        ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+      ],
+      env: { ...process.env, BENCH_RUN: run, BENCH_PUBLISH: r === 0 ? '1' : '0' },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
+  const ask = <T>(child: ChildProcess, pred: (m: Record<string, unknown>) => boolean): Promise<T> =>
     new Promise((resolve) => {
       const on = (m: Record<string, unknown>) => {
         if (pred(m)) {
@@ -161,8 +183,37 @@ async function main(): Promise<void> {
       };
       child.on('message', on);
     });
-  const { url } = await ask<{ url: string }>((m) => 'url' in m);
-  const endpoint = new URL('/xds/registry', url);
+  /** Asks every replica; sums CPU, keeps the largest memory figures. */
+  const askAll = async (
+    q: string,
+  ): Promise<{ cpu: NodeJS.CpuUsage; now: number; heap: number; rss: number }> => {
+    const all = await Promise.all(
+      children.map((c) => {
+        const answer = ask<{ cpu: NodeJS.CpuUsage; now: number; heap: number; rss: number }>(
+          c,
+          (m) => 'cpu' in m,
+        );
+        c.send(q);
+        return answer;
+      }),
+    );
+    return {
+      cpu: {
+        user: all.reduce((a, m) => a + m.cpu.user, 0),
+        system: all.reduce((a, m) => a + m.cpu.system, 0),
+      },
+      now: Math.max(...all.map((m) => m.now)),
+      heap: Math.max(...all.map((m) => m.heap)),
+      rss: Math.max(...all.map((m) => m.rss)),
+    };
+  };
+  const endpoints = await Promise.all(
+    children.map(
+      async (c) => new URL('/xds/registry', (await ask<{ url: string }>(c, (m) => 'url' in m)).url),
+    ),
+  );
+  const endpoint = endpoints[0] as URL;
+  const endpointOf = (client: number): URL => endpoints[client % REPLICAS] as URL;
 
   // Bodies built before timing: the client's XML writing is not the server's cost.
   const bodies = Array.from({ length: REQUESTS + PATIENTS }, (_, i) => {
@@ -182,19 +233,29 @@ async function main(): Promise<void> {
     }
   }
 
-  child.send('cpu?');
-  const before = await ask<{ cpu: NodeJS.CpuUsage; now: number; heap: number }>((m) => 'cpu' in m);
+  // Every replica has learnt every patient before the clock starts.
+  for (const e of endpoints.slice(1))
+    for (let i = 0; i < PATIENTS; i++) {
+      for (let tries = 0; ; tries++) {
+        const body = envelope(
+          writeSubmitObjectsRequest(domainSubmission(patient(i), [domainDocument(patient(i))])),
+        );
+        if ((await post(e, body)).includes('ResponseStatusType:Success')) break;
+        if (tries > 200) throw new Error(`patient ${patient(i)} never became known to a replica`);
+        await new Promise((res) => setTimeout(res, 50));
+      }
+    }
+  const before = await askAll('cpu?');
   const peersBefore = await peerCpu();
   const rawBefore = process.cpuUsage();
   let failures = 0;
-  const httpRate = await concurrently(REQUESTS, async (i) => {
-    const r = await post(endpoint, bodies[i]!);
+  const httpRate = await concurrently(REQUESTS, async (i, client) => {
+    const r = await post(endpointOf(client), bodies[i]!);
     if (!r.includes('ResponseStatusType:Success')) failures++;
   });
   const clientCpu = process.cpuUsage(rawBefore);
   const peersAfter = await peerCpu();
-  child.send('rss?');
-  const { rss, cpu } = await ask<{ rss: number; cpu: NodeJS.CpuUsage }>((m) => 'rss' in m);
+  const { rss, cpu } = await askAll('rss?');
   const cpuPerRequest = (cpu.user + cpu.system - before.cpu.user - before.cpu.system) / REQUESTS;
 
   // The same rows as raw INSERTs, one transaction per registration.
@@ -260,16 +321,21 @@ async function main(): Promise<void> {
     `raw INSERTs of the same 3 rows through pg, 1 transaction each, ${CONCURRENCY} clients: ${Math.round(rawRate)} registrations/s`,
   );
   console.log(`ratio HTTP ITI-42 / raw INSERT: ${(httpRate / rawRate).toFixed(2)}`);
-  console.log(`registry process CPU per registration: ${Math.round(cpuPerRequest)} us`);
+  const procs = REPLICAS === 1 ? 'registry process' : `${REPLICAS} registry processes (replicas)`;
+  console.log(`${procs} CPU per registration: ${Math.round(cpuPerRequest)} us`);
   console.log(
-    `registry process peak RSS: ${rss} MB (RSS ${before.now} MB, heap ${before.heap} MB before the run)`,
+    `${procs} peak RSS${REPLICAS === 1 ? '' : ' (largest)'}: ${rss} MB (RSS ${before.now} MB, heap ${before.heap} MB before the run)`,
   );
   const per = (us: number): number => Math.round(us / REQUESTS);
   console.log(
     `other CPU per registration: PostgreSQL ${per(peersAfter.postgres - peersBefore.postgres)} us (raw INSERTs: ${per(rawPeers.postgres - rawPeersBefore.postgres)} us), NATS ${per(peersAfter.nats - peersBefore.nats)} us, bench client ${per(clientCpu.user + clientCpu.system)} us`,
   );
   agent.destroy();
-  child.disconnect();
+  for (const c of children) c.disconnect();
+  await Promise.all(children.map((c) => new Promise((resolve) => c.once('exit', resolve))));
+  const bus = await connectNats({ servers: process.env.NATS_URL, name: 'registry-bench', subjectPrefix });
+  await bus.deleteStreams();
+  await bus.close();
 }
 
 if (process.argv.includes('--serve')) await serve();
