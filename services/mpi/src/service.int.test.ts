@@ -527,24 +527,36 @@ describe(`mpi service over MLLP (${distributed ? 'PostgreSQL + NATS' : 'PGlite +
 
   it('audits ITI-8, ITI-9 and ITI-21 on the PIX Manager / PDQ Supplier side', async () => {
     const seen = new Set<string>();
+    // The Secure Node sender publishes a lone record as audit.record-submitted and the records
+    // handed over while a publish is in flight as one audit.records-submitted batch (ADR 0006).
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`audit records missing; saw ${[...seen].join(',')}`)),
         15_000,
       );
-      const sub = mesh.bus.consume(
-        'audit.record-submitted',
-        { durable: `mpi-test-a-${run}`, inactiveThresholdMs: 30_000 },
-        (rec) => {
-          for (const tx of ['ITI-8', 'ITI-9', 'ITI-21'])
-            if (rec.xml.includes(`csd-code="${tx}"`)) seen.add(tx);
-          if (seen.size === 3) {
-            clearTimeout(timer);
-            void sub.close();
-            resolve();
-          }
-          return Promise.resolve();
-        },
+      const subs: { close(): Promise<void> }[] = [];
+      const look = (xml: string): Promise<void> => {
+        for (const tx of ['ITI-8', 'ITI-9', 'ITI-21']) if (xml.includes(`csd-code="${tx}"`)) seen.add(tx);
+        if (seen.size === 3) {
+          clearTimeout(timer);
+          for (const sub of subs) void sub.close();
+          resolve();
+        }
+        return Promise.resolve();
+      };
+      subs.push(
+        mesh.bus.consume(
+          'audit.record-submitted',
+          { durable: `mpi-test-a-${run}`, inactiveThresholdMs: 30_000 },
+          (rec) => look(rec.xml),
+        ),
+        mesh.bus.consume(
+          'audit.records-submitted',
+          { durable: `mpi-test-ab-${run}`, inactiveThresholdMs: 30_000 },
+          async (batch) => {
+            for (const rec of batch.records) await look(rec.xml);
+          },
+        ),
       );
     });
     expect([...seen].sort()).toEqual(['ITI-21', 'ITI-8', 'ITI-9']);
