@@ -315,13 +315,21 @@ async function main(): Promise<void> {
   const PHASES = (process.env.PHASES ?? 'echo,iti9,iti8,iti21').split(',');
   const dataDir = await mkdtemp(join(tmpdir(), 'mesh-mpi-bench-'));
   const schema = 'mpi';
+  // The run's own streams (deleted at the end): its hundreds of thousands of patient events
+  // must not wait in the shared NATS server for the next registry that starts there.
+  const subjectPrefix = `mpibench${process.pid}x${Date.now()}.`;
   const env = {
     DATA_DIR: dataDir,
     PORT: '0',
     MLLP_PORT: '0',
     LOG_LEVEL: 'warn',
     ...(distributed
-      ? { DATABASE_URL: process.env.DATABASE_URL, NATS_URL: process.env.NATS_URL, MESH_SERVICE: 'mpi' }
+      ? {
+          DATABASE_URL: process.env.DATABASE_URL,
+          NATS_URL: process.env.NATS_URL,
+          MESH_SERVICE: 'mpi',
+          NATS_SUBJECT_PREFIX: subjectPrefix,
+        }
       : {}),
   };
   if (distributed) {
@@ -580,5 +588,13 @@ async function main(): Promise<void> {
     const admin = await openDb({ schema: 'public', url: process.env.DATABASE_URL });
     await admin.query('DROP SCHEMA IF EXISTS mpi CASCADE');
     await admin.close();
+    const { connectNats } = await import('@mesh/bus');
+    const bus = await connectNats({
+      servers: process.env.NATS_URL as string,
+      name: 'mpi-bench',
+      subjectPrefix,
+    });
+    await bus.deleteStreams();
+    await bus.close();
   }
 }
