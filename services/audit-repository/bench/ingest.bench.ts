@@ -17,7 +17,7 @@
  * load average. All run the service's own code (store, writer, ingest, bus consumer, syslog
  * server) on a schema of their own. PostgreSQL from DATABASE_URL (PGlite in memory when
  * unset); the bus parts need NATS_URL. AUDIT_BENCH_PARTS=baseline,tls,bus,bus-single selects parts;
- * AUDIT_BENCH_PROFILE=<dir> writes a CPU profile of each timed part.
+ * AUDIT_BENCH_PROFILE=<dir> writes a CPU and an allocation profile of each timed part.
  * Prints numbers; asserts nothing about speed.
  */
 import { fork } from 'node:child_process';
@@ -145,8 +145,9 @@ const rate = (n: number, ms: number): string =>
   `${Math.round((n * 1000) / ms).toLocaleString('en')} events/s`;
 
 /**
- * With AUDIT_BENCH_PROFILE=<dir>, a CPU profile of this process over exactly the timed part
- * (`<dir>/<name>.cpuprofile`, for Chrome DevTools or a self-time summary); else nothing.
+ * With AUDIT_BENCH_PROFILE=<dir>, a CPU profile and an allocation profile (sampled, garbage
+ * included) of this process over exactly the timed part (`<dir>/<name>.cpuprofile` and
+ * `.heapprofile`, for Chrome DevTools or a self-time summary); else nothing.
  */
 async function startProfile(name: string): Promise<() => Promise<void>> {
   const dir = env['AUDIT_BENCH_PROFILE'];
@@ -155,9 +156,17 @@ async function startProfile(name: string): Promise<() => Promise<void>> {
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 32 * 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
   return async () => {
     const { profile } = await session.post('Profiler.stop');
     writeFileSync(`${dir}/${name}.cpuprofile`, JSON.stringify(profile));
+    const { profile: heap } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(`${dir}/${name}.heapprofile`, JSON.stringify(heap));
     session.disconnect();
   };
 }
