@@ -46,47 +46,71 @@ const ATTR_ESC: Record<string, string> = {
 };
 const TEXT_ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;' };
 
+/**
+ * Whether a value may need escaping or replacing: a superset of the characters the two
+ * escapers touch (every C0 control, any surrogate, U+FFFE/U+FFFF). Most audit values (OIDs,
+ * codes, host names) have none, and are then written as they are after this one test.
+ */
+const ATTR_SPECIAL = /[&<>"\u0000-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+const TEXT_SPECIAL = /[&<>\u0000-\u0008\u000B-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+
+const attrEntity = (c: string): string => ATTR_ESC[c] ?? c;
+const textEntity = (c: string): string => TEXT_ESC[c] ?? c;
+
 /** Attribute value: TAB/LF/CR as character references so attribute normalization keeps them. */
 function escAttr(s: string): string {
-  return s.replace(NOT_XML_CHAR, '\uFFFD').replace(/[&<>"\t\n\r]/g, (c) => ATTR_ESC[c] ?? c);
+  if (!ATTR_SPECIAL.test(s)) return s;
+  return s.replace(NOT_XML_CHAR, '\uFFFD').replace(/[&<>"\t\n\r]/g, attrEntity);
 }
 
 function escText(s: string): string {
-  return s.replace(NOT_XML_CHAR, '\uFFFD').replace(/[&<>\r]/g, (c) => TEXT_ESC[c] ?? c);
+  if (!TEXT_SPECIAL.test(s)) return s;
+  return s.replace(NOT_XML_CHAR, '\uFFFD').replace(/[&<>\r]/g, textEntity);
 }
 
-type Attrs = ReadonlyArray<readonly [string, string | number | boolean | undefined]>;
-
-function open(name: string, attrs: Attrs): string {
-  let s = `<${name}`;
-  for (const [k, v] of attrs) if (v !== undefined) s += ` ${k}="${escAttr(String(v))}"`;
-  return s;
+/** ` name="value"`, or nothing when the value is absent. */
+function attrXml(name: string, v: string | number | boolean | undefined): string {
+  return v === undefined ? '' : ` ${name}="${escAttr(String(v))}"`;
 }
 
-function el(name: string, attrs: Attrs, content = ''): string {
-  return content === '' ? `${open(name, attrs)}/>` : `${open(name, attrs)}>${content}</${name}>`;
+/** Closes a start tag (whose attributes are written) around `content`, or as an empty element. */
+function close(name: string, start: string, content: string): string {
+  return content === '' ? `${start}/>` : `${start}>${content}</${name}>`;
 }
+
+/**
+ * The coded values of the vocabulary (codes.ts: EventIDs, transaction codes, RoleIDCodes,
+ * object id types) are frozen constants that recur in every record: each is rendered once
+ * per element name. Only frozen objects are remembered, so a caller's mutable value is
+ * always written as it is now.
+ */
+const codedCache = new Map<string, WeakMap<object, string>>();
 
 /**
  * The 2017c schema requires `originalText`; when a model leaves it out the display name
  * (or, last, the code) stands in so the output stays schema-valid.
  */
 function coded(name: string, c: Coded): string {
-  return el(name, [
-    ['csd-code', c.csdCode],
-    ['codeSystemName', c.codeSystemName],
-    ['displayName', c.displayName],
-    ['originalText', c.originalText ?? c.displayName ?? c.csdCode],
-  ]);
+  if (!Object.isFrozen(c)) return renderCoded(name, c);
+  let byObject = codedCache.get(name);
+  if (byObject === undefined) codedCache.set(name, (byObject = new WeakMap()));
+  let xml = byObject.get(c);
+  if (xml === undefined) byObject.set(c, (xml = renderCoded(name, c)));
+  return xml;
+}
+
+function renderCoded(name: string, c: Coded): string {
+  return `<${name}${attrXml('csd-code', c.csdCode)}${attrXml('codeSystemName', c.codeSystemName)}${attrXml(
+    'displayName',
+    c.displayName,
+  )}${attrXml('originalText', c.originalText ?? c.displayName ?? c.csdCode)}/>`;
 }
 
 function sourceTypeCode(c: AuditSourceTypeCode): string {
-  return el('AuditSourceTypeCode', [
-    ['csd-code', c.csdCode],
-    ['codeSystemName', c.codeSystemName],
-    ['displayName', c.displayName],
-    ['originalText', c.originalText],
-  ]);
+  return `<AuditSourceTypeCode${attrXml('csd-code', c.csdCode)}${attrXml('codeSystemName', c.codeSystemName)}${attrXml(
+    'displayName',
+    c.displayName,
+  )}${attrXml('originalText', c.originalText)}/>`;
 }
 
 function invalid(path: string, message: string): AuditFormatError {
@@ -94,78 +118,82 @@ function invalid(path: string, message: string): AuditFormatError {
 }
 
 function eventIdentificationXml(e: EventIdentification): string {
-  if (![0, 4, 8, 12].includes(e.eventOutcomeIndicator))
+  const outcome = e.eventOutcomeIndicator;
+  if (outcome !== 0 && outcome !== 4 && outcome !== 8 && outcome !== 12)
     throw invalid('EventIdentification@EventOutcomeIndicator', 'EventOutcomeIndicator must be 0, 4, 8 or 12');
   if (!XS_DATE_TIME.test(e.eventDateTime))
     throw invalid('EventIdentification@EventDateTime', 'EventDateTime must be an xs:dateTime');
   let inner = coded('EventID', e.eventId);
   for (const t of e.eventTypeCodes) inner += coded('EventTypeCode', t);
   if (e.eventOutcomeDescription !== undefined)
-    inner += el('EventOutcomeDescription', [], escText(e.eventOutcomeDescription));
-  for (const p of e.purposesOfUse ?? []) inner += coded('PurposeOfUse', p);
-  return el(
-    'EventIdentification',
-    [
-      ['EventActionCode', e.eventActionCode],
-      ['EventDateTime', e.eventDateTime],
-      ['EventOutcomeIndicator', e.eventOutcomeIndicator],
-    ],
-    inner,
-  );
+    inner += close('EventOutcomeDescription', '<EventOutcomeDescription', escText(e.eventOutcomeDescription));
+  if (e.purposesOfUse !== undefined) for (const p of e.purposesOfUse) inner += coded('PurposeOfUse', p);
+  return `<EventIdentification${attrXml('EventActionCode', e.eventActionCode)}${attrXml(
+    'EventDateTime',
+    e.eventDateTime,
+  )} EventOutcomeIndicator="${outcome}">${inner}</EventIdentification>`;
 }
 
 function activeParticipantXml(p: ActiveParticipant): string {
   let inner = '';
   for (const r of p.roleIdCodes) inner += coded('RoleIDCode', r);
   if (p.mediaType) inner += `<MediaIdentifier>${coded('MediaType', p.mediaType)}</MediaIdentifier>`;
-  return el(
+  return close(
     'ActiveParticipant',
-    [
-      ['UserID', p.userId],
-      ['AlternativeUserID', p.alternativeUserId],
-      ['UserName', p.userName],
-      ['UserIsRequestor', p.userIsRequestor],
-      ['NetworkAccessPointID', p.networkAccessPointId],
-      ['NetworkAccessPointTypeCode', p.networkAccessPointTypeCode],
-    ],
+    `<ActiveParticipant${attrXml('UserID', p.userId)}${attrXml('AlternativeUserID', p.alternativeUserId)}${attrXml(
+      'UserName',
+      p.userName,
+    )}${attrXml('UserIsRequestor', p.userIsRequestor)}${attrXml('NetworkAccessPointID', p.networkAccessPointId)}${attrXml(
+      'NetworkAccessPointTypeCode',
+      p.networkAccessPointTypeCode,
+    )}`,
     inner,
   );
 }
 
 function auditSourceXml(a: AuditSourceIdentification): string {
-  return el(
+  let inner = '';
+  if (a.auditSourceTypeCodes !== undefined)
+    for (const t of a.auditSourceTypeCodes) inner += sourceTypeCode(t);
+  return close(
     'AuditSourceIdentification',
-    [
-      ['AuditEnterpriseSiteID', a.auditEnterpriseSiteId],
-      ['AuditSourceID', a.auditSourceId],
-    ],
-    (a.auditSourceTypeCodes ?? []).map(sourceTypeCode).join(''),
+    `<AuditSourceIdentification${attrXml('AuditEnterpriseSiteID', a.auditEnterpriseSiteId)}${attrXml(
+      'AuditSourceID',
+      a.auditSourceId,
+    )}`,
+    inner,
   );
 }
 
+/** `<Name UID="..."/>` for each uid. */
+function uidElements(name: string, uids: readonly string[]): string {
+  let out = '';
+  for (const uid of uids) out += `<${name}${attrXml('UID', uid)}/>`;
+  return out;
+}
+
 function descriptionXml(d: ParticipantObjectDescription): string {
-  let inner = '';
-  for (const uid of d.mppsUids) inner += el('MPPS', [['UID', uid]]);
-  for (const n of d.accessionNumbers) inner += el('Accession', [['Number', n]]);
+  let inner = uidElements('MPPS', d.mppsUids);
+  for (const n of d.accessionNumbers) inner += `<Accession${attrXml('Number', n)}/>`;
   for (const s of d.sopClasses)
-    inner += el(
+    inner += close(
       'SOPClass',
-      [
-        ['UID', s.uid],
-        ['NumberOfInstances', s.numberOfInstances],
-      ],
-      s.instanceUids.map((uid) => el('Instance', [['UID', uid]])).join(''),
+      `<SOPClass${attrXml('UID', s.uid)}${attrXml('NumberOfInstances', s.numberOfInstances)}`,
+      uidElements('Instance', s.instanceUids),
     );
   if (d.studyUids !== undefined)
-    inner += el(
+    inner += close(
       'ParticipantObjectContainsStudy',
-      [],
-      d.studyUids.map((uid) => el('StudyIDs', [['UID', uid]])).join(''),
+      '<ParticipantObjectContainsStudy',
+      uidElements('StudyIDs', d.studyUids),
     );
   if (d.encrypted !== undefined) inner += `<Encrypted>${String(d.encrypted)}</Encrypted>`;
   if (d.anonymized !== undefined) inner += `<Anonymized>${String(d.anonymized)}</Anonymized>`;
   return `<ParticipantObjectDescription>${inner}</ParticipantObjectDescription>`;
 }
+
+const inRange = (v: number | undefined, max: number): boolean =>
+  v === undefined || (Number.isInteger(v) && v >= 1 && v <= max);
 
 function participantObjectXml(o: ParticipantObjectIdentification, i: number): string {
   if (o.participantObjectName !== undefined && o.participantObjectQuery !== undefined)
@@ -173,8 +201,6 @@ function participantObjectXml(o: ParticipantObjectIdentification, i: number): st
       `ParticipantObjectIdentification[${i + 1}]`,
       'ParticipantObjectName and ParticipantObjectQuery are a schema choice: set at most one',
     );
-  const inRange = (v: number | undefined, max: number): boolean =>
-    v === undefined || (Number.isInteger(v) && v >= 1 && v <= max);
   if (!inRange(o.participantObjectTypeCodeRole, 24) || !inRange(o.participantObjectDataLifeCycle, 15))
     throw invalid(
       `ParticipantObjectIdentification[${i + 1}]`,
@@ -182,24 +208,22 @@ function participantObjectXml(o: ParticipantObjectIdentification, i: number): st
     );
   let inner = coded('ParticipantObjectIDTypeCode', o.participantObjectIdTypeCode);
   if (o.participantObjectName !== undefined)
-    inner += el('ParticipantObjectName', [], escText(o.participantObjectName));
+    inner += close('ParticipantObjectName', '<ParticipantObjectName', escText(o.participantObjectName));
   if (o.participantObjectQuery !== undefined)
-    inner += el('ParticipantObjectQuery', [], escText(o.participantObjectQuery));
+    inner += close('ParticipantObjectQuery', '<ParticipantObjectQuery', escText(o.participantObjectQuery));
   for (const d of o.participantObjectDetails)
-    inner += el('ParticipantObjectDetail', [
-      ['type', d.type],
-      ['value', d.value],
-    ]);
-  for (const d of o.participantObjectDescriptions ?? []) inner += descriptionXml(d);
-  return el(
+    inner += `<ParticipantObjectDetail${attrXml('type', d.type)}${attrXml('value', d.value)}/>`;
+  if (o.participantObjectDescriptions !== undefined)
+    for (const d of o.participantObjectDescriptions) inner += descriptionXml(d);
+  return close(
     'ParticipantObjectIdentification',
-    [
-      ['ParticipantObjectID', o.participantObjectId],
-      ['ParticipantObjectTypeCode', o.participantObjectTypeCode],
-      ['ParticipantObjectTypeCodeRole', o.participantObjectTypeCodeRole],
-      ['ParticipantObjectDataLifeCycle', o.participantObjectDataLifeCycle],
-      ['ParticipantObjectSensitivity', o.participantObjectSensitivity],
-    ],
+    `<ParticipantObjectIdentification${attrXml('ParticipantObjectID', o.participantObjectId)}${attrXml(
+      'ParticipantObjectTypeCode',
+      o.participantObjectTypeCode,
+    )}${attrXml('ParticipantObjectTypeCodeRole', o.participantObjectTypeCodeRole)}${attrXml(
+      'ParticipantObjectDataLifeCycle',
+      o.participantObjectDataLifeCycle,
+    )}${attrXml('ParticipantObjectSensitivity', o.participantObjectSensitivity)}`,
     inner,
   );
 }
@@ -209,21 +233,26 @@ export interface ToAuditXmlOptions {
   readonly declaration?: boolean;
 }
 
+const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
+
 /**
  * Serializes a message as DICOM PS3.15 A.5.1 `AuditMessage` XML (no namespace, schema
  * element order, no insignificant whitespace). Throws {@link AuditFormatError}
  * ('invalid-model') for a model the schema cannot express, e.g. no ActiveParticipant.
+ * Written by plain string concatenation, one pass, no intermediate arrays: it runs for
+ * every transaction of every service.
  */
 export function toAuditXml(message: AuditMessage, options: ToAuditXmlOptions = {}): string {
   if (message.activeParticipants.length === 0)
     throw invalid('AuditMessage/ActiveParticipant', 'an AuditMessage needs at least one ActiveParticipant');
-  const body =
-    eventIdentificationXml(message.eventIdentification) +
-    message.activeParticipants.map(activeParticipantXml).join('') +
-    auditSourceXml(message.auditSourceIdentification) +
-    message.participantObjects.map(participantObjectXml).join('');
-  const decl = options.declaration === false ? '' : '<?xml version="1.0" encoding="UTF-8"?>';
-  return `${decl}<AuditMessage>${body}</AuditMessage>`;
+  let xml = options.declaration === false ? '<AuditMessage>' : `${DECLARATION}<AuditMessage>`;
+  xml += eventIdentificationXml(message.eventIdentification);
+  for (const p of message.activeParticipants) xml += activeParticipantXml(p);
+  xml += auditSourceXml(message.auditSourceIdentification);
+  const objects = message.participantObjects;
+  for (let i = 0; i < objects.length; i++)
+    xml += participantObjectXml(objects[i] as ParticipantObjectIdentification, i);
+  return `${xml}</AuditMessage>`;
 }
 
 // ---------------------------------------------------------------------------------------
