@@ -73,16 +73,21 @@ export const ROLE_ID = Object.freeze({
  * AuditSourceTypeCode (DICOM PS3.15 A.5.1, from RFC 3881 5.4): bare single-digit codes,
  * which the schema allows without a code system.
  */
+const sourceType = (
+  csdCode: string,
+  originalText: string,
+): { readonly csdCode: string; readonly originalText: string } => Object.freeze({ csdCode, originalText });
+
 export const AUDIT_SOURCE_TYPE = Object.freeze({
-  endUserDisplayDevice: { csdCode: '1', originalText: 'End-user display device, diagnostic device' },
-  dataAcquisitionDevice: { csdCode: '2', originalText: 'Data acquisition device or instrument' },
-  webServerProcess: { csdCode: '3', originalText: 'Web Server process or thread' },
-  applicationServerProcess: { csdCode: '4', originalText: 'Application Server process or thread' },
-  databaseServerProcess: { csdCode: '5', originalText: 'Database Server process or thread' },
-  securityServer: { csdCode: '6', originalText: 'Security server, e.g., a domain controller' },
-  networkComponent: { csdCode: '7', originalText: 'ISO level 1-3 network component' },
-  operatingSoftware: { csdCode: '8', originalText: 'ISO level 4-6 operating software' },
-  other: { csdCode: '9', originalText: 'other' },
+  endUserDisplayDevice: sourceType('1', 'End-user display device, diagnostic device'),
+  dataAcquisitionDevice: sourceType('2', 'Data acquisition device or instrument'),
+  webServerProcess: sourceType('3', 'Web Server process or thread'),
+  applicationServerProcess: sourceType('4', 'Application Server process or thread'),
+  databaseServerProcess: sourceType('5', 'Database Server process or thread'),
+  securityServer: sourceType('6', 'Security server, e.g., a domain controller'),
+  networkComponent: sourceType('7', 'ISO level 1-3 network component'),
+  operatingSoftware: sourceType('8', 'ISO level 4-6 operating software'),
+  other: sourceType('9', 'other'),
 } satisfies Record<string, AuditSourceTypeCode>);
 
 /** ParticipantObjectTypeCode (PS3.15 A.5.1 / RFC 3881 5.5.1). */
@@ -192,11 +197,28 @@ export const OBJECT_DETAIL_TYPE = Object.freeze({
 export const IHE_TRANSACTIONS = 'IHE Transactions';
 
 /**
+ * One frozen value per transaction, made on first use: every audit record carries one or two
+ * of them, and the XML writer renders a frozen code once.
+ */
+const transactionCodes = new Map<TransactionId, Coded>();
+const auditTransactionCodes = new Map<TransactionId, Coded>();
+
+/**
  * EventTypeCode for an IHE transaction, EV("ITI-41", "IHE Transactions", "<name>"),
  * derived from the @mesh/core catalogue so names cannot drift from it.
  */
 export function transactionCode(id: TransactionId): Coded {
-  return { csdCode: id, codeSystemName: IHE_TRANSACTIONS, originalText: TRANSACTIONS[id].name };
+  let code = transactionCodes.get(id);
+  if (code === undefined)
+    transactionCodes.set(
+      id,
+      (code = Object.freeze({
+        csdCode: id,
+        codeSystemName: IHE_TRANSACTIONS,
+        originalText: TRANSACTIONS[id].name,
+      })),
+    );
+  return code;
 }
 
 /**
@@ -217,7 +239,11 @@ export const AUDIT_TRANSACTION_DISPLAY: Readonly<Partial<Record<TransactionId, s
  */
 export function auditTransactionCode(id: TransactionId): Coded {
   const display = AUDIT_TRANSACTION_DISPLAY[id];
-  return display === undefined ? transactionCode(id) : { ...transactionCode(id), originalText: display };
+  if (display === undefined) return transactionCode(id);
+  let code = auditTransactionCodes.get(id);
+  if (code === undefined)
+    auditTransactionCodes.set(id, (code = Object.freeze({ ...transactionCode(id), originalText: display })));
+  return code;
 }
 
 /**

@@ -79,6 +79,22 @@ describe('toAuditXml', () => {
     );
   });
 
+  it('writes a caller-owned coded value as it is at each call (only frozen vocabulary codes are remembered)', () => {
+    const eventId = { csdCode: '110106', codeSystemName: 'DCM', originalText: 'Export' };
+    const message = { ...minimal, eventIdentification: { ...minimal.eventIdentification, eventId } };
+    expect(toAuditXml(message)).toContain(
+      '<EventID csd-code="110106" codeSystemName="DCM" originalText="Export"/>',
+    );
+    eventId.originalText = 'Ex & port';
+    expect(toAuditXml(message)).toContain('originalText="Ex &amp; port"/>');
+    const frozen = Object.freeze({ csdCode: 'a<b', codeSystemName: 'X' });
+    const twice = { ...minimal, eventIdentification: { ...minimal.eventIdentification, eventId: frozen } };
+    expect(toAuditXml(twice)).toContain(
+      '<EventID csd-code="a&lt;b" codeSystemName="X" originalText="a&lt;b"/>',
+    );
+    expect(toAuditXml(twice)).toBe(toAuditXml(twice));
+  });
+
   it('refuses models the schema cannot express', () => {
     formatError(() => toAuditXml({ ...minimal, activeParticipants: [] }), 'invalid-model');
     formatError(

@@ -80,23 +80,27 @@ function close(name: string, start: string, content: string): string {
 
 /**
  * The coded values of the vocabulary (codes.ts: EventIDs, transaction codes, RoleIDCodes,
- * object id types) are frozen constants that recur in every record: each is rendered once
- * per element name. Only frozen objects are remembered, so a caller's mutable value is
- * always written as it is now.
+ * object id types, audit source types) are frozen constants that recur in every record:
+ * each is rendered once per element name. Only frozen objects are remembered, so a
+ * caller's mutable value is always written as it is now.
  */
-const codedCache = new Map<string, WeakMap<object, string>>();
+const renderedCodes = new Map<string, WeakMap<object, string>>();
+
+function remembered<C extends object>(name: string, c: C, render: (name: string, c: C) => string): string {
+  if (!Object.isFrozen(c)) return render(name, c);
+  let byObject = renderedCodes.get(name);
+  if (byObject === undefined) renderedCodes.set(name, (byObject = new WeakMap()));
+  let xml = byObject.get(c);
+  if (xml === undefined) byObject.set(c, (xml = render(name, c)));
+  return xml;
+}
 
 /**
  * The 2017c schema requires `originalText`; when a model leaves it out the display name
  * (or, last, the code) stands in so the output stays schema-valid.
  */
 function coded(name: string, c: Coded): string {
-  if (!Object.isFrozen(c)) return renderCoded(name, c);
-  let byObject = codedCache.get(name);
-  if (byObject === undefined) codedCache.set(name, (byObject = new WeakMap()));
-  let xml = byObject.get(c);
-  if (xml === undefined) byObject.set(c, (xml = renderCoded(name, c)));
-  return xml;
+  return remembered(name, c, renderCoded);
 }
 
 function renderCoded(name: string, c: Coded): string {
@@ -106,8 +110,9 @@ function renderCoded(name: string, c: Coded): string {
   )}${attrXml('originalText', c.originalText ?? c.displayName ?? c.csdCode)}/>`;
 }
 
-function sourceTypeCode(c: AuditSourceTypeCode): string {
-  return `<AuditSourceTypeCode${attrXml('csd-code', c.csdCode)}${attrXml('codeSystemName', c.codeSystemName)}${attrXml(
+/** AuditSourceTypeCode: a bare code may come without code system, and nothing stands in for originalText. */
+function renderSourceTypeCode(name: string, c: AuditSourceTypeCode): string {
+  return `<${name}${attrXml('csd-code', c.csdCode)}${attrXml('codeSystemName', c.codeSystemName)}${attrXml(
     'displayName',
     c.displayName,
   )}${attrXml('originalText', c.originalText)}/>`;
@@ -154,7 +159,8 @@ function activeParticipantXml(p: ActiveParticipant): string {
 function auditSourceXml(a: AuditSourceIdentification): string {
   let inner = '';
   if (a.auditSourceTypeCodes !== undefined)
-    for (const t of a.auditSourceTypeCodes) inner += sourceTypeCode(t);
+    for (const t of a.auditSourceTypeCodes)
+      inner += remembered('AuditSourceTypeCode', t, renderSourceTypeCode);
   return close(
     'AuditSourceIdentification',
     `<AuditSourceIdentification${attrXml('AuditEnterpriseSiteID', a.auditEnterpriseSiteId)}${attrXml(
