@@ -23,8 +23,11 @@ export interface BlobStore {
    * blob is never rewritten), so the stores do not look for an existing one.
    */
   put(blobId: string, source: BlobSource): Promise<void>;
-  /** A stream of the blob; it errors if the blob does not exist. */
-  open(blobId: string): Readable;
+  /**
+   * A stream of the blob; it errors if the blob does not exist. `size`: the blob's size as the
+   * index recorded it, so that a store can read it in fewer, larger pieces.
+   */
+  open(blobId: string, opts?: { readonly size?: number }): Readable;
   /** Deletes blobs; ids that do not exist are ignored. */
   delete(blobIds: readonly string[]): Promise<void>;
   /**

@@ -14,11 +14,14 @@ import { assertBlobId } from './blob-store.js';
 import type { BlobSource, BlobStore } from './blob-store.js';
 
 /**
- * Bytes per read of a blob being served: a quarter of the 64 KB default's reads and socket
- * writes for a 1 MB document (each costs a system call and a thread-pool hop), at 256 KB per
- * ITI-43 in flight.
+ * Bytes per read of a blob being served, at most: each read costs a system call, a thread-pool
+ * hop and a socket write. With the size known, a blob up to 1 MiB is one read (open, read, close:
+ * three hops instead of seven with 256 KB reads and the read that finds the end), at up to 1 MiB
+ * per ITI-43 in flight.
  */
-const READ_BYTES = 256 * 1024;
+const READ_BYTES = 1024 * 1024;
+/** Bytes per read when the size is not known. */
+const READ_BYTES_UNSIZED = 256 * 1024;
 
 export async function createFsBlobStore(dir: string): Promise<BlobStore> {
   await mkdir(dir, { recursive: true });
@@ -59,8 +62,16 @@ export async function createFsBlobStore(dir: string): Promise<BlobStore> {
         throw e;
       }
     },
-    open(blobId: string): Readable {
-      return createReadStream(pathOf(blobId), { highWaterMark: READ_BYTES });
+    open(blobId: string, opts: { readonly size?: number } = {}): Readable {
+      const { size } = opts;
+      if (size === undefined || size === 0)
+        return createReadStream(pathOf(blobId), { highWaterMark: READ_BYTES_UNSIZED });
+      // `end`: the stream ends after the last byte, with no read to find the end of the file.
+      return createReadStream(pathOf(blobId), {
+        highWaterMark: Math.min(size, READ_BYTES),
+        start: 0,
+        end: size - 1,
+      });
     },
     async delete(blobIds: readonly string[]): Promise<void> {
       await Promise.all(

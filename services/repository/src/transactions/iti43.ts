@@ -66,7 +66,7 @@ export async function retrieveDocumentSet(body: Element, d: RetrieveDeps): Promi
       contentId,
       contentType: stored.mimeType,
       size: stored.size,
-      open: () => d.blobs.open(stored.blobId),
+      open: () => d.blobs.open(stored.blobId, { size: stored.size }),
     });
     // HomeCommunityId is returned when the request carried it (ITI TF-2 3.43.4.2.2).
     const hcid =
