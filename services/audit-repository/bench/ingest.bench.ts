@@ -44,6 +44,7 @@ import { createIngest } from '../src/ingest.js';
 import { createParsePool } from '../src/parse-pool.js';
 import { prepareRecord } from '../src/record.js';
 import { createAuditStore } from '../src/store.js';
+import { physician } from '../src/testing/physician.js';
 import { createAuditWriter } from '../src/writer.js';
 import { verifyChains } from '../src/verify.js';
 
@@ -78,20 +79,7 @@ function message(i: number): AuditMessage {
       altUserId: '4242',
       networkAccessPoint: 'mesh.example',
     },
-    principal: {
-      kind: 'user',
-      subjectId: `Dr User ${i % 500}`,
-      nameId: `user${i % 500}@hospital.example`,
-      roles: [
-        { code: '158965000', codeSystem: '2.16.840.1.113883.6.96', displayName: 'Medical practitioner' },
-      ],
-      purposeOfUse: {
-        code: 'TREATMENT',
-        codeSystem: '2.16.840.1.113883.3.18.7.1',
-        displayName: 'Treatment',
-      },
-      assertionId: '_a',
-    },
+    principal: physician(`Dr User ${i % 500}`, `user${i % 500}@hospital.example`),
     auditSource: auditSource('mesh-repository', 'LU'),
     patientId: `P${i % 100_000}^^^&1.3.6.1.4.1.99999.1.1&ISO`,
     documents: [{ uniqueId: `1.2.3.4.${i}`, repositoryUniqueId: '1.3.6.1.4.1.99999.2.1' }],

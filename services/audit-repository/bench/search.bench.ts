@@ -15,6 +15,7 @@ import { toAccessEntry } from '../src/accesses.js';
 import { AUDIT_MIGRATIONS } from '../src/migrations.js';
 import { parseAuditQuery, searchAudit } from '../src/search.js';
 import { createAuditStore } from '../src/store.js';
+import { physician } from '../src/testing/physician.js';
 
 const url = process.env['DATABASE_URL'];
 const N = Number(process.env['AUDIT_BENCH_EVENTS'] ?? 2_000_000);
@@ -38,16 +39,7 @@ const template = toAuditXml(
       altUserId: '4242',
       networkAccessPoint: 'mesh.example',
     },
-    principal: {
-      kind: 'user',
-      subjectId: 'Dr __U__',
-      nameId: '__U__@hospital.example',
-      roles: [
-        { code: '158965000', codeSystem: '2.16.840.1.113883.6.96', displayName: 'Medical practitioner' },
-      ],
-      purposeOfUse: { code: 'TREATMENT', codeSystem: '2.16.840.1.113883.3.18.7.1', displayName: 'Treatment' },
-      assertionId: '_a',
-    },
+    principal: physician('Dr __U__', '__U__@hospital.example'),
     auditSource: auditSource('mesh-repository', 'LU'),
     patientId: `__P__^^^&${AA}&ISO`,
     documents: [{ uniqueId: '1.2.3.4.__I__', repositoryUniqueId: '1.3.6.1.4.1.99999.2.1' }],

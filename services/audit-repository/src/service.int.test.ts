@@ -20,6 +20,7 @@ import { encodeOctetCountingFrame, formatSyslog, sendSyslogTls, sendSyslogUdp } 
 import { createTestPki } from '@mesh/test-support';
 import type { TestPki } from '@mesh/test-support';
 import { auditRepositoryService } from './service.js';
+import { physician } from './testing/physician.js';
 
 const distributed = process.env.DATABASE_URL !== undefined && process.env.NATS_URL !== undefined;
 const CONFORMANCE = fileURLToPath(new URL('../../../../shared/conformance/05-atna/', import.meta.url));
@@ -48,20 +49,7 @@ function accessXml(patient: string, user: string): string {
       eventDateTime: new Date(),
       initiator: { userId: 'http://www.w3.org/2005/08/addressing/anonymous', networkAccessPoint: '10.0.0.9' },
       responder: { userId: 'https://mesh.example/xds/repository', networkAccessPoint: 'mesh.example' },
-      principal: {
-        kind: 'user',
-        subjectId: `Dr ${user}`,
-        nameId: user,
-        roles: [
-          { code: '158965000', codeSystem: '2.16.840.1.113883.6.96', displayName: 'Medical practitioner' },
-        ],
-        purposeOfUse: {
-          code: 'TREATMENT',
-          codeSystem: '2.16.840.1.113883.3.18.7.1',
-          displayName: 'Treatment',
-        },
-        assertionId: '_a',
-      },
+      principal: physician(`Dr ${user}`, user),
       auditSource: auditSource('mesh-repository', 'LU'),
       patientId: patient,
       documents: [{ uniqueId: `1.2.3.${Date.now()}`, repositoryUniqueId: '1.2.3.100' }],

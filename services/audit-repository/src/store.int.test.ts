@@ -22,6 +22,7 @@ import { prepareRecord } from './record.js';
 import type { PreparedRecord } from './record.js';
 import { parseAuditQuery, searchAudit } from './search.js';
 import { createAuditStore } from './store.js';
+import { physician } from './testing/physician.js';
 import type { AuditStore } from './store.js';
 import { verifyChains } from './verify.js';
 import { createAuditWriter } from './writer.js';
@@ -45,22 +46,10 @@ function iti43(patient: string, user: string, uniqueId: string, at = new Date())
       eventDateTime: at,
       initiator: { userId: 'http://www.w3.org/2005/08/addressing/anonymous', networkAccessPoint: '10.0.0.9' },
       responder: { userId: 'https://mesh.example/xds/repository', networkAccessPoint: 'mesh.example' },
-      principal: {
-        kind: 'user',
-        subjectId: `Dr ${user}`,
-        nameId: user,
+      principal: physician(`Dr ${user}`, user, {
         organization: 'Hopital Example',
         organizationId: '1.2.3.77',
-        roles: [
-          { code: '158965000', codeSystem: '2.16.840.1.113883.6.96', displayName: 'Medical practitioner' },
-        ],
-        purposeOfUse: {
-          code: 'TREATMENT',
-          codeSystem: '2.16.840.1.113883.3.18.7.1',
-          displayName: 'Treatment',
-        },
-        assertionId: '_a',
-      },
+      }),
       auditSource: auditSource('mesh-repository', 'LU'),
       patientId: patient,
       documents: [{ uniqueId, repositoryUniqueId: '1.2.3.100' }],
