@@ -23,8 +23,8 @@ import type { PgCopy } from './pg-copy.js';
  */
 const WRITE_BYTES = 256 * 1024;
 /**
- * Bytes of chunks one SELECT returns at most (at least one chunk). Smaller than a write: a read
- * holds them as hex text and decoded at once, for every concurrent ITI-43.
+ * Bytes of chunks one SELECT returns at most (at least one chunk). On PostgreSQL through
+ * statements a read holds them as hex text and decoded at once, for every concurrent ITI-43.
  */
 const READ_BYTES = 256 * 1024;
 /** Bytes of chunks one COPY TO returns at most (at least one chunk): a 1 MB document in one statement. */
@@ -52,8 +52,8 @@ export function createPgBlobStore(db: Db, opts: { chunkBytes: number; copy?: PgC
   type Window = { rows: { seq: number; data: Buffer }[]; last: number | undefined };
   const selectWindow = async (blobId: string, seq: number): Promise<Window> => {
     // The statement also reads the last chunk's number (from the primary key's index), so none
-    // is spent finding the end. bytea comes as hex text, decoded to a Buffer by the driver as the
-    // row is parsed: base64 text would be a third smaller but reaches here as a string, and those
+    // is spent finding the end. From PostgreSQL (when no COPY pool is given) bytea comes as hex
+    // text, decoded to a Buffer by the driver as the row is parsed: base64 text would be a third smaller but reaches here as a string, and those
     // strings grew the V8 heap by ~70 MB under 16 concurrent ITI-43 (see README, Benchmarks).
     const r = await db.query<{ data: Buffer; seq: number; last: number }>(
       `SELECT data, seq,
