@@ -85,7 +85,8 @@ export function createPgBlobStore(db: Db, opts: { chunkBytes: number; copy?: PgC
     async put(blobId: string, source: BlobSource): Promise<void> {
       assertBlobId(blobId);
       // Pieces of one chunk each from a spooled part: no cutting and gluing.
-      const chunks = chunksOf(source.open({ highWaterMark: opts.chunkBytes }), opts.chunkBytes);
+      // Opened at the first read: a COPY refused before it starts leaves no file open.
+      const chunks = chunksOf(() => source.open({ highWaterMark: opts.chunkBytes }), opts.chunkBytes);
       try {
         if (copy) {
           await copy.copyIn(
@@ -149,14 +150,14 @@ interface Chunk {
 }
 
 /**
- * Cuts a stream into chunks of `chunkBytes` (the last one shorter). An empty stream is one empty
+ * Cuts the stream `open` returns into chunks of `chunkBytes` (the last one shorter). An empty stream is one empty
  * chunk, so that an empty document exists.
  */
-async function* chunksOf(source: AsyncIterable<unknown>, chunkBytes: number): AsyncGenerator<Chunk> {
+async function* chunksOf(open: () => AsyncIterable<unknown>, chunkBytes: number): AsyncGenerator<Chunk> {
   let pieces: Buffer[] = [];
   let bytes = 0;
   let count = 0;
-  for await (const c of source) {
+  for await (const c of open()) {
     let rest = c as Buffer;
     while (rest.length > 0) {
       const piece = rest.length <= chunkBytes - bytes ? rest : rest.subarray(0, chunkBytes - bytes);

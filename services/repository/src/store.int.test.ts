@@ -168,6 +168,22 @@ for (const kind of kinds) {
       expect(await blobCount()).toBe(before);
     });
 
+    // pg stores only: the database refuses a second put of one blob id (its primary key); the fs
+    // store does not look (blob ids are never reused, BlobStore.put).
+    if (kind !== 'fs')
+      it('throws what the database refused and keeps serving', async () => {
+        const id = randomUUID();
+        await blobs.put(id, { open: () => stream(Buffer.alloc(1000, 2)) });
+        await expect(blobs.put(id, { open: () => stream(Buffer.alloc(1000, 3)) })).rejects.toThrow(
+          /duplicate key/,
+        );
+        const next = randomUUID();
+        const data = Buffer.alloc(200_000, 4);
+        await blobs.put(next, { open: () => stream(data) });
+        expect((await readAll(blobs.open(next))).equals(data)).toBe(true);
+        await blobs.delete([id, next]);
+      });
+
     it('reserves, commits and abandons by attempt; only committed documents are visible', async () => {
       const doc = (uniqueId: string, content: string) => ({
         uniqueId,
