@@ -13,7 +13,11 @@ export interface AuditRepositoryConfig {
   readonly syslogMaxMessageBytes: number;
   /** Unstored messages per TLS connection before reading pauses (AUDIT_SYSLOG_MAX_IN_FLIGHT). */
   readonly syslogMaxInFlight: number;
-  /** Hash chains appended in parallel (AUDIT_CHAINS). */
+  /**
+   * Hash chains appended in parallel (AUDIT_CHAINS). Default 2: with PostgreSQL on about two
+   * cores, two chains took 8% less CPU per record in the repository and 12% less in
+   * PostgreSQL than four (bigger batches, fewer transactions); raise it with PostgreSQL's cores.
+   */
   readonly chains: number;
   /** Records per transaction at most (AUDIT_BATCH_MAX). */
   readonly batchMax: number;
@@ -50,7 +54,7 @@ export function loadAuditRepositoryConfig(source: EnvSource): DeepReadonly<Audit
       max: 16 * 1024 * 1024,
     }),
     syslogMaxInFlight: env.int('AUDIT_SYSLOG_MAX_IN_FLIGHT', { default: 256, min: 1, max: 10_000 }),
-    chains: env.int('AUDIT_CHAINS', { default: 4, min: 1, max: 256 }),
+    chains: env.int('AUDIT_CHAINS', { default: 2, min: 1, max: 256 }),
     batchMax: env.int('AUDIT_BATCH_MAX', { default: 500, min: 1, max: 10_000 }),
     busInFlight: env.int('AUDIT_BUS_IN_FLIGHT', { default: 1024, min: 1, max: 20_000 }),
     busSubscriptions: env.int('AUDIT_BUS_SUBSCRIPTIONS', { default: 2, min: 1, max: 64 }),

@@ -21,7 +21,7 @@ const need = (k: string): string => {
 const log = { warn: () => undefined, error: (o: object) => process.stderr.write(`${JSON.stringify(o)}\n`) };
 const db = await openDb({ schema: need('AUDIT_TEST_SCHEMA'), url: need('DATABASE_URL'), poolSize: 8 });
 await migrate(db, AUDIT_MIGRATIONS);
-const chains = Number(env['AUDIT_CHAINS'] ?? 4);
+const chains = Number(env['AUDIT_CHAINS'] ?? 2);
 const store = createAuditStore(db);
 await store.initChains(chains);
 await store.ensurePartitions(new Date(), 1);
