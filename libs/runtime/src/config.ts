@@ -48,6 +48,12 @@ export interface RuntimeConfig {
   readonly auditSourceId: string;
   /** ATNA AuditEnterpriseSiteID (AUDIT_ENTERPRISE_SITE_ID), e.g. the agency's OID. */
   readonly auditEnterpriseSiteId: string | undefined;
+  /**
+   * V8_HEAP_GROWING_PERCENT: how much V8 lets the old generation grow past what the last full
+   * collection kept before it collects again (V8's `--heap-growing-percent`, applied by
+   * {@link startMeshProcess}); 0 leaves V8's own adaptive factor. Default 100: a factor of 2.
+   */
+  readonly heapGrowingPercent: number;
 }
 
 /**
@@ -112,6 +118,7 @@ export function loadRuntimeConfig(source: EnvSource, argvService?: string): Deep
     shutdownTimeoutMs: env.int('SHUTDOWN_TIMEOUT_MS', { default: 25_000, min: 100, max: 600_000 }),
     auditSourceId: env.str('AUDIT_SOURCE_ID', { default: 'ihe-mesh' }),
     auditEnterpriseSiteId: env.str('AUDIT_ENTERPRISE_SITE_ID'),
+    heapGrowingPercent: env.int('V8_HEAP_GROWING_PERCENT', { default: 100, min: 0, max: 1000 }),
   };
   return env.done(config);
 }

@@ -3,6 +3,7 @@
  * HTTP port, one PGlite instance and the in-process bus. Distributed: one service, its own
  * port, PostgreSQL and NATS. Same code path either way; only the adapters differ.
  */
+import v8 from 'node:v8';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +78,7 @@ export async function startMeshProcess(opts: StartOptions): Promise<MeshProcess>
   if (specs.length === 0)
     throw new Error('distributed mode runs exactly one service per process: set MESH_SERVICE or --service');
   const processName = config.mode === 'embedded' ? 'mesh' : (specs[0] as ServiceSpec).name;
+  applyHeapGrowing(config.heapGrowingPercent);
   const logger =
     opts.logger ?? createLogger({ service: processName, level: config.logLevel, pretty: config.logPretty });
   const closers: { name: string; fn: () => Promise<void> }[] = [];
@@ -331,4 +333,17 @@ function exportAuditSenderStats(
       return Promise.resolve();
     },
   });
+}
+
+/**
+ * Sets V8's old-generation growing factor for this process (V8 reads the flag at every full
+ * collection, so setting it after start-up takes effect). V8's own factor adapts to the
+ * collector's speed and the allocation rate; for the mesh's request loads it either grew the
+ * heap far past the live data (the registry: peak RSS about 290 MB against 237 MB with 100) or
+ * kept it tight, with about ten full collections a second while ITI-43 streamed 1 MB
+ * documents (the repository: 4.7-5.0 against 2.8-3.0 ms of CPU per retrieval with 100).
+ * Measured on the 2-core development machine, 2026-11-26.
+ */
+function applyHeapGrowing(percent: number): void {
+  if (percent > 0) v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
 }
