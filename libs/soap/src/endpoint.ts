@@ -26,7 +26,7 @@ import {
   readAddressing,
   soapMediaType,
 } from './envelope.js';
-import type { SoapVersion } from './envelope.js';
+import type { AddressingProperties, SoapVersion } from './envelope.js';
 import {
   SoapFaultError,
   WSA_FAULT_ACTION,
@@ -42,6 +42,7 @@ import type { SoapFault } from './fault.js';
 import { soapLimits } from './limits.js';
 import type { SoapLimits } from './limits.js';
 import { readSoapMessage, versionHint } from './message.js';
+import type { ReceivedMessage } from './message.js';
 import { buildMtom } from './mtom.js';
 import type { OutgoingAttachment } from './mtom.js';
 import { resolveInclude } from './xop.js';
@@ -174,8 +175,83 @@ function register(app: FastifyInstance, opts: SoapEndpointOptions): void {
     try {
       const body = request.body as Readable | undefined;
       const stream = body && typeof body.iterator === 'function' ? body : request.raw;
-      // destroyOnReturn false: a fault raised mid-body must not destroy the socket it is answered on.
-      const msg = await readSoapMessage(
+      // The parsed message lives only in `dispatch` (synchronous): the request's DOM is held by
+      // the operation for as long as the operation needs it, not by this function while it waits
+      // for the answer (an async function keeps what its frame held until it resumes).
+      let op: SoapOperation | undefined;
+      let wsa: AddressingProperties | undefined;
+      const dispatch = (msg: ReceivedMessage): Promise<SoapReply> => {
+        version = msg.version;
+        // Known early so that even a MustUnderstand fault can carry wsa:RelatesTo.
+        requestMessageId = peekMessageId(msg.header);
+        // SOAP 1.2 Part 1 2.6: mustUnderstand is checked before anything is processed.
+        const notUnderstood = notUnderstoodHeaders(msg, understood);
+        if (notUnderstood.length > 0) throw new SoapFaultError(faults.mustUnderstand(notUnderstood));
+        const addressing = readAddressing(msg.header);
+        wsa = addressing;
+        requestMessageId = addressing.messageId;
+        if (addressing.action === undefined || addressing.action === '')
+          throw new SoapFaultError(faults.addressingHeaderRequired('Action'));
+        checkActionAgreement(addressing.action, msg.mediaAction, version, request);
+        // The mesh answers synchronously on the same connection (ITI TF-2x Appendix V, synchronous
+        // exchange): a reply or fault endpoint elsewhere cannot be honoured.
+        for (const [name, addr] of [
+          ['ReplyTo', addressing.replyTo],
+          ['FaultTo', addressing.faultTo],
+        ] as const) {
+          if (addr !== undefined && addr !== WSA_ANONYMOUS)
+            throw new SoapFaultError(
+              faults.invalidAddressingHeader(
+                'OnlyAnonymousAddressSupported',
+                name,
+                `Only the anonymous address is supported in wsa:${name}`,
+              ),
+            );
+        }
+        const found = byAction.get(addressing.action);
+        if (!found) throw new SoapFaultError(faults.actionNotSupported(addressing.action));
+        op = found;
+        transaction = found.transaction;
+        opts.onDispatch?.(request, { transaction: found.transaction, messageId: addressing.messageId });
+        const ctx: RequestContext = {
+          transaction: found.transaction,
+          principal: opts.principal ? opts.principal(request) : defaultPrincipal(request),
+          traceId: opts.traceId?.(request) ?? traceIdOf(request.headers.traceparent),
+          messageId: addressing.messageId ?? newMessageId(),
+          remoteAddress: request.ip,
+          endpoint: `${request.protocol}://${request.host}${request.url}`,
+          signal: abort.signal,
+        };
+        const { attachments } = msg;
+        let handled: Promise<SoapReply>;
+        try {
+          handled = found.handler(
+            {
+              version: msg.version,
+              action: addressing.action,
+              messageId: addressing.messageId,
+              to: addressing.to,
+              replyTo: addressing.replyTo,
+              envelope: msg.document,
+              header: msg.header,
+              body: msg.body,
+              attachments,
+              mtom: msg.mtom,
+              resolveInclude: (el) => resolveInclude(el, attachments),
+            },
+            ctx,
+          );
+        } catch (e) {
+          handled = Promise.reject(e instanceof Error ? e : new Error(String(e)));
+        }
+        return handled.catch((e: unknown) => {
+          if (isMeshError(e))
+            throw new SoapFaultError(faultFromMeshError(e, subcodeNs, opts.retryAfterSeconds));
+          throw e;
+        });
+      };
+      const result = await readSoapMessage(
+        // destroyOnReturn false: a fault raised mid-body must not destroy the socket it is answered on.
         stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>,
         ct,
         {
@@ -183,67 +259,8 @@ function register(app: FastifyInstance, opts: SoapEndpointOptions): void {
           spool,
           versions,
         },
-      );
-      version = msg.version;
-      // Known early so that even a MustUnderstand fault can carry wsa:RelatesTo.
-      requestMessageId = peekMessageId(msg.header);
-      // SOAP 1.2 Part 1 2.6: mustUnderstand is checked before anything is processed.
-      const notUnderstood = notUnderstoodHeaders(msg, understood);
-      if (notUnderstood.length > 0) throw new SoapFaultError(faults.mustUnderstand(notUnderstood));
-      const wsa = readAddressing(msg.header);
-      requestMessageId = wsa.messageId;
-      if (wsa.action === undefined || wsa.action === '')
-        throw new SoapFaultError(faults.addressingHeaderRequired('Action'));
-      checkActionAgreement(wsa.action, msg.mediaAction, version, request);
-      // The mesh answers synchronously on the same connection (ITI TF-2x Appendix V, synchronous
-      // exchange): a reply or fault endpoint elsewhere cannot be honoured.
-      for (const [name, addr] of [
-        ['ReplyTo', wsa.replyTo],
-        ['FaultTo', wsa.faultTo],
-      ] as const) {
-        if (addr !== undefined && addr !== WSA_ANONYMOUS)
-          throw new SoapFaultError(
-            faults.invalidAddressingHeader(
-              'OnlyAnonymousAddressSupported',
-              name,
-              `Only the anonymous address is supported in wsa:${name}`,
-            ),
-          );
-      }
-      const op = byAction.get(wsa.action);
-      if (!op) throw new SoapFaultError(faults.actionNotSupported(wsa.action));
-      transaction = op.transaction;
-      opts.onDispatch?.(request, { transaction: op.transaction, messageId: wsa.messageId });
-      const ctx: RequestContext = {
-        transaction: op.transaction,
-        principal: opts.principal ? opts.principal(request) : defaultPrincipal(request),
-        traceId: opts.traceId?.(request) ?? traceIdOf(request.headers.traceparent),
-        messageId: wsa.messageId ?? newMessageId(),
-        remoteAddress: request.ip,
-        endpoint: `${request.protocol}://${request.host}${request.url}`,
-        signal: abort.signal,
-      };
-      const req: SoapRequest = {
-        version,
-        action: wsa.action,
-        messageId: wsa.messageId,
-        to: wsa.to,
-        replyTo: wsa.replyTo,
-        envelope: msg.document,
-        header: msg.header,
-        body: msg.body,
-        attachments: msg.attachments,
-        mtom: msg.mtom,
-        resolveInclude: (el) => resolveInclude(el, msg.attachments),
-      };
-      let result: SoapReply;
-      try {
-        result = await op.handler(req, ctx);
-      } catch (e) {
-        if (isMeshError(e))
-          throw new SoapFaultError(faultFromMeshError(e, subcodeNs, opts.retryAfterSeconds));
-        throw e;
-      }
+      ).then(dispatch);
+      if (op === undefined || wsa === undefined) throw new Error('SOAP operation answered before dispatch');
       const headers = [
         ...addressingHeaders(version, {
           action: op.responseAction,

@@ -14,16 +14,16 @@ import { parseAffinityDomain, publicView } from '@mesh/affinity-domain';
 import type { RegisteredDocument, Subscription } from '@mesh/bus';
 import { createOutbox } from '@mesh/runtime';
 import type { ServiceContext, ServiceInstance, ServiceModule, StagedEvent } from '@mesh/runtime';
-import type { SoapOperation } from '@mesh/soap';
+import type { SoapOperation, SoapReply } from '@mesh/soap';
 import { readSubmitObjectsRequest } from '@mesh/xds';
-import type { DocumentEntry, Submission } from '@mesh/xds';
+import type { DocumentEntry, ReadSubmissionResult, Submission } from '@mesh/xds';
 import { NS, attr, parseXml, serialize } from '@mesh/xml';
 import { loadRegistryConfig } from './config.js';
 import { REGISTRY_MIGRATIONS } from './migrations.js';
 import { createRegistryStore } from './store.js';
 import { createSubmissionWriter } from './group-commit.js';
 import { handleIti18 } from './transactions/iti18.js';
-import { registerDocumentSet } from './transactions/iti42-register.js';
+import { registerReadSubmission } from './transactions/iti42-register.js';
 import { registryResponseXml } from './transactions/iti42-response.js';
 import { updateDocumentSet } from './transactions/iti57-update.js';
 import { deleteDocumentSet } from './transactions/iti62-delete.js';
@@ -93,25 +93,39 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
     occurredAt: ctx.clock().toISOString(),
   });
 
-  const register = async (request: Element, rctx: RequestContext): Promise<Outcome<Submission>> => {
+  /** The submission read from its DOM, or what the read threw (answered as XDSRegistryError by `register`). */
+  const readSubmission = (request: Element): ReadSubmissionResult | Error => {
+    try {
+      return readSubmitObjectsRequest(request);
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
+  };
+
+  const register = async (
+    read: ReadSubmissionResult | Error,
+    rctx: RequestContext,
+  ): Promise<Outcome<Submission>> => {
     const staged: StagedEvent[] = [];
     const outcome = await guarded('ITI-42', () =>
-      registerDocumentSet(request, rctx, {
-        ...deps,
-        writer,
-        rowsWith: (stored) => {
-          const row = outbox.prepare('xds.document-registered', {
-            ...base(),
-            patientId: stored.submissionSet.patientId?.raw ?? '',
-            submissionSetUniqueId: stored.submissionSet.uniqueId ?? '',
-            submissionSetEntryUUID: stored.submissionSet.entryUUID,
-            sourceId: stored.submissionSet.sourceId ?? '',
-            documents: stored.documentEntries.map(registeredDocument),
-          });
-          staged.push(row.event);
-          return [{ table: row.table, columns: row.columns, rows: [row.values], cast: row.cast }];
-        },
-      }),
+      read instanceof Error
+        ? Promise.reject(read)
+        : registerReadSubmission(read, rctx, {
+            ...deps,
+            writer,
+            rowsWith: (stored) => {
+              const row = outbox.prepare('xds.document-registered', {
+                ...base(),
+                patientId: stored.submissionSet.patientId?.raw ?? '',
+                submissionSetUniqueId: stored.submissionSet.uniqueId ?? '',
+                submissionSetEntryUUID: stored.submissionSet.entryUUID,
+                sourceId: stored.submissionSet.sourceId ?? '',
+                documents: stored.documentEntries.map(registeredDocument),
+              });
+              staged.push(row.event);
+              return [{ table: row.table, columns: row.columns, rows: [row.values], cast: row.cast }];
+            },
+          }),
     );
     if (outcome.status === 'Success') void outbox.publish(staged);
     return outcome;
@@ -165,6 +179,22 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
     };
   };
 
+  /** ITI-42 after the read: the audit names the stored submission, or what was read of a refused one. */
+  const answerIti42 = async (
+    read: ReadSubmissionResult | Error,
+    replyTo: string | undefined,
+    rctx: RequestContext,
+  ): Promise<SoapReply> => {
+    const outcome = await register(read, rctx);
+    const set =
+      outcome.value?.submissionSet ?? (read instanceof Error ? undefined : read.submission?.submissionSet);
+    await audit(rctx, replyTo, outcome.status, {
+      ...(set?.patientId ? { patientId: set.patientId.raw } : {}),
+      ...(set?.uniqueId ? { submissionSetUniqueId: set.uniqueId } : {}),
+    });
+    return { body: registryResponseXml(outcome) };
+  };
+
   const iti42 = action('ITI-42');
   const iti18 = action('ITI-18');
   const iti57 = action('ITI-57');
@@ -174,23 +204,9 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
       transaction: 'ITI-42',
       action: iti42.request,
       responseAction: iti42.response,
-      handler: async (req, rctx) => {
-        const outcome = await register(req.body, rctx);
-        // On success the stored submission names the objects; only a refusal is read again.
-        const set = outcome.value?.submissionSet;
-        await audit(
-          rctx,
-          req.replyTo,
-          outcome.status,
-          set
-            ? {
-                ...(set.patientId ? { patientId: set.patientId.raw } : {}),
-                ...(set.uniqueId ? { submissionSetUniqueId: set.uniqueId } : {}),
-              }
-            : submissionObjects(req.body),
-        );
-        return { body: registryResponseXml(outcome) };
-      },
+      // Not async: the request's DOM is read here and the async part that waits for the commit
+      // holds only the submission read from it (see registerReadSubmission).
+      handler: (req, rctx) => answerIti42(readSubmission(req.body), req.replyTo, rctx),
     },
     {
       transaction: 'ITI-18',
@@ -264,11 +280,11 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
     // ITI-42 from the mesh's own repository (ITI-41 -> ITI-42 over the bus).
     ctx.bus.serve(
       'registry.register',
-      async (payload) => {
-        const doc = parseXml(payload.submission);
-        const outcome = await register(doc.documentElement, { ...payload.context, transaction: 'ITI-42' });
-        return { responseXml: registryResponseXml(outcome), status: outcome.status };
-      },
+      (payload) =>
+        register(readSubmission(parseXml(payload.submission).documentElement), {
+          ...payload.context,
+          transaction: 'ITI-42',
+        }).then((outcome) => ({ responseXml: registryResponseXml(outcome), status: outcome.status })),
       { queue: 'registry' },
     ),
     // Patient Identity Consumer: the MPI's identities and merges (ITI TF-2 3.8.4.2).

@@ -9,7 +9,7 @@ import type { Issue, Outcome, RequestContext } from '@mesh/core';
 import type { Db, Queryable } from '@mesh/db';
 import type { AffinityDomain } from '@mesh/affinity-domain';
 import { assignEntryUUIDs, readSubmitObjectsRequest } from '@mesh/xds';
-import type { Submission } from '@mesh/xds';
+import type { ReadSubmissionResult, Submission } from '@mesh/xds';
 import { UnknownPatientIdError } from '../store.js';
 import type { RegistryStore } from '../store.js';
 import type { InsertPart } from '../sql.js';
@@ -47,12 +47,25 @@ const NEEDS_APPROVED = new Set(['RPLC', 'APND', 'XFRM', 'XFRM_RPLC']);
  * the Failure; anything else (database down, `ctx.signal` aborted) is thrown for the transport
  * to answer XDSRegistryError.
  */
-export async function registerDocumentSet(
+export function registerDocumentSet(
   request: Element /* lcm:SubmitObjectsRequest */,
   ctx: RequestContext,
   d: RegisterDocumentSetDeps,
 ): Promise<Outcome<Submission>> {
-  const read = readSubmitObjectsRequest(request);
+  return registerReadSubmission(readSubmitObjectsRequest(request), ctx, d);
+}
+
+/**
+ * {@link registerDocumentSet} from the submission as read. A request's DOM is not needed past
+ * the read: keeping it out of this async function (V8 keeps an async function's parameters
+ * alive until it returns) lets it be collected while the submission waits for its commit,
+ * instead of surviving young-generation collections with every request in flight.
+ */
+export async function registerReadSubmission(
+  read: ReadSubmissionResult,
+  ctx: RequestContext,
+  d: RegisterDocumentSetDeps,
+): Promise<Outcome<Submission>> {
   const issues: Issue[] = [...read.issues];
   if (!read.submission) return failure(issues);
   const received = read.submission;
