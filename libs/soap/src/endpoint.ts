@@ -26,7 +26,7 @@ import {
   readAddressing,
   soapMediaType,
 } from './envelope.js';
-import type { AddressingProperties, SoapVersion } from './envelope.js';
+import type { SoapVersion } from './envelope.js';
 import {
   SoapFaultError,
   WSA_FAULT_ACTION,
@@ -178,9 +178,9 @@ function register(app: FastifyInstance, opts: SoapEndpointOptions): void {
       // The parsed message lives only in `dispatch` (synchronous): the request's DOM is held by
       // the operation for as long as the operation needs it, not by this function while it waits
       // for the answer (an async function keeps what its frame held until it resumes).
-      let op: SoapOperation | undefined;
-      let wsa: AddressingProperties | undefined;
-      const dispatch = (msg: ReceivedMessage): Promise<SoapReply> => {
+      const dispatch = (
+        msg: ReceivedMessage,
+      ): Promise<{ op: SoapOperation; relatesTo: string | undefined; result: SoapReply }> => {
         version = msg.version;
         // Known early so that even a MustUnderstand fault can carry wsa:RelatesTo.
         requestMessageId = peekMessageId(msg.header);
@@ -188,7 +188,6 @@ function register(app: FastifyInstance, opts: SoapEndpointOptions): void {
         const notUnderstood = notUnderstoodHeaders(msg, understood);
         if (notUnderstood.length > 0) throw new SoapFaultError(faults.mustUnderstand(notUnderstood));
         const addressing = readAddressing(msg.header);
-        wsa = addressing;
         requestMessageId = addressing.messageId;
         if (addressing.action === undefined || addressing.action === '')
           throw new SoapFaultError(faults.addressingHeaderRequired('Action'));
@@ -210,7 +209,6 @@ function register(app: FastifyInstance, opts: SoapEndpointOptions): void {
         }
         const found = byAction.get(addressing.action);
         if (!found) throw new SoapFaultError(faults.actionNotSupported(addressing.action));
-        op = found;
         transaction = found.transaction;
         opts.onDispatch?.(request, { transaction: found.transaction, messageId: addressing.messageId });
         const ctx: RequestContext = {
@@ -223,34 +221,39 @@ function register(app: FastifyInstance, opts: SoapEndpointOptions): void {
           signal: abort.signal,
         };
         const { attachments } = msg;
+        const req: SoapRequest = {
+          version: msg.version,
+          action: addressing.action,
+          messageId: addressing.messageId,
+          to: addressing.to,
+          replyTo: addressing.replyTo,
+          envelope: msg.document,
+          header: msg.header,
+          body: msg.body,
+          attachments,
+          mtom: msg.mtom,
+          resolveInclude: (el) => resolveInclude(el, attachments),
+        };
+        // No closure here may capture `req` or `msg`: the callbacks below live until the handler
+        // settles, and would keep the request's DOM alive with them.
         let handled: Promise<SoapReply>;
         try {
-          handled = found.handler(
-            {
-              version: msg.version,
-              action: addressing.action,
-              messageId: addressing.messageId,
-              to: addressing.to,
-              replyTo: addressing.replyTo,
-              envelope: msg.document,
-              header: msg.header,
-              body: msg.body,
-              attachments,
-              mtom: msg.mtom,
-              resolveInclude: (el) => resolveInclude(el, attachments),
-            },
-            ctx,
-          );
+          handled = found.handler(req, ctx);
         } catch (e) {
+          // A handler that throws before returning its promise is answered like one that rejects.
           handled = Promise.reject(e instanceof Error ? e : new Error(String(e)));
         }
-        return handled.catch((e: unknown) => {
-          if (isMeshError(e))
-            throw new SoapFaultError(faultFromMeshError(e, subcodeNs, opts.retryAfterSeconds));
-          throw e;
-        });
+        const relatesTo = addressing.messageId;
+        return handled.then(
+          (result) => ({ op: found, relatesTo, result }),
+          (e: unknown) => {
+            if (isMeshError(e))
+              throw new SoapFaultError(faultFromMeshError(e, subcodeNs, opts.retryAfterSeconds));
+            throw e;
+          },
+        );
       };
-      const result = await readSoapMessage(
+      const { op, relatesTo, result } = await readSoapMessage(
         // destroyOnReturn false: a fault raised mid-body must not destroy the socket it is answered on.
         stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>,
         ct,
@@ -260,12 +263,11 @@ function register(app: FastifyInstance, opts: SoapEndpointOptions): void {
           versions,
         },
       ).then(dispatch);
-      if (op === undefined || wsa === undefined) throw new Error('SOAP operation answered before dispatch');
       const headers = [
         ...addressingHeaders(version, {
           action: op.responseAction,
           messageId: newMessageId(),
-          ...(wsa.messageId !== undefined ? { relatesTo: wsa.messageId } : {}),
+          ...(relatesTo !== undefined ? { relatesTo } : {}),
         }),
         ...(result.headers ?? []),
       ];

@@ -16,7 +16,7 @@ import { createOutbox } from '@mesh/runtime';
 import type { ServiceContext, ServiceInstance, ServiceModule, StagedEvent } from '@mesh/runtime';
 import type { SoapOperation, SoapReply } from '@mesh/soap';
 import { readSubmitObjectsRequest } from '@mesh/xds';
-import type { DocumentEntry, ReadSubmissionResult, Submission } from '@mesh/xds';
+import type { DocumentEntry, ReadSubmissionResult, Submission, SubmissionSet } from '@mesh/xds';
 import { NS, attr, parseXml, serialize } from '@mesh/xml';
 import { loadRegistryConfig } from './config.js';
 import { REGISTRY_MIGRATIONS } from './migrations.js';
@@ -168,16 +168,18 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
       ctx.logger.error({ err, transaction: rctx.transaction }, 'audit record could not be built or stored');
     }
   };
+  /** Patient and SubmissionSet unique id of a submission set, for an audit record. */
+  const setObjects = (
+    set: SubmissionSet | undefined,
+  ): Pick<TransactionAuditInput, 'patientId' | 'submissionSetUniqueId'> => ({
+    ...(set?.patientId ? { patientId: set.patientId.raw } : {}),
+    ...(set?.uniqueId ? { submissionSetUniqueId: set.uniqueId } : {}),
+  });
   /** Patient and SubmissionSet of a received SubmitObjectsRequest, for its audit record. */
   const submissionObjects = (
     body: Element,
-  ): Pick<TransactionAuditInput, 'patientId' | 'submissionSetUniqueId'> => {
-    const set = readSubmitObjectsRequest(body).submission?.submissionSet;
-    return {
-      ...(set?.patientId ? { patientId: set.patientId.raw } : {}),
-      ...(set?.uniqueId ? { submissionSetUniqueId: set.uniqueId } : {}),
-    };
-  };
+  ): Pick<TransactionAuditInput, 'patientId' | 'submissionSetUniqueId'> =>
+    setObjects(readSubmitObjectsRequest(body).submission?.submissionSet);
 
   /** ITI-42 after the read: the audit names the stored submission, or what was read of a refused one. */
   const answerIti42 = async (
@@ -186,12 +188,14 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
     rctx: RequestContext,
   ): Promise<SoapReply> => {
     const outcome = await register(read, rctx);
-    const set =
-      outcome.value?.submissionSet ?? (read instanceof Error ? undefined : read.submission?.submissionSet);
-    await audit(rctx, replyTo, outcome.status, {
-      ...(set?.patientId ? { patientId: set.patientId.raw } : {}),
-      ...(set?.uniqueId ? { submissionSetUniqueId: set.uniqueId } : {}),
-    });
+    await audit(
+      rctx,
+      replyTo,
+      outcome.status,
+      setObjects(
+        outcome.value?.submissionSet ?? (read instanceof Error ? undefined : read.submission?.submissionSet),
+      ),
+    );
     return { body: registryResponseXml(outcome) };
   };
 
