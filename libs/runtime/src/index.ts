@@ -12,4 +12,4 @@ export type { ListenerKind, RuntimeConfig } from './config.js';
 export { startMeshProcess } from './process.js';
 export type { MeshProcess, ServedEntry, StartOptions } from './process.js';
 export { createOutbox } from './outbox.js';
-export type { Outbox, OutboxRow, StagedEvent } from './outbox.js';
+export type { Outbox, OutboxOptions, OutboxRow, StagedEvent } from './outbox.js';

@@ -73,6 +73,23 @@ describe('outbox', () => {
     await outbox.close();
   });
 
+  it('deletes published rows together after a delay, at once on close', async () => {
+    const bus = createInProcessBus();
+    await bus.ensureStreams();
+    const outbox = createOutbox({ db, bus, logger, clock: () => new Date(), deleteDelayMs: 60_000 });
+    const staged = await Promise.all(
+      ['x', 'y'].map((p) => db.transaction((tx) => outbox.stage(tx, 'xds.document-removed', removed(p)))),
+    );
+    const done = Promise.all(staged.map((e) => outbox.publish([e])));
+    await settle();
+    expect(await rows()).toBe(2); // published, waiting for the batch's delete
+    const started = Date.now();
+    await outbox.close();
+    await done;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await rows()).toBe(0);
+  });
+
   it('a committed event never published (crash) or not published (bus down) goes out with the flush', async () => {
     const bus = createInProcessBus();
     await bus.ensureStreams();

@@ -50,15 +50,38 @@ export interface Outbox {
   close(): Promise<void>;
 }
 
-export function createOutbox(o: { db: Db; bus: Bus; logger: ServiceLogger; clock: Clock }): Outbox {
+export interface OutboxOptions {
+  readonly db: Db;
+  readonly bus: Bus;
+  readonly logger: ServiceLogger;
+  readonly clock: Clock;
+  /**
+   * How long published rows wait to be deleted together (default 100 ms): under load one DELETE
+   * then covers the events of many commits instead of a few. A row waiting is not re-published:
+   * the sweep takes rows older than 10 s. `close` deletes at once.
+   */
+  readonly deleteDelayMs?: number;
+}
+
+export function createOutbox(o: OutboxOptions): Outbox {
+  const deleteDelayMs = o.deleteDelayMs ?? 100;
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
   const published: string[] = [];
   let deleting: Promise<void> | undefined;
+  /** Ends the current batch's wait early (close). */
+  let deleteNow: (() => void) | undefined;
 
   async function deletePublished(): Promise<void> {
     // Let concurrent publishers add their ids to this batch.
-    await new Promise((r) => setImmediate(r));
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, deleteDelayMs);
+      deleteNow = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+    deleteNow = undefined;
     while (published.length > 0) {
       const ids = published.splice(0, 1000);
       await o.db
@@ -138,6 +161,7 @@ export function createOutbox(o: { db: Db; bus: Bus; logger: ServiceLogger; clock
     async close() {
       if (timer) clearInterval(timer);
       await flushing;
+      deleteNow?.();
       await deleting;
     },
   };
