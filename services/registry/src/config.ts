@@ -9,6 +9,8 @@ export interface RegistryConfig {
   readonly affinityDomainFile: string;
   /** XDSTooManyResults cap of ITI-18 (REGISTRY_MAX_RESULTS). */
   readonly maxResults: number;
+  /** Group-commit statements of ITI-42 submissions written at the same time (REGISTRY_WRITES_IN_FLIGHT). */
+  readonly writesInFlight: number;
 }
 
 /** Throws ConfigError naming every bad key. */
@@ -19,5 +21,6 @@ export function loadRegistryConfig(source: EnvSource): DeepReadonly<RegistryConf
       default: fileURLToPath(DEFAULT_AFFINITY_DOMAIN_URL),
     }),
     maxResults: env.int('REGISTRY_MAX_RESULTS', { default: 1000, min: 1, max: 100_000 }),
+    writesInFlight: env.int('REGISTRY_WRITES_IN_FLIGHT', { default: 2, min: 1, max: 16 }),
   });
 }

@@ -69,7 +69,7 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
   const domain = parseAffinityDomain(JSON.parse(await readFile(config.affinityDomainFile, 'utf8')));
   const store = createRegistryStore(ctx.db);
   const deps = { db: ctx.db, store, domain, clock: ctx.clock };
-  const writer = createSubmissionWriter({ db: ctx.db, store });
+  const writer = createSubmissionWriter({ db: ctx.db, store, maxInFlight: config.writesInFlight });
 
   /** Anything but a spec outcome is the registry's default error (ITI TF-3 Table 4.2.4.1-2). */
   const guarded = async <T>(
