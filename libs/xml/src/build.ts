@@ -79,6 +79,47 @@ export const isXmlChar = (cp: number): boolean =>
   (cp >= 0xe000 && cp <= 0xfffd) ||
   (cp >= 0x10000 && cp <= 0x10ffff);
 
+/**
+ * ASCII name characters: 1 for NameStartChar (A-Z, a-z, '_'), 2 for the further NameChar
+ * ('-', '.', 0-9), 0 for the rest (':' included, as in NCName). Names in exchange messages are
+ * ASCII; the first character at or over U+0080 hands the name to the full QNAME production.
+ */
+const ASCII_NAME = new Uint8Array(0x80);
+for (let c = 0; c < 0x80; c++) {
+  const ch = String.fromCharCode(c);
+  ASCII_NAME[c] = /[A-Za-z_]/.test(ch) ? 1 : /[-.0-9]/.test(ch) ? 2 : 0;
+}
+
+/** End of the QName at `at` in `s` by the QNAME production, or -1 when none starts there. */
+function qnameEnd(s: string, at: number): number {
+  let c = s.charCodeAt(at);
+  if (c >= 0x80) return qnameEndUnicode(s, at);
+  if (ASCII_NAME[c] !== 1) return -1; // also at the end of the input (NaN)
+  let i = at + 1;
+  for (c = s.charCodeAt(i); c < 0x80 && ASCII_NAME[c] !== 0; c = s.charCodeAt(++i));
+  if (c !== 0x3a /* : */) return c >= 0x80 ? qnameEndUnicode(s, at) : i;
+  // The local part is optional in the production: "a:" and "a:1" match "a".
+  c = s.charCodeAt(i + 1);
+  if (c >= 0x80) return qnameEndUnicode(s, at);
+  if (ASCII_NAME[c] !== 1) return i;
+  for (c = s.charCodeAt((i += 2)); c < 0x80 && ASCII_NAME[c] !== 0; c = s.charCodeAt(++i));
+  return c >= 0x80 ? qnameEndUnicode(s, at) : i;
+}
+
+function qnameEndUnicode(s: string, at: number): number {
+  QNAME.lastIndex = at;
+  return QNAME.test(s) ? QNAME.lastIndex : -1;
+}
+
+function skipSpace(s: string, at: number): number {
+  let i = at;
+  for (let c = s.charCodeAt(i); c === 0x20 || c === 0x0a || c === 0x09; c = s.charCodeAt(++i));
+  return i;
+}
+
+/** True when `raw` holds a TAB or LF, which an attribute value normalizes to a space. */
+const hasTabOrLf = (raw: string): boolean => raw.indexOf('\n') >= 0 || raw.indexOf('\t') >= 0;
+
 /** An open element on the reader's stack. */
 interface Open {
   readonly el: XElement;
@@ -92,42 +133,101 @@ export function buildDocument(input: string, l: XmlLimits): XDocument {
   // still start with the byte order mark's character; it is not content.
   let src = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   if (src.includes('\r')) src = src.replace(/\r\n?/g, '\n');
-  const s = src;
-  const n = s.length;
-  const doc = new DOMImplementation().createDocument(null, '');
-  const stack: Open[] = [];
-  let scope: Scope = ROOT_SCOPE;
-  let parent: XDocument | XElement = doc;
-  let pos = 0;
-  let count = 0;
-  let rootSeen = false;
+  return new Reader(src, l).read();
+}
 
-  const fail = (reason: XmlErrorReason, message: string, at = pos): never => {
+/** The state of one read: the input, the position, the open elements and in-scope namespaces. */
+class Reader {
+  private readonly n: number;
+  private readonly doc: XDocument = new DOMImplementation().createDocument(null, '');
+  private readonly stack: Open[] = [];
+  private scope: Scope = ROOT_SCOPE;
+  private parent: XDocument | XElement = this.doc;
+  private pos = 0;
+  private count = 0;
+  private rootSeen = false;
+  /** The attribute names and values of the start tag being read, reused from tag to tag. */
+  private readonly names: string[] = [];
+  private readonly values: string[] = [];
+
+  constructor(
+    private readonly s: string,
+    private readonly l: XmlLimits,
+  ) {
+    this.n = s.length;
+  }
+
+  read(): XDocument {
+    const s = this.s;
+    const n = this.n;
+    try {
+      const bad = NOT_BMP_CHAR.test(s) ? NOT_CHAR.exec(s) : null;
+      if (bad)
+        this.malformed(
+          `character U+${(bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase()} is not allowed`,
+          bad.index,
+        );
+      if (s.startsWith('<?xml') && /^[ \t\n?]$/.test(s.charAt(5))) {
+        XML_DECL.lastIndex = 0;
+        if (!XML_DECL.test(s)) this.malformed('invalid XML declaration');
+        this.pos = XML_DECL.lastIndex;
+      }
+      while (this.pos < n) {
+        const lt = s.indexOf('<', this.pos);
+        if (lt !== this.pos) {
+          this.text(this.pos, lt < 0 ? n : lt);
+          if (lt < 0) break;
+          this.pos = lt;
+        }
+        const c = s.charCodeAt(lt + 1);
+        if (c === 0x2f /* / */) this.endTag();
+        else if (c === 0x3f /* ? */) this.processingInstruction();
+        else if (c === 0x21 /* ! */) {
+          if (s.startsWith('<!--', lt)) this.comment();
+          else if (s.startsWith('<![CDATA[', lt)) this.cdata();
+          else if (s.startsWith('<!DOCTYPE', lt)) this.fail('doctype', 'DOCTYPE is not allowed');
+          else this.malformed('invalid markup declaration');
+        } else this.startTag();
+      }
+      const stack = this.stack;
+      if (stack.length > 0)
+        this.malformed(`unexpected end of input: ${stack[stack.length - 1]?.qname} is not closed`, n);
+      if (!this.rootSeen) this.fail('no-root', 'XML document has no root element');
+    } catch (e) {
+      if (e instanceof XmlError) throw e;
+      // An xmldom DOMException for a name the productions above let through is still a
+      // well-formedness problem of the input.
+      return this.malformed((e as Error).message);
+    }
+    return this.doc;
+  }
+
+  private fail(reason: XmlErrorReason, message: string, at = this.pos): never {
+    const s = this.s;
     const before = s.lastIndexOf('\n', at - 1);
     let line = 1;
     for (let i = s.indexOf('\n'); i >= 0 && i < at; i = s.indexOf('\n', i + 1)) line++;
     throw new XmlError(reason, message, line, at - before);
-  };
-  const malformed = (message: string, at = pos): never => fail('malformed', `malformed XML: ${message}`, at);
-  const budget = (): void => {
-    if (++count > l.maxElements)
-      fail('too-many-elements', `XML has more than ${l.maxElements} elements and other nodes`);
-  };
-  const skipSpace = (at: number): number => {
-    let i = at;
-    for (let c = s.charCodeAt(i); c === 0x20 || c === 0x0a || c === 0x09; c = s.charCodeAt(++i));
-    return i;
-  };
+  }
+
+  private malformed(message: string, at = this.pos): never {
+    return this.fail('malformed', `malformed XML: ${message}`, at);
+  }
+
+  private budget(): void {
+    if (++this.count > this.l.maxElements)
+      this.fail('too-many-elements', `XML has more than ${this.l.maxElements} elements and other nodes`);
+  }
 
   /** Character data or an attribute value with its references replaced (XML 1.0 4.1, 4.6). */
-  const resolve = (raw: string, at: number): string => {
+  private resolve(raw: string, at: number): string {
     let amp = raw.indexOf('&');
     if (amp < 0) return raw;
     let out = '';
     let from = 0;
     while (amp >= 0) {
       const semi = raw.indexOf(';', amp + 1);
-      if (semi < 0) return malformed('"&" must start a reference ending with ";"', at + amp);
+      if (semi < 0) return this.malformed('"&" must start a reference ending with ";"', at + amp);
       const ref = raw.slice(amp + 1, semi);
       let value: string | undefined;
       if (ref.charCodeAt(0) === 0x23 /* # */) {
@@ -135,14 +235,14 @@ export function buildDocument(input: string, l: XmlLimits): XDocument {
         const digits = ref.slice(hex ? 2 : 1);
         const cp = (hex ? HEX : DEC).test(digits) ? parseInt(digits, hex ? 16 : 10) : -1;
         if (!isXmlChar(cp))
-          return malformed(`character reference &${ref}; is not a legal character`, at + amp);
+          return this.malformed(`character reference &${ref}; is not a legal character`, at + amp);
         value = String.fromCodePoint(cp);
       } else {
         value = PREDEFINED[ref];
         if (value === undefined) {
           if (NAME_WHOLE.test(ref))
-            fail('entity', 'entity references other than the predefined ones are not allowed', at + amp);
-          return malformed('"&" must start a reference ending with ";"', at + amp);
+            this.fail('entity', 'entity references other than the predefined ones are not allowed', at + amp);
+          return this.malformed('"&" must start a reference ending with ";"', at + amp);
         }
       }
       out += raw.slice(from, amp) + value;
@@ -150,31 +250,35 @@ export function buildDocument(input: string, l: XmlLimits): XDocument {
       amp = raw.indexOf('&', from);
     }
     return out + raw.slice(from);
-  };
+  }
 
-  const text = (from: number, to: number): void => {
-    const raw = s.slice(from, to);
-    if (stack.length === 0) {
-      if (!ONLY_WHITESPACE.test(raw)) malformed('text outside the root element', from);
+  private text(from: number, to: number): void {
+    const raw = this.s.slice(from, to);
+    if (this.stack.length === 0) {
+      if (!ONLY_WHITESPACE.test(raw)) this.malformed('text outside the root element', from);
       return; // whitespace outside the root element is not content
     }
     const cdataEnd = raw.indexOf(']]>');
-    if (cdataEnd >= 0) malformed('"]]>" is not allowed in character data', from + cdataEnd);
-    parent.appendChild(doc.createTextNode(resolve(raw, from)));
-  };
+    if (cdataEnd >= 0) this.malformed('"]]>" is not allowed in character data', from + cdataEnd);
+    this.parent.appendChild(this.doc.createTextNode(this.resolve(raw, from)));
+  }
 
-  const startTag = (): void => {
-    if (rootSeen && stack.length === 0) fail('multiple-roots', 'XML document has more than one root element');
-    if (stack.length >= l.maxDepth) fail('too-deep', `XML nesting deeper than ${l.maxDepth}`);
-    budget();
-    QNAME.lastIndex = pos + 1;
-    const name = QNAME.exec(s)?.[0] ?? malformed('invalid element name', pos + 1);
-    let p = pos + 1 + name.length;
-    const names: string[] = [];
-    const values: string[] = [];
+  private startTag(): void {
+    const { s, n, l, stack, names, values } = this;
+    const pos = this.pos;
+    if (this.rootSeen && stack.length === 0)
+      this.fail('multiple-roots', 'XML document has more than one root element');
+    if (stack.length >= l.maxDepth) this.fail('too-deep', `XML nesting deeper than ${l.maxDepth}`);
+    this.budget();
+    const nameEnd = qnameEnd(s, pos + 1);
+    if (nameEnd < 0) this.malformed('invalid element name', pos + 1);
+    const name = s.slice(pos + 1, nameEnd);
+    let p = nameEnd;
+    let attributes = 0;
+    let declares = false;
     let empty = false;
     for (;;) {
-      const at = skipSpace(p);
+      const at = skipSpace(s, p);
       const c = s.charCodeAt(at);
       if (c === 0x3e /* > */) {
         p = at + 1;
@@ -185,53 +289,59 @@ export function buildDocument(input: string, l: XmlLimits): XDocument {
         empty = true;
         break;
       }
-      if (at === p) malformed(at >= n ? 'unexpected end of input in a start tag' : 'invalid start tag', at);
-      if (names.length >= l.maxAttributes)
-        fail('too-many-attributes', `an XML element has more than ${l.maxAttributes} attributes`, at);
-      QNAME.lastIndex = at;
-      const attr = QNAME.exec(s)?.[0] ?? malformed('invalid attribute name', at);
-      if (names.includes(attr)) malformed(`duplicate attribute ${attr}`, at);
-      let v = skipSpace(at + attr.length);
-      if (s.charCodeAt(v) !== 0x3d /* = */) malformed(`attribute ${attr} has no value`, v);
-      v = skipSpace(v + 1);
+      if (at === p)
+        this.malformed(at >= n ? 'unexpected end of input in a start tag' : 'invalid start tag', at);
+      if (attributes >= l.maxAttributes)
+        this.fail('too-many-attributes', `an XML element has more than ${l.maxAttributes} attributes`, at);
+      const attrEnd = qnameEnd(s, at);
+      if (attrEnd < 0) this.malformed('invalid attribute name', at);
+      const attr = s.slice(at, attrEnd);
+      for (let i = 0; i < attributes; i++)
+        if (names[i] === attr) this.malformed(`duplicate attribute ${attr}`, at);
+      let v = skipSpace(s, attrEnd);
+      if (s.charCodeAt(v) !== 0x3d /* = */) this.malformed(`attribute ${attr} has no value`, v);
+      v = skipSpace(s, v + 1);
       const quote = s.charCodeAt(v);
-      if (quote !== 0x22 && quote !== 0x27) malformed(`the value of attribute ${attr} is not quoted`, v);
+      if (quote !== 0x22 && quote !== 0x27) this.malformed(`the value of attribute ${attr} is not quoted`, v);
       const close = s.indexOf(quote === 0x22 ? '"' : "'", v + 1);
-      if (close < 0) malformed('unexpected end of input in an attribute value', n);
+      if (close < 0) this.malformed('unexpected end of input in an attribute value', n);
       const raw = s.slice(v + 1, close);
       const lt = raw.indexOf('<');
-      if (lt >= 0) malformed('"<" is not allowed in an attribute value', v + 1 + lt);
+      if (lt >= 0) this.malformed('"<" is not allowed in an attribute value', v + 1 + lt);
       // XML 1.0 3.3.3: without a DTD every attribute is CDATA; each white space character
       // (line ends are already LF) becomes a space, characters from references stay as they are.
-      names.push(attr);
-      values.push(resolve(raw.replace(/[\t\n]/g, ' '), v + 1));
+      names[attributes] = attr;
+      values[attributes++] = this.resolve(hasTabOrLf(raw) ? raw.replace(/[\t\n]/g, ' ') : raw, v + 1);
+      if (attr.startsWith('xmlns')) declares = true;
       p = close + 1;
     }
 
     // Namespaces in XML 1.0 3 and 5: declarations first, then every prefix must be bound.
     let declared: Map<string, string> | undefined;
-    for (let i = 0; i < names.length; i++) {
+    for (let i = 0; declares && i < attributes; i++) {
       const a = names[i] as string;
       const isDefault = a === 'xmlns';
       if (!isDefault && !a.startsWith('xmlns:')) continue;
       const prefix = isDefault ? '' : a.slice(6);
       const uri = values[i] as string;
-      if (prefix === 'xmlns') malformed('the prefix xmlns must not be declared');
-      if (uri === NS.xmlns) malformed('the xmlns namespace must not be declared');
+      if (prefix === 'xmlns') this.malformed('the prefix xmlns must not be declared');
+      if (uri === NS.xmlns) this.malformed('the xmlns namespace must not be declared');
       if ((prefix === 'xml') !== (uri === NS.xml))
-        malformed('the prefix xml is bound to the XML namespace and nothing else is');
-      if (!isDefault && uri === '') malformed(`the prefix ${prefix} must not be undeclared`);
+        this.malformed('the prefix xml is bound to the XML namespace and nothing else is');
+      if (!isDefault && uri === '') this.malformed(`the prefix ${prefix} must not be undeclared`);
       (declared ??= new Map()).set(prefix, uri);
     }
+    const scope = this.scope;
     const elementScope: Scope = declared === undefined ? scope : { bindings: declared, parent: scope };
     const colon = name.indexOf(':');
     const elementPrefix = colon < 0 ? '' : name.slice(0, colon);
-    if (elementPrefix === 'xmlns') malformed('element names must not have the prefix xmlns');
+    if (elementPrefix === 'xmlns') this.malformed('element names must not have the prefix xmlns');
     const uri = lookup(elementScope, elementPrefix);
-    if (uri === undefined && colon >= 0) malformed(`the prefix of ${name} is not bound to a namespace`);
+    if (uri === undefined && colon >= 0) this.malformed(`the prefix of ${name} is not bound to a namespace`);
+    const doc = this.doc;
     const el = doc.createElementNS(uri === '' || uri === undefined ? null : uri, name);
     let qualified: Set<string> | undefined;
-    for (let i = 0; i < names.length; i++) {
+    for (let i = 0; i < attributes; i++) {
       const a = names[i] as string;
       const c = a.indexOf(':');
       let auri: string | null = null;
@@ -240,111 +350,97 @@ export function buildDocument(input: string, l: XmlLimits): XDocument {
         const prefix = a.slice(0, c);
         auri =
           lookup(elementScope, prefix) ??
-          malformed(`the prefix of attribute ${a} is not bound to a namespace`);
+          this.malformed(`the prefix of attribute ${a} is not bound to a namespace`);
         // Namespaces in XML 1.0 6.3: no two attributes with the same expanded name.
         const expanded = `{${auri}}${a.slice(c + 1)}`;
-        if ((qualified ??= new Set()).has(expanded)) malformed(`duplicate attribute ${expanded}`);
+        if ((qualified ??= new Set()).has(expanded)) this.malformed(`duplicate attribute ${expanded}`);
         qualified.add(expanded);
       }
       const node = doc.createAttributeNS(auri, a);
       node.value = node.nodeValue = values[i] as string;
       el.setAttributeNode(node);
     }
-    parent.appendChild(el);
-    rootSeen = true;
-    pos = p;
+    this.parent.appendChild(el);
+    this.rootSeen = true;
+    this.pos = p;
     if (empty) return;
     stack.push({ el, qname: name, scope });
-    scope = elementScope;
-    parent = el;
-  };
+    this.scope = elementScope;
+    this.parent = el;
+  }
 
-  const endTag = (): void => {
-    QNAME.lastIndex = pos + 2;
-    const name = QNAME.exec(s)?.[0] ?? malformed('invalid end tag', pos + 2);
-    const gt = skipSpace(pos + 2 + name.length);
-    if (s.charCodeAt(gt) !== 0x3e) malformed('invalid end tag', gt);
-    const open = stack.pop() ?? malformed(`end tag ${name} without a start tag`);
-    if (open.qname !== name) malformed(`end tag ${name} does not match start tag ${open.qname}`);
-    scope = open.scope;
-    parent = stack[stack.length - 1]?.el ?? doc;
-    pos = gt + 1;
-  };
+  private endTag(): void {
+    const { s, stack } = this;
+    const pos = this.pos;
+    const open = stack[stack.length - 1];
+    let gt: number;
+    // The usual case: the end tag repeats the open element's QName, followed by white space or
+    // ">" (a QName cannot continue with those), so the QName production need not run again.
+    const after = pos + 2 + (open?.qname.length ?? 0);
+    const next = s.charCodeAt(after);
+    if (
+      open !== undefined &&
+      (next === 0x3e || next === 0x20 || next === 0x0a || next === 0x09) &&
+      s.startsWith(open.qname, pos + 2)
+    ) {
+      gt = skipSpace(s, after);
+      if (s.charCodeAt(gt) !== 0x3e) this.malformed('invalid end tag', gt);
+    } else {
+      const end = qnameEnd(s, pos + 2);
+      if (end < 0) this.malformed('invalid end tag', pos + 2);
+      const name = s.slice(pos + 2, end);
+      gt = skipSpace(s, end);
+      if (s.charCodeAt(gt) !== 0x3e) this.malformed('invalid end tag', gt);
+      if (open === undefined) this.malformed(`end tag ${name} without a start tag`);
+      if (open.qname !== name) this.malformed(`end tag ${name} does not match start tag ${open.qname}`);
+    }
+    stack.pop();
+    this.scope = open.scope;
+    this.parent = stack[stack.length - 1]?.el ?? this.doc;
+    this.pos = gt + 1;
+  }
 
-  const comment = (): void => {
+  private comment(): void {
+    const { s, pos } = this;
     const end = s.indexOf('-->', pos + 4);
-    if (end < 0) malformed('unexpected end of input in a comment', n);
+    if (end < 0) this.malformed('unexpected end of input in a comment', this.n);
     const body = s.slice(pos + 4, end);
     // XML 1.0 2.5: no "--" inside, and the body must not end with "-".
     const dashes = body.indexOf('--');
     if (dashes >= 0 || body.endsWith('-'))
-      malformed('"--" is not allowed in a comment', pos + 4 + Math.max(dashes, 0));
-    budget();
-    parent.appendChild(doc.createComment(body));
-    pos = end + 3;
-  };
+      this.malformed('"--" is not allowed in a comment', pos + 4 + Math.max(dashes, 0));
+    this.budget();
+    this.parent.appendChild(this.doc.createComment(body));
+    this.pos = end + 3;
+  }
 
-  const cdata = (): void => {
-    if (stack.length === 0) malformed('CDATA section outside the root element');
+  private cdata(): void {
+    const { s, pos } = this;
+    if (this.stack.length === 0) this.malformed('CDATA section outside the root element');
     const end = s.indexOf(']]>', pos + 9);
-    if (end < 0) malformed('unexpected end of input in a CDATA section', n);
-    budget();
-    parent.appendChild(doc.createCDATASection(s.slice(pos + 9, end)));
-    pos = end + 3;
-  };
+    if (end < 0) this.malformed('unexpected end of input in a CDATA section', this.n);
+    this.budget();
+    this.parent.appendChild(this.doc.createCDATASection(s.slice(pos + 9, end)));
+    this.pos = end + 3;
+  }
 
-  const processingInstruction = (): void => {
+  private processingInstruction(): void {
+    const { s, pos } = this;
     NCNAME_AT.lastIndex = pos + 2;
-    const target = NCNAME_AT.exec(s)?.[0] ?? malformed('invalid processing instruction target', pos + 2);
+    const target = NCNAME_AT.exec(s)?.[0] ?? this.malformed('invalid processing instruction target', pos + 2);
     if (target.toLowerCase() === 'xml')
-      malformed('the XML declaration is allowed only at the start of the document, and "xml" is reserved');
+      this.malformed(
+        'the XML declaration is allowed only at the start of the document, and "xml" is reserved',
+      );
     const after = pos + 2 + target.length;
     const end = s.indexOf('?>', after);
-    if (end < 0) malformed('unexpected end of input in a processing instruction', n);
-    const bodyAt = skipSpace(after);
-    if (bodyAt === after && end !== after) malformed('invalid processing instruction', after);
-    budget();
-    parent.appendChild(doc.createProcessingInstruction(target, s.slice(Math.min(bodyAt, end), end)));
-    pos = end + 2;
-  };
-
-  try {
-    const bad = NOT_BMP_CHAR.test(s) ? NOT_CHAR.exec(s) : null;
-    if (bad)
-      malformed(
-        `character U+${(bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase()} is not allowed`,
-        bad.index,
-      );
-    if (s.startsWith('<?xml') && /^[ \t\n?]$/.test(s.charAt(5))) {
-      XML_DECL.lastIndex = 0;
-      if (!XML_DECL.test(s)) malformed('invalid XML declaration');
-      pos = XML_DECL.lastIndex;
-    }
-    while (pos < n) {
-      const lt = s.indexOf('<', pos);
-      if (lt !== pos) {
-        text(pos, lt < 0 ? n : lt);
-        if (lt < 0) break;
-        pos = lt;
-      }
-      const c = s.charCodeAt(pos + 1);
-      if (c === 0x2f /* / */) endTag();
-      else if (c === 0x3f /* ? */) processingInstruction();
-      else if (c === 0x21 /* ! */) {
-        if (s.startsWith('<!--', pos)) comment();
-        else if (s.startsWith('<![CDATA[', pos)) cdata();
-        else if (s.startsWith('<!DOCTYPE', pos)) fail('doctype', 'DOCTYPE is not allowed');
-        else malformed('invalid markup declaration');
-      } else startTag();
-    }
-    if (stack.length > 0)
-      malformed(`unexpected end of input: ${stack[stack.length - 1]?.qname} is not closed`, n);
-    if (!rootSeen) fail('no-root', 'XML document has no root element');
-  } catch (e) {
-    if (e instanceof XmlError) throw e;
-    // An xmldom DOMException for a name the productions above let through is still a
-    // well-formedness problem of the input.
-    return malformed((e as Error).message);
+    if (end < 0) this.malformed('unexpected end of input in a processing instruction', this.n);
+    const bodyAt = skipSpace(s, after);
+    if (bodyAt === after && end !== after) this.malformed('invalid processing instruction', after);
+    this.budget();
+    this.parent.appendChild(
+      this.doc.createProcessingInstruction(target, s.slice(Math.min(bodyAt, end), end)),
+    );
+    this.pos = end + 2;
   }
-  return doc;
 }
