@@ -358,3 +358,112 @@ describe('query response lists', () => {
     expect(r.issues.map((i) => i.location)).toEqual(['ObjectRef']);
   });
 });
+
+describe("an object's children, read in one walk", () => {
+  /** An element of another namespace (or an unknown rim one) before `ref`, or last. */
+  function insert(doc: Document, parent: Element, ns: string, qname: string, ref: Node | null): Element {
+    const el = doc.createElementNS(ns, qname);
+    parent.insertBefore(el, ref);
+    return el;
+  }
+
+  it('keeps document order of slots and classifications interleaved with other elements', () => {
+    const doc = broken((d) => {
+      const eo = one(d, EO);
+      // Slots and eventCodeList Classifications after the Classifications, Names and foreign elements.
+      addSlot(d, eo, 'urn:x:b', ['2']);
+      addSlot(d, eo, 'urn:x:a', ['1']);
+      const ev = select(`${EO}/rim:Classification[@classificationScheme=$s]`, d, {
+        s: 'urn:uuid:2c6b8cb7-8b2a-4051-b291-b1ae6a575ef4',
+      }) as Element[];
+      expect(ev).toHaveLength(2);
+      eo.appendChild(ev[0]!); // I21 moves after I10
+      insert(d, eo, 'urn:example:other', 'o:Slot', ev[1]!).setAttribute('name', 'urn:x:foreign');
+      insert(d, eo, NS.rim, 'rim:Unknown', ev[1]!);
+      eo.appendChild(d.createTextNode('  '));
+      const late = d.createElementNS(NS.rim, 'rim:Slot');
+      late.setAttribute('name', 'urn:x:c');
+      eo.appendChild(late);
+    });
+    const r = readSubmitObjectsRequest(doc);
+    expect(r.issues).toEqual([]);
+    const de = r.submission!.documentEntries[0]!;
+    expect(de.extraSlots).toEqual([
+      { name: 'urn:x:a', values: ['1'] },
+      { name: 'urn:x:b', values: ['2'] },
+      { name: 'urn:x:c', values: [] },
+    ]);
+    expect(de.eventCodeList.map((c) => c.code)).toEqual(['I10', 'I21']);
+  });
+
+  it('takes the first rim:Name and rim:Description, never one of another namespace', () => {
+    const doc = broken((d) => {
+      const eo = one(d, EO);
+      const name = one(d, `${EO}/rim:Name`);
+      const foreign = insert(d, eo, 'urn:example:other', 'o:Name', eo.firstChild);
+      const ls = d.createElementNS(NS.rim, 'rim:LocalizedString');
+      ls.setAttribute('value', 'not the title');
+      foreign.appendChild(ls);
+      const second = name.cloneNode(true) as Element;
+      (second.firstChild as Element).setAttribute('value', 'second title');
+      eo.appendChild(second);
+      const desc = one(d, `${EO}/rim:Description`);
+      const desc2 = desc.cloneNode(true) as Element;
+      (desc2.firstChild as Element).setAttribute('value', 'second comment');
+      eo.appendChild(desc2);
+    });
+    const r = readSubmitObjectsRequest(doc);
+    expect(r.issues).toEqual([]);
+    const expected = validSubmission().documentEntries[0]!;
+    expect(r.submission!.documentEntries[0]!.title).toEqual(expected.title);
+    expect(r.submission!.documentEntries[0]!.comments).toEqual(expected.comments);
+  });
+
+  it('reads slot values and LocalizedStrings of the rim namespace only', () => {
+    const doc = broken((d) => {
+      const eo = one(d, EO);
+      addSlot(d, eo, 'urn:x:v', ['1', '2']);
+      const vl = one(d, `${EO}/rim:Slot[@name="urn:x:v"]/rim:ValueList`);
+      const foreign = d.createElementNS('urn:example:other', 'o:Value');
+      foreign.appendChild(d.createTextNode('not a value'));
+      vl.insertBefore(foreign, vl.firstChild);
+      const title = one(d, `${EO}/rim:Name`);
+      const other = d.createElementNS('urn:example:other', 'o:LocalizedString');
+      other.setAttribute('value', 'not the title');
+      title.insertBefore(other, title.firstChild);
+    });
+    const r = readSubmitObjectsRequest(doc);
+    expect(r.issues).toEqual([]);
+    const de = r.submission!.documentEntries[0]!;
+    expect(de.extraSlots).toEqual([{ name: 'urn:x:v', values: ['1', '2'] }]);
+    expect(de.title).toEqual(validSubmission().documentEntries[0]!.title);
+  });
+
+  it('matches attributes by their qualified name, xml:lang by its namespace', () => {
+    const doc = broken((d) => {
+      const eo = one(d, EO);
+      eo.setAttributeNS('urn:example:other', 'o:lid', 'urn:uuid:ignored');
+      const ls = one(d, `${EO}/rim:Name/rim:LocalizedString`);
+      ls.setAttributeNS('urn:example:other', 'o:lang', 'xx');
+      ls.setAttributeNS(NS.xml, 'xml:lang', 'de');
+    });
+    const de = readSubmitObjectsRequest(doc).submission!.documentEntries[0]!;
+    expect(de.logicalID).toBeUndefined();
+    expect(de.title?.lang).toBe('de');
+  });
+
+  it('reports the issues of nested and top-level Classifications in document order', () => {
+    const doc = broken((d) => {
+      const eo = one(d, EO);
+      const list = eo.parentNode!;
+      const top = one(d, `${EO}/rim:Classification[@id="clClass"]`).cloneNode(true) as Element;
+      top.setAttribute('id', 'clTop');
+      top.setAttribute('classifiedObject', 'Document01');
+      list.appendChild(top);
+      const nested = one(d, `${EO}/rim:Classification[@id="clClass"]`);
+      nested.setAttribute('classifiedObject', 'Other');
+      eo.appendChild(nested);
+    });
+    expect(locations(doc)).toEqual(['DocumentEntry[Document01]', 'DocumentEntry[Document01].classCode']);
+  });
+});

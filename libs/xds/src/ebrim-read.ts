@@ -12,7 +12,7 @@
  */
 import { error } from '@mesh/core';
 import type { Issue } from '@mesh/core';
-import { attr, child, children, elements, NS, text } from '@mesh/xml';
+import { elements, NS, text } from '@mesh/xml';
 import {
   ASSOCIATION_DOCUMENTATION_SCHEME,
   ASSOCIATION_TYPE_URNS,
@@ -81,7 +81,7 @@ export function readSubmitObjectsRequest(input: Document | Element): ReadSubmiss
     issues.add('Expected an lcm:SubmitObjectsRequest element', 'SubmitObjectsRequest');
     return { submission: undefined, objects: emptyObjects(), issues: issues.list };
   }
-  const list = child(root, RIM, 'RegistryObjectList');
+  const list = rimChild(root, 'RegistryObjectList');
   if (!list) {
     issues.add('SubmitObjectsRequest without rim:RegistryObjectList', 'SubmitObjectsRequest');
     return { submission: undefined, objects: emptyObjects(), issues: issues.list };
@@ -164,11 +164,6 @@ export function readRegistryObjectList(list: Element): ReadRegistryObjectsResult
   }
 
   const used = new Set<Element>();
-  const take = (map: Map<string, Element[]>, id: string): Element[] => {
-    const found = map.get(id) ?? [];
-    for (const e of found) used.add(e);
-    return found;
-  };
 
   const out: Mutable<RegistryObjects> = emptyObjects();
   const documentEntries: DocumentEntry[] = [];
@@ -178,8 +173,8 @@ export function readRegistryObjectList(list: Element): ReadRegistryObjectsResult
     const id = attr(el, 'id');
     const de = readDocumentEntry(
       el,
-      id === undefined ? [] : take(topClassifications, id),
-      id === undefined ? [] : take(topExternalIds, id),
+      id === undefined ? NONE : take(topClassifications, id, used),
+      id === undefined ? NONE : take(topExternalIds, id, used),
       issues,
     );
     if (de) documentEntries.push(de);
@@ -188,8 +183,8 @@ export function readRegistryObjectList(list: Element): ReadRegistryObjectsResult
     const id = attr(el, 'id');
     const pkg = readRegistryPackage(
       el,
-      id === undefined ? [] : take(topClassifications, id),
-      id === undefined ? [] : take(topExternalIds, id),
+      id === undefined ? NONE : take(topClassifications, id, used),
+      id === undefined ? NONE : take(topExternalIds, id, used),
       issues,
     );
     if (pkg?.kind === 'SubmissionSet') submissionSets.push(pkg.value);
@@ -198,7 +193,7 @@ export function readRegistryObjectList(list: Element): ReadRegistryObjectsResult
   const assocs: Association[] = [];
   for (const el of associations) {
     const id = attr(el, 'id');
-    const a = readAssociation(el, id === undefined ? [] : take(topClassifications, id), issues);
+    const a = readAssociation(el, id === undefined ? NONE : take(topClassifications, id, used), issues);
     if (a) assocs.push(a);
   }
   for (const [target, els] of topClassifications)
@@ -224,6 +219,16 @@ export function readRegistryObjectList(list: Element): ReadRegistryObjectsResult
   return { objects: out, issues: issues.list };
 }
 
+const NONE: readonly Element[] = [];
+
+/** The top-level elements that point at `id`, marked as used. */
+function take(map: Map<string, Element[]>, id: string, used: Set<Element>): readonly Element[] {
+  const found = map.get(id);
+  if (found === undefined) return NONE;
+  for (const e of found) used.add(e);
+  return found;
+}
+
 function pushTo(map: Map<string, Element[]>, key: string, el: Element): void {
   const l = map.get(key);
   if (l) l.push(el);
@@ -238,12 +243,88 @@ function withHome<T extends { homeCommunityId?: string }>(o: T, el: Element): T 
 }
 
 // ---------------------------------------------------------------------------------------------
+// DOM access: one walk over an object's children, one scan of an element's attributes
+
+/**
+ * Attribute value, or undefined when absent. One scan of the attribute list, where
+ * `hasAttribute` + `getAttribute` take two (each also asking whether the element is in an HTML
+ * document: names are then lower-cased, which never applies to the rim elements read here).
+ */
+function attr(el: Element, name: string): string | undefined {
+  const list = el.attributes;
+  for (let i = 0; i < list.length; i++) {
+    const a = list[i];
+    if (a !== undefined && a.nodeName === name) return a.value;
+  }
+  return undefined;
+}
+
+/** The first child element with this rim local name. */
+function rimChild(parent: Element, localName: string): Element | undefined {
+  for (let c = parent.firstChild; c; c = c.nextSibling)
+    if (c.nodeType === 1 && (c as Element).localName === localName && (c as Element).namespaceURI === RIM)
+      return c as Element;
+  return undefined;
+}
+
+/**
+ * The rim children of a registry object that the reader uses, sorted by kind in one walk
+ * (each list in document order; Name, Description and VersionInfo: the first one), instead of
+ * one walk over all children per kind. Elements of other namespaces or other local names are
+ * skipped, as the per-kind lookups skipped them.
+ */
+interface Parts {
+  readonly slots: Element[];
+  readonly classifications: Element[];
+  readonly externalIds: Element[];
+  name: Element | undefined;
+  description: Element | undefined;
+  versionInfo: Element | undefined;
+}
+
+function partsOf(el: Element): Parts {
+  const parts: Parts = {
+    slots: [],
+    classifications: [],
+    externalIds: [],
+    name: undefined,
+    description: undefined,
+    versionInfo: undefined,
+  };
+  for (let c = el.firstChild; c; c = c.nextSibling) {
+    if (c.nodeType !== 1 || (c as Element).namespaceURI !== RIM) continue;
+    const e = c as Element;
+    switch (e.localName) {
+      case 'Slot':
+        parts.slots.push(e);
+        break;
+      case 'Classification':
+        parts.classifications.push(e);
+        break;
+      case 'ExternalIdentifier':
+        parts.externalIds.push(e);
+        break;
+      case 'Name':
+        parts.name ??= e;
+        break;
+      case 'Description':
+        parts.description ??= e;
+        break;
+      case 'VersionInfo':
+        parts.versionInfo ??= e;
+        break;
+    }
+  }
+  return parts;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Common parts: slots, localized strings, status, classifications and identifiers
 
-/** rim:Slot children in order; duplicate names are refused (ebRIM 3.0 2.8.1: names are unique per object). */
-function readSlots(el: Element, where: string, issues: Issues): Map<string, string[]> {
+/** rim:Slot elements in order; duplicate names are refused (ebRIM 3.0 2.8.1: names are unique per object). */
+function readSlots(slotElements: readonly Element[], where: string, issues: Issues): Map<string, string[]> {
   const slots = new Map<string, string[]>();
-  for (const s of children(el, RIM, 'Slot')) {
+  for (const s of slotElements) {
     const name = attr(s, 'name');
     if (name === undefined || name === '') {
       issues.add('Slot without name', where);
@@ -254,8 +335,11 @@ function readSlots(el: Element, where: string, issues: Issues): Map<string, stri
       continue;
     }
     const values: string[] = [];
-    const vl = child(s, RIM, 'ValueList');
-    if (vl) for (const v of children(vl, RIM, 'Value')) values.push(text(v) ?? '');
+    const vl = rimChild(s, 'ValueList');
+    if (vl)
+      for (let v = vl.firstChild; v; v = v.nextSibling)
+        if (v.nodeType === 1 && (v as Element).localName === 'Value' && (v as Element).namespaceURI === RIM)
+          values.push(text(v as Element) ?? '');
     slots.set(name, values);
   }
   return slots;
@@ -288,8 +372,11 @@ function extraSlots(
 
 /** Whether a slot name is a legal extra metadata name (ITI TF-3 4.2.3.1.7). */
 export function isExtraMetadataName(name: string): boolean {
-  return /^urn:/i.test(name) && !/^urn:ihe:/i.test(name);
+  return URN.test(name) && !IHE_URN.test(name);
 }
+
+const URN = /^urn:/i;
+const IHE_URN = /^urn:ihe:/i;
 
 function single(
   slots: Map<string, string[]>,
@@ -306,19 +393,29 @@ function single(
   return v[0];
 }
 
-/** A rim:Name or rim:Description: zero or one LocalizedString (XDS attributes are single-valued). */
+/**
+ * A rim:Name or rim:Description (the object's first, given as `holder`): zero or one
+ * LocalizedString (XDS attributes are single-valued).
+ */
 function localized(
-  el: Element,
+  holder: Element | undefined,
   which: 'Name' | 'Description',
   where: string,
   issues: Issues,
 ): LocalizedString | undefined {
-  const holder = child(el, RIM, which);
   if (!holder) return undefined;
-  const strings = children(holder, RIM, 'LocalizedString');
-  if (strings.length > 1)
-    issues.add(`rim:${which} has ${strings.length} LocalizedStrings; XDS allows one`, where);
-  const ls = strings[0];
+  let ls: Element | undefined;
+  let count = 0;
+  for (let c = holder.firstChild; c; c = c.nextSibling)
+    if (
+      c.nodeType === 1 &&
+      (c as Element).localName === 'LocalizedString' &&
+      (c as Element).namespaceURI === RIM
+    ) {
+      ls ??= c as Element;
+      count++;
+    }
+  if (count > 1) issues.add(`rim:${which} has ${count} LocalizedStrings; XDS allows one`, where);
   if (!ls) return undefined;
   const value = attr(ls, 'value');
   if (value === undefined) {
@@ -326,8 +423,8 @@ function localized(
     return undefined;
   }
   const out: Mutable<LocalizedString> = { value };
-  const lang = ls.getAttributeNS(NS.xml, 'lang');
-  if (ls.hasAttributeNS(NS.xml, 'lang') && lang !== null) out.lang = lang;
+  const lang = ls.getAttributeNodeNS(NS.xml, 'lang');
+  if (lang) out.lang = lang.value;
   const charset = attr(ls, 'charset');
   if (charset !== undefined) out.charset = charset;
   return out;
@@ -345,15 +442,15 @@ function readStatus(el: Element, where: string, issues: Issues): AvailabilitySta
   return status;
 }
 
-function readVersion(el: Element): string | undefined {
-  const vi = child(el, RIM, 'VersionInfo');
-  return vi ? attr(vi, 'versionName') : undefined;
+function readVersion(parts: Parts): string | undefined {
+  return parts.versionInfo ? attr(parts.versionInfo, 'versionName') : undefined;
 }
 
 /** A coded Classification (ITI TF-3 4.2.3.1.2): nodeRepresentation + codingScheme slot + Name. */
 function readCode(c: Element, where: string, issues: Issues): Code | undefined {
   const code = attr(c, 'nodeRepresentation');
-  const slots = readSlots(c, where, issues);
+  const parts = partsOf(c);
+  const slots = readSlots(parts.slots, where, issues);
   const schemes = slots.get(SLOT.codingScheme);
   let ok = true;
   if (code === undefined) {
@@ -371,7 +468,7 @@ function readCode(c: Element, where: string, issues: Issues): Code | undefined {
     if (name !== SLOT.codingScheme)
       issues.add(`Slot ${name} is not defined on a coded Classification`, where);
   if (!ok || code === undefined || schemes?.[0] === undefined) return undefined;
-  const displayName = localized(c, 'Name', where, issues);
+  const displayName = localized(parts.name, 'Name', where, issues);
   return displayName === undefined
     ? { code, codingScheme: schemes[0] }
     : { code, codingScheme: schemes[0], displayName };
@@ -387,7 +484,7 @@ const AUTHOR_SLOTS = new Set<string>([
 
 /** An author Classification (ITI TF-3 4.2.3.1.4). */
 function readAuthor(c: Element, where: string, issues: Issues): Author {
-  const slots = readSlots(c, where, issues);
+  const slots = readSlots(partsOf(c).slots, where, issues);
   const person = single(slots, SLOT.authorPerson, where, issues);
   const author: Mutable<Author> = {
     institutions: (slots.get(SLOT.authorInstitution) ?? []).map(parseXon),
@@ -400,22 +497,26 @@ function readAuthor(c: Element, where: string, issues: Issues): Author {
   return author;
 }
 
-/** Nested and top-level children of an object, checking nested ones point at their parent. */
+/**
+ * Nested (the object's own children of that kind) and top-level children of an object,
+ * checking nested ones point at their parent.
+ */
 function ownedChildren(
-  el: Element,
+  nested: readonly Element[],
   localName: 'Classification' | 'ExternalIdentifier',
   topLevel: readonly Element[],
   id: string,
   where: string,
   issues: Issues,
-): Element[] {
+): readonly Element[] {
   const ref = localName === 'Classification' ? 'classifiedObject' : 'registryObject';
-  const nested = children(el, RIM, localName);
   for (const n of nested) {
     const target = attr(n, ref);
     if (target !== undefined && target !== id)
       issues.add(`${localName} ${attr(n, 'id') ?? ''} inside ${id} has ${ref}=${target}`, where);
   }
+  if (topLevel.length === 0) return nested;
+  if (nested.length === 0) return topLevel;
   return [...nested, ...topLevel];
 }
 
@@ -424,17 +525,22 @@ interface ExternalIdSpec {
   readonly field: string;
 }
 
+/** Specs by their scheme, built once per object kind (each scheme is listed once). */
+function byScheme<T extends { readonly scheme: string }>(specs: readonly T[]): ReadonlyMap<string, T> {
+  return new Map(specs.map((s) => [s.scheme, s]));
+}
+
 /** ExternalIdentifiers by scheme (ITI TF-3 4.2.3.1.3): value required, each scheme at most once. */
 function readExternalIds(
   els: readonly Element[],
-  specs: readonly ExternalIdSpec[],
+  specs: ReadonlyMap<string, ExternalIdSpec>,
   where: string,
   issues: Issues,
 ): Map<string, string> {
   const out = new Map<string, string>();
   for (const e of els) {
     const scheme = attr(e, 'identificationScheme');
-    const spec = specs.find((s) => s.scheme === scheme);
+    const spec = scheme === undefined ? undefined : specs.get(scheme);
     if (!spec) {
       issues.add(
         `ExternalIdentifier with unknown identificationScheme ${scheme ?? '(none)'}`,
@@ -473,7 +579,7 @@ interface ClassifiedParts {
 function readClassifications(
   els: readonly Element[],
   authorScheme: string | undefined,
-  codes: readonly CodeSpec[],
+  codes: ReadonlyMap<string, CodeSpec>,
   nodes: ReadonlySet<string>,
   where: string,
   issues: Issues,
@@ -497,7 +603,7 @@ function readClassifications(
       out.authors.push(readAuthor(c, `${where}.author`, issues));
       continue;
     }
-    const spec = codes.find((s) => s.scheme === scheme);
+    const spec = codes.get(scheme);
     if (!spec) {
       issues.add(
         `Classification with unknown classificationScheme ${scheme}`,
@@ -508,13 +614,10 @@ function readClassifications(
     const loc = `${where}.${spec.field}`;
     const code = readCode(c, loc, issues);
     if (!code) continue;
-    const list = out.codes.get(spec.field) ?? [];
-    if (!spec.multiple && list.length > 0) {
-      issues.add(`More than one Classification for ${spec.field}`, loc);
-      continue;
-    }
-    list.push(code);
-    out.codes.set(spec.field, list);
+    const list = out.codes.get(spec.field);
+    if (list === undefined) out.codes.set(spec.field, [code]);
+    else if (!spec.multiple) issues.add(`More than one Classification for ${spec.field}`, loc);
+    else list.push(code);
   }
   return out;
 }
@@ -522,7 +625,7 @@ function readClassifications(
 // ---------------------------------------------------------------------------------------------
 // DocumentEntry
 
-const DE_CODES: readonly CodeSpec[] = [
+const DE_CODES = byScheme<CodeSpec>([
   { scheme: DOCUMENT_ENTRY.classCode, field: 'classCode', multiple: false },
   { scheme: DOCUMENT_ENTRY.confidentialityCode, field: 'confidentialityCode', multiple: true },
   { scheme: DOCUMENT_ENTRY.eventCodeList, field: 'eventCodeList', multiple: true },
@@ -534,12 +637,14 @@ const DE_CODES: readonly CodeSpec[] = [
   },
   { scheme: DOCUMENT_ENTRY.practiceSettingCode, field: 'practiceSettingCode', multiple: false },
   { scheme: DOCUMENT_ENTRY.typeCode, field: 'typeCode', multiple: false },
-];
+]);
 
-const DE_IDS: readonly ExternalIdSpec[] = [
+const DE_IDS = byScheme<ExternalIdSpec>([
   { scheme: DOCUMENT_ENTRY.patientId, field: 'patientId' },
   { scheme: DOCUMENT_ENTRY.uniqueId, field: 'uniqueId' },
-];
+]);
+
+const DE_NODES: ReadonlySet<string> = new Set([DOCUMENT_ENTRY.limitedMetadata]);
 
 const DE_SLOTS = new Set<string>([
   SLOT.creationTime,
@@ -589,22 +694,22 @@ function readDocumentEntry(
     );
     return undefined;
   }
-  const slots = readSlots(el, where, issues);
+  const parts = partsOf(el);
+  const slots = readSlots(parts.slots, where, issues);
   const cls = readClassifications(
-    ownedChildren(el, 'Classification', topClassifications, id, where, issues),
+    ownedChildren(parts.classifications, 'Classification', topClassifications, id, where, issues),
     DOCUMENT_ENTRY.author,
     DE_CODES,
-    new Set([DOCUMENT_ENTRY.limitedMetadata]),
+    DE_NODES,
     where,
     issues,
   );
   const ids = readExternalIds(
-    ownedChildren(el, 'ExternalIdentifier', topExternalIds, id, where, issues),
+    ownedChildren(parts.externalIds, 'ExternalIdentifier', topExternalIds, id, where, issues),
     DE_IDS,
     where,
     issues,
   );
-  const s = (name: string): string | undefined => single(slots, name, where, issues);
 
   const de: Mutable<DocumentEntry> = {
     entryUUID: id,
@@ -620,35 +725,52 @@ function readDocumentEntry(
   const status = readStatus(el, where, issues);
   if (status) de.availabilityStatus = status;
   withHome(de, el);
-  const set = <K extends keyof DocumentEntry>(k: K, v: DocumentEntry[K] | undefined): void => {
-    if (v !== undefined) de[k] = v;
-  };
-  set('classCode', cls.codes.get('classCode')?.[0]);
-  set('comments', localized(el, 'Description', `${where}.comments`, issues));
-  set('creationTime', s(SLOT.creationTime));
-  set('formatCode', cls.codes.get('formatCode')?.[0]);
-  set('hash', s(SLOT.hash));
-  set('healthcareFacilityTypeCode', cls.codes.get('healthcareFacilityTypeCode')?.[0]);
-  set('languageCode', s(SLOT.languageCode));
-  const la = s(SLOT.legalAuthenticator);
+  // Optional attributes in the model's order; each read (and its issues) in that order too.
+  const classCode = cls.codes.get('classCode')?.[0];
+  if (classCode !== undefined) de.classCode = classCode;
+  const comments = localized(parts.description, 'Description', `${where}.comments`, issues);
+  if (comments !== undefined) de.comments = comments;
+  const creationTime = single(slots, SLOT.creationTime, where, issues);
+  if (creationTime !== undefined) de.creationTime = creationTime;
+  const formatCode = cls.codes.get('formatCode')?.[0];
+  if (formatCode !== undefined) de.formatCode = formatCode;
+  const hash = single(slots, SLOT.hash, where, issues);
+  if (hash !== undefined) de.hash = hash;
+  const facility = cls.codes.get('healthcareFacilityTypeCode')?.[0];
+  if (facility !== undefined) de.healthcareFacilityTypeCode = facility;
+  const languageCode = single(slots, SLOT.languageCode, where, issues);
+  if (languageCode !== undefined) de.languageCode = languageCode;
+  const la = single(slots, SLOT.legalAuthenticator, where, issues);
   if (la !== undefined) de.legalAuthenticator = parseXcn(la);
-  set('logicalID', attr(el, 'lid'));
-  set('mimeType', attr(el, 'mimeType'));
+  const lid = attr(el, 'lid');
+  if (lid !== undefined) de.logicalID = lid;
+  const mimeType = attr(el, 'mimeType');
+  if (mimeType !== undefined) de.mimeType = mimeType;
   const pid = ids.get('patientId');
   if (pid !== undefined) de.patientId = parseCx(pid);
-  set('practiceSettingCode', cls.codes.get('practiceSettingCode')?.[0]);
-  set('repositoryUniqueId', s(SLOT.repositoryUniqueId));
-  set('serviceStartTime', s(SLOT.serviceStartTime));
-  set('serviceStopTime', s(SLOT.serviceStopTime));
-  set('size', s(SLOT.size));
-  const spid = s(SLOT.sourcePatientId);
+  const practice = cls.codes.get('practiceSettingCode')?.[0];
+  if (practice !== undefined) de.practiceSettingCode = practice;
+  const repositoryUniqueId = single(slots, SLOT.repositoryUniqueId, where, issues);
+  if (repositoryUniqueId !== undefined) de.repositoryUniqueId = repositoryUniqueId;
+  const start = single(slots, SLOT.serviceStartTime, where, issues);
+  if (start !== undefined) de.serviceStartTime = start;
+  const stop = single(slots, SLOT.serviceStopTime, where, issues);
+  if (stop !== undefined) de.serviceStopTime = stop;
+  const size = single(slots, SLOT.size, where, issues);
+  if (size !== undefined) de.size = size;
+  const spid = single(slots, SLOT.sourcePatientId, where, issues);
   if (spid !== undefined) de.sourcePatientId = parseCx(spid);
-  set('title', localized(el, 'Name', `${where}.title`, issues));
-  set('typeCode', cls.codes.get('typeCode')?.[0]);
-  set('uniqueId', ids.get('uniqueId'));
-  set('URI', readUri(slots.get(SLOT.URI), `${where}.URI`, issues));
-  set('version', readVersion(el));
-  const avail = s(SLOT.documentAvailability);
+  const title = localized(parts.name, 'Name', `${where}.title`, issues);
+  if (title !== undefined) de.title = title;
+  const typeCode = cls.codes.get('typeCode')?.[0];
+  if (typeCode !== undefined) de.typeCode = typeCode;
+  const uniqueId = ids.get('uniqueId');
+  if (uniqueId !== undefined) de.uniqueId = uniqueId;
+  const uri = readUri(slots.get(SLOT.URI), `${where}.URI`, issues);
+  if (uri !== undefined) de.URI = uri;
+  const version = readVersion(parts);
+  if (version !== undefined) de.version = version;
+  const avail = single(slots, SLOT.documentAvailability, where, issues);
   if (avail !== undefined) {
     const a = AVAILABILITY_BY_URN.get(avail);
     if (a) de.documentAvailability = a;
@@ -684,22 +806,32 @@ function readUri(values: string[] | undefined, where: string, issues: Issues): s
 // ---------------------------------------------------------------------------------------------
 // SubmissionSet and Folder (rim:RegistryPackage)
 
-const SS_CODES: readonly CodeSpec[] = [
+const SS_CODES = byScheme<CodeSpec>([
   { scheme: SUBMISSION_SET.contentTypeCode, field: 'contentTypeCode', multiple: false },
-];
-const SS_IDS: readonly ExternalIdSpec[] = [
+]);
+const SS_IDS = byScheme<ExternalIdSpec>([
   { scheme: SUBMISSION_SET.patientId, field: 'patientId' },
   { scheme: SUBMISSION_SET.sourceId, field: 'sourceId' },
   { scheme: SUBMISSION_SET.uniqueId, field: 'uniqueId' },
-];
+]);
 const SS_SLOTS = new Set<string>([SLOT.submissionTime, SLOT.intendedRecipient]);
+const SS_NODES: ReadonlySet<string> = new Set([
+  SUBMISSION_SET.classificationNode,
+  SUBMISSION_SET.limitedMetadata,
+]);
 
-const FOLDER_CODES: readonly CodeSpec[] = [{ scheme: FOLDER.codeList, field: 'codeList', multiple: true }];
-const FOLDER_IDS: readonly ExternalIdSpec[] = [
+const FOLDER_CODES = byScheme<CodeSpec>([{ scheme: FOLDER.codeList, field: 'codeList', multiple: true }]);
+const FOLDER_IDS = byScheme<ExternalIdSpec>([
   { scheme: FOLDER.patientId, field: 'patientId' },
   { scheme: FOLDER.uniqueId, field: 'uniqueId' },
-];
+]);
 const FOLDER_SLOTS = new Set<string>([SLOT.lastUpdateTime]);
+const FOLDER_NODES: ReadonlySet<string> = new Set([FOLDER.classificationNode, FOLDER.limitedMetadata]);
+
+/** The classificationNode of a Classification that has no classificationScheme. */
+function nodeOf(c: Element): string | undefined {
+  return attr(c, 'classificationScheme') === undefined ? attr(c, 'classificationNode') : undefined;
+}
 
 type PackageResult = { kind: 'SubmissionSet'; value: SubmissionSet } | { kind: 'Folder'; value: Folder };
 
@@ -714,18 +846,22 @@ function readRegistryPackage(
     issues.add('RegistryPackage without id', 'RegistryPackage');
     return undefined;
   }
+  const parts = partsOf(el);
   const classifications = ownedChildren(
-    el,
+    parts.classifications,
     'Classification',
     topClassifications,
     id,
     `RegistryPackage[${id}]`,
     issues,
   );
-  const nodeOf = (c: Element): string | undefined =>
-    attr(c, 'classificationScheme') === undefined ? attr(c, 'classificationNode') : undefined;
-  const isSs = classifications.some((c) => nodeOf(c) === SUBMISSION_SET.classificationNode);
-  const isFolder = classifications.some((c) => nodeOf(c) === FOLDER.classificationNode);
+  let isSs = false;
+  let isFolder = false;
+  for (const c of classifications) {
+    const node = nodeOf(c);
+    if (node === SUBMISSION_SET.classificationNode) isSs = true;
+    else if (node === FOLDER.classificationNode) isFolder = true;
+  }
   if (isSs === isFolder) {
     issues.add(
       isSs
@@ -737,9 +873,15 @@ function readRegistryPackage(
   }
   const kind = isSs ? 'SubmissionSet' : 'Folder';
   const where = `${kind}[${id}]`;
-  const slots = readSlots(el, where, issues);
-  const externalIds = ownedChildren(el, 'ExternalIdentifier', topExternalIds, id, where, issues);
-  const s = (name: string): string | undefined => single(slots, name, where, issues);
+  const slots = readSlots(parts.slots, where, issues);
+  const externalIds = ownedChildren(
+    parts.externalIds,
+    'ExternalIdentifier',
+    topExternalIds,
+    id,
+    where,
+    issues,
+  );
   const status = readStatus(el, where, issues);
 
   if (isSs) {
@@ -747,7 +889,7 @@ function readRegistryPackage(
       classifications,
       SUBMISSION_SET.author,
       SS_CODES,
-      new Set([SUBMISSION_SET.classificationNode, SUBMISSION_SET.limitedMetadata]),
+      SS_NODES,
       where,
       issues,
     );
@@ -761,30 +903,28 @@ function readRegistryPackage(
     };
     if (status) ss.availabilityStatus = status;
     withHome(ss, el);
-    const set = <K extends keyof SubmissionSet>(k: K, v: SubmissionSet[K] | undefined): void => {
-      if (v !== undefined) ss[k] = v;
-    };
-    set('comments', localized(el, 'Description', `${where}.comments`, issues));
-    set('contentTypeCode', cls.codes.get('contentTypeCode')?.[0]);
+    const comments = localized(parts.description, 'Description', `${where}.comments`, issues);
+    if (comments !== undefined) ss.comments = comments;
+    const contentTypeCode = cls.codes.get('contentTypeCode')?.[0];
+    if (contentTypeCode !== undefined) ss.contentTypeCode = contentTypeCode;
     const pid = ids.get('patientId');
     if (pid !== undefined) ss.patientId = parseCx(pid);
-    set('sourceId', ids.get('sourceId'));
-    set('submissionTime', s(SLOT.submissionTime));
-    set('title', localized(el, 'Name', `${where}.title`, issues));
-    set('uniqueId', ids.get('uniqueId'));
-    set('logicalID', attr(el, 'lid'));
-    set('version', readVersion(el));
+    const sourceId = ids.get('sourceId');
+    if (sourceId !== undefined) ss.sourceId = sourceId;
+    const submissionTime = single(slots, SLOT.submissionTime, where, issues);
+    if (submissionTime !== undefined) ss.submissionTime = submissionTime;
+    const title = localized(parts.name, 'Name', `${where}.title`, issues);
+    if (title !== undefined) ss.title = title;
+    const uniqueId = ids.get('uniqueId');
+    if (uniqueId !== undefined) ss.uniqueId = uniqueId;
+    const lid = attr(el, 'lid');
+    if (lid !== undefined) ss.logicalID = lid;
+    const version = readVersion(parts);
+    if (version !== undefined) ss.version = version;
     return { kind: 'SubmissionSet', value: ss };
   }
 
-  const cls = readClassifications(
-    classifications,
-    undefined,
-    FOLDER_CODES,
-    new Set([FOLDER.classificationNode, FOLDER.limitedMetadata]),
-    where,
-    issues,
-  );
+  const cls = readClassifications(classifications, undefined, FOLDER_CODES, FOLDER_NODES, where, issues);
   const ids = readExternalIds(externalIds, FOLDER_IDS, where, issues);
   const folder: Mutable<Folder> = {
     entryUUID: id,
@@ -794,17 +934,20 @@ function readRegistryPackage(
   };
   if (status) folder.availabilityStatus = status;
   withHome(folder, el);
-  const set = <K extends keyof Folder>(k: K, v: Folder[K] | undefined): void => {
-    if (v !== undefined) folder[k] = v;
-  };
-  set('comments', localized(el, 'Description', `${where}.comments`, issues));
-  set('lastUpdateTime', s(SLOT.lastUpdateTime));
-  set('logicalID', attr(el, 'lid'));
+  const comments = localized(parts.description, 'Description', `${where}.comments`, issues);
+  if (comments !== undefined) folder.comments = comments;
+  const lastUpdateTime = single(slots, SLOT.lastUpdateTime, where, issues);
+  if (lastUpdateTime !== undefined) folder.lastUpdateTime = lastUpdateTime;
+  const lid = attr(el, 'lid');
+  if (lid !== undefined) folder.logicalID = lid;
   const pid = ids.get('patientId');
   if (pid !== undefined) folder.patientId = parseCx(pid);
-  set('title', localized(el, 'Name', `${where}.title`, issues));
-  set('uniqueId', ids.get('uniqueId'));
-  set('version', readVersion(el));
+  const title = localized(parts.name, 'Name', `${where}.title`, issues);
+  if (title !== undefined) folder.title = title;
+  const uniqueId = ids.get('uniqueId');
+  if (uniqueId !== undefined) folder.uniqueId = uniqueId;
+  const version = readVersion(parts);
+  if (version !== undefined) folder.version = version;
   return { kind: 'Folder', value: folder };
 }
 
@@ -822,6 +965,11 @@ const ASSOCIATION_SLOTS = new Set<string>([
   SLOT.NewStatus,
   SLOT.AssociationPropagation,
 ]);
+
+const ASSOCIATION_CODES = byScheme<CodeSpec>([
+  { scheme: ASSOCIATION_DOCUMENTATION_SCHEME, field: 'documentation', multiple: false },
+]);
+const NO_NODES: ReadonlySet<string> = new Set();
 
 function readAssociation(
   el: Element,
@@ -854,17 +1002,17 @@ function readAssociation(
     issues.add('Association without targetObject', `${where}.targetObject`);
     ok = false;
   }
-  const slots = readSlots(el, where, issues);
+  const parts = partsOf(el);
+  const slots = readSlots(parts.slots, where, issues);
   const cls = readClassifications(
-    ownedChildren(el, 'Classification', topClassifications, id, where, issues),
+    ownedChildren(parts.classifications, 'Classification', topClassifications, id, where, issues),
     undefined,
-    [{ scheme: ASSOCIATION_DOCUMENTATION_SCHEME, field: 'documentation', multiple: false }],
-    new Set(),
+    ASSOCIATION_CODES,
+    NO_NODES,
     where,
     issues,
   );
-  if (children(el, RIM, 'ExternalIdentifier').length > 0)
-    issues.add('ExternalIdentifier on an Association', where);
+  if (parts.externalIds.length > 0) issues.add('ExternalIdentifier on an Association', where);
   if (!ok || !associationType || sourceObject === undefined || targetObject === undefined) return undefined;
 
   const a: Mutable<Association> = {
@@ -877,8 +1025,7 @@ function readAssociation(
   const status = readStatus(el, where, issues);
   if (status) a.availabilityStatus = status;
   withHome(a, el);
-  const s = (name: string): string | undefined => single(slots, name, where, issues);
-  const sss = s(SLOT.SubmissionSetStatus);
+  const sss = single(slots, SLOT.SubmissionSetStatus, where, issues);
   if (sss !== undefined) {
     if (sss === 'Original' || sss === 'Reference') a.submissionSetStatus = sss;
     else
@@ -887,13 +1034,13 @@ function readAssociation(
         `${where}.SubmissionSetStatus`,
       );
   }
-  const pv = s(SLOT.PreviousVersion);
+  const pv = single(slots, SLOT.PreviousVersion, where, issues);
   if (pv !== undefined) a.previousVersion = pv;
-  const os = s(SLOT.OriginalStatus);
+  const os = single(slots, SLOT.OriginalStatus, where, issues);
   if (os !== undefined) a.originalStatus = os;
-  const ns = s(SLOT.NewStatus);
+  const ns = single(slots, SLOT.NewStatus, where, issues);
   if (ns !== undefined) a.newStatus = ns;
-  const ap = s(SLOT.AssociationPropagation);
+  const ap = single(slots, SLOT.AssociationPropagation, where, issues);
   if (ap !== undefined) a.associationPropagation = ap;
   const doc = cls.codes.get('documentation')?.[0];
   if (doc) a.documentation = doc;

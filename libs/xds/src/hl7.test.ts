@@ -54,4 +54,52 @@ describe('HL7 v2 data types of XDS metadata', () => {
     expect(dtmPrecision('2004122')).toBeUndefined();
     expect(dtmPrecision('2004-12-25')).toBeUndefined();
   });
+
+  it('gives only valued properties, in the order of the type (JSON text included)', () => {
+    expect(
+      JSON.stringify(parseCx('ref-1^^^ns&1.2.3&ISO^urn:ihe:iti:xds:2013:order^&urn:oid:1.2.4&ISO')),
+    ).toBe(
+      JSON.stringify({
+        raw: 'ref-1^^^ns&1.2.3&ISO^urn:ihe:iti:xds:2013:order^&urn:oid:1.2.4&ISO',
+        id: 'ref-1',
+        assigningAuthorityNamespace: 'ns',
+        assigningAuthority: '1.2.3',
+        assigningAuthorityType: 'ISO',
+        identifierTypeCode: 'urn:ihe:iti:xds:2013:order',
+        assigningFacility: '&urn:oid:1.2.4&ISO',
+      }),
+    );
+    expect(JSON.stringify(parseCx('x^^^&&'))).toBe('{"raw":"x^^^&&","id":"x"}');
+    expect(JSON.stringify(parseCx(''))).toBe('{"raw":"","id":""}');
+    expect(Object.keys(parseXcn('1^F^G^O^S^P^^^ns&1.2&ISO'))).toEqual([
+      'raw',
+      'idNumber',
+      'familyName',
+      'givenName',
+      'otherGivenNames',
+      'suffix',
+      'prefix',
+      'assigningAuthority',
+      'assigningAuthorityType',
+    ]);
+    expect(JSON.stringify(parseXcn('^Smith^^^^^^^&1.2'))).toBe(
+      '{"raw":"^Smith^^^^^^^&1.2","familyName":"Smith","assigningAuthority":"1.2"}',
+    );
+    expect(JSON.stringify(parseXon('^^3^^^&1.2&ISO^^^^'))).toBe(
+      '{"raw":"^^3^^^&1.2&ISO^^^^","organizationName":"","assigningAuthority":"1.2","organizationIdentifier":"3"}',
+    );
+    expect(Object.keys(parseXtn('^U^E^m^1^2^3^4'))).toEqual([
+      'raw',
+      'useCode',
+      'equipmentType',
+      'email',
+      'countryCode',
+      'areaCode',
+      'localNumber',
+      'extension',
+    ]);
+    expect(JSON.stringify(parseXtn('^^PH^^^^5'))).toBe(
+      '{"raw":"^^PH^^^^5","equipmentType":"PH","localNumber":"5"}',
+    );
+  });
 });
