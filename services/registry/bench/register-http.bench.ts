@@ -144,6 +144,17 @@ function post(url: URL, body: string): Promise<string> {
   });
 }
 
+/** Group-commit statements and the submissions they wrote so far, from a replica's /metrics. */
+async function statements(registry: URL): Promise<{ count: number; sum: number }> {
+  const text = await (await fetch(new URL('/metrics', registry))).text();
+  const read = (name: string): number =>
+    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return {
+    count: read('mesh_registry_submissions_per_statement_count'),
+    sum: read('mesh_registry_submissions_per_statement_sum'),
+  };
+}
+
 async function concurrently(
   count: number,
   fn: (i: number, client: number) => Promise<void>,
@@ -245,6 +256,7 @@ async function main(): Promise<void> {
         await new Promise((res) => setTimeout(res, 50));
       }
     }
+  const statementsBefore = await Promise.all(endpoints.map(statements));
   const before = await askAll('cpu?');
   const peersBefore = await peerCpu();
   const rawBefore = process.cpuUsage();
@@ -256,6 +268,14 @@ async function main(): Promise<void> {
   const clientCpu = process.cpuUsage(rawBefore);
   const peersAfter = await peerCpu();
   const { rss, cpu } = await askAll('rss?');
+  const statementsAfter = await Promise.all(endpoints.map(statements));
+  const written = statementsAfter.reduce(
+    (a, s, k) => ({
+      count: a.count + s.count - (statementsBefore[k]?.count ?? 0),
+      sum: a.sum + s.sum - (statementsBefore[k]?.sum ?? 0),
+    }),
+    { count: 0, sum: 0 },
+  );
   const cpuPerRequest = (cpu.user + cpu.system - before.cpu.user - before.cpu.system) / REQUESTS;
 
   // The same rows as raw INSERTs, one transaction per registration.
@@ -325,6 +345,9 @@ async function main(): Promise<void> {
   console.log(`${procs} CPU per registration: ${Math.round(cpuPerRequest)} us`);
   console.log(
     `${procs} peak RSS${REPLICAS === 1 ? '' : ' (largest)'}: ${rss} MB (RSS ${before.now} MB, heap ${before.heap} MB before the run)`,
+  );
+  console.log(
+    `group commit: ${written.count} statements for ${written.sum} submissions (${(written.sum / Math.max(1, written.count)).toFixed(1)} per statement)`,
   );
   const per = (us: number): number => Math.round(us / REQUESTS);
   console.log(

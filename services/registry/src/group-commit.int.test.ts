@@ -34,12 +34,14 @@ describe('group commit of ITI-42 submissions', () => {
   it('writes concurrent submissions in shared transactions, each acknowledged once committed', async () => {
     const pid = patientCx('group-ok');
     await store.upsertPatient(pid);
-    const writer = createSubmissionWriter({ db, store, maxInFlight: 1 });
+    const sizes: number[] = [];
+    const writer = createSubmissionWriter({ db, store, maxInFlight: 1, onStatement: (n) => sizes.push(n) });
     const writes = Array.from({ length: 20 }, () => write(pid));
     await Promise.all(writes.map((w) => writer.write(w)));
     expect((await Promise.all(writes.map(stored))).every((n) => n === 1)).toBe(true);
     // The first goes alone at once; the 19 others wait for it and leave as one group.
     expect(writer.stats()).toEqual({ groups: 1, grouped: 19, regrouped: 0 });
+    expect(sizes).toEqual([1, 19]);
   });
 
   it('answers each submission of a refused group with its own outcome, and stores the others', async () => {

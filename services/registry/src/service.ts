@@ -17,6 +17,7 @@ import type { ServiceContext, ServiceInstance, ServiceModule, StagedEvent } from
 import type { SoapOperation, SoapReply } from '@mesh/soap';
 import { readSubmitObjectsRequest } from '@mesh/xds';
 import type { DocumentEntry, ReadSubmissionResult, Submission, SubmissionSet } from '@mesh/xds';
+import { createMetrics } from '@mesh/observability';
 import { NS, attr, parseXml, serialize } from '@mesh/xml';
 import { loadRegistryConfig } from './config.js';
 import { REGISTRY_MIGRATIONS } from './migrations.js';
@@ -69,7 +70,18 @@ async function create(ctx: ServiceContext): Promise<ServiceInstance> {
   const domain = parseAffinityDomain(JSON.parse(await readFile(config.affinityDomainFile, 'utf8')));
   const store = createRegistryStore(ctx.db);
   const deps = { db: ctx.db, store, domain, clock: ctx.clock };
-  const writer = createSubmissionWriter({ db: ctx.db, store, maxInFlight: config.writesInFlight });
+  const metrics = ctx.metrics ?? createMetrics({ defaultMetrics: false });
+  const perStatement = metrics.histogram({
+    name: 'mesh_registry_submissions_per_statement',
+    help: 'ITI-42 submissions written by one group-commit statement (_count statements, _sum submissions).',
+    buckets: [1, 2, 4, 8, 16, 32],
+  });
+  const writer = createSubmissionWriter({
+    db: ctx.db,
+    store,
+    maxInFlight: config.writesInFlight,
+    onStatement: (n) => perStatement.observe(n),
+  });
 
   /** Anything but a spec outcome is the registry's default error (ITI TF-3 Table 4.2.4.1-2). */
   const guarded = async <T>(
