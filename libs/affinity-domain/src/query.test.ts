@@ -234,4 +234,15 @@ describe('lookupsFor', () => {
     expect(allowed('classCode', VARIANT_CLASS.code, VARIANT_CLASS.codeSystem)).toBe(false);
     expect(o.isAllowedMimeType('application/zip')).toBe(true);
   });
+
+  it('binds once per domain object (the registry asks per submission) and is read-only', () => {
+    const l = lookupsFor(domain);
+    expect(lookupsFor(domain)).toBe(l);
+    expect(lookupsFor(other)).not.toBe(l);
+    expect(Object.isFrozen(l)).toBe(true);
+    // A structurally equal domain is another object with its own lookups.
+    const copy = parseAffinityDomain(defaultJson());
+    expect(lookupsFor(copy)).not.toBe(l);
+    expect(lookupsFor(copy).isAllowedCode('classCode', '18842-5', LOINC)).toBe(true);
+  });
 });

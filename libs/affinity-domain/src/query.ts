@@ -138,6 +138,8 @@ export interface XdsPatientId {
 }
 
 const CX_OID = /^[0-2](\.(0|[1-9][0-9]*))+$/;
+/** Subcomponent, repetition and escape characters, which a plain CX.1 does not carry. */
+const CX_ID_SPECIAL = /[&~\\]/;
 
 /**
  * Parses the CX form XDS uses for patient ids, `id^^^&OID&ISO` (ITI TF-3 4.2.3.1.7, Table
@@ -150,7 +152,7 @@ export function parseXdsPatientId(cx: string): XdsPatientId | undefined {
   const [id, c2, c3, hd] = components as [string, string, string, string];
   if (c2 !== '' || c3 !== '') return undefined;
   // CX.1 is a plain string: no subcomponents, repetitions, escapes or surrounding blanks.
-  if (id === '' || /[&~\\]/.test(id) || id.trim() !== id) return undefined;
+  if (id === '' || CX_ID_SPECIAL.test(id) || id.trim() !== id) return undefined;
   const sub = hd.split('&');
   if (sub.length !== 3 || sub[0] !== '' || sub[2] !== 'ISO') return undefined;
   const oid = sub[1]!;
@@ -246,17 +248,26 @@ export interface AffinityDomainLookups {
   readonly isAllowedLanguageCode: (languageCode: string) => boolean;
 }
 
+const bound = new WeakMap<AffinityDomain, AffinityDomainLookups>();
+
 /**
  * Binds the lookups to one domain. The result fits the affinity-domain half of
- * @mesh/xds-validation's MetadataPolicy as is (same names and signatures).
+ * @mesh/xds-validation's MetadataPolicy as is (same names and signatures). Built once per
+ * domain object and cached, like the index (the registry asks for it per submission); frozen,
+ * since every caller shares it.
  */
 export function lookupsFor(domain: AffinityDomain): AffinityDomainLookups {
-  return {
-    isAllowedCode: (attribute, code, codingScheme) => isAllowedCode(domain, attribute, code, codingScheme),
-    isAffinityDomainPatientId: (cx) => isAffinityDomainPatientId(domain, cx),
-    isKnownAssigningAuthority: (oid) => isKnownAssigningAuthority(domain, oid),
-    isKnownRepository: (uid) => isKnownRepository(domain, uid),
-    isAllowedMimeType: (mimeType) => isAllowedMimeType(domain, mimeType),
-    isAllowedLanguageCode: (languageCode) => isAllowedLanguageCode(domain, languageCode),
-  };
+  const cached = bound.get(domain);
+  if (cached) return cached;
+  const lookups: AffinityDomainLookups = Object.freeze({
+    isAllowedCode: (attribute: CodedAttribute, code: string, codingScheme: string) =>
+      isAllowedCode(domain, attribute, code, codingScheme),
+    isAffinityDomainPatientId: (cx: string) => isAffinityDomainPatientId(domain, cx),
+    isKnownAssigningAuthority: (oid: string) => isKnownAssigningAuthority(domain, oid),
+    isKnownRepository: (uid: string) => isKnownRepository(domain, uid),
+    isAllowedMimeType: (mimeType: string) => isAllowedMimeType(domain, mimeType),
+    isAllowedLanguageCode: (languageCode: string) => isAllowedLanguageCode(domain, languageCode),
+  });
+  bound.set(domain, lookups);
+  return lookups;
 }
