@@ -15,6 +15,9 @@ export function oidProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** Blanks and HL7 delimiters, which a uniqueId extension does not carry. */
+const EXTENSION_SPECIAL = /[\s^&~\\|]/;
+
 /**
  * DocumentEntry.uniqueId (ITI TF-3 4.2.3.2.26): an OID, or `OID^extension` (the CDA id
  * root^extension), root at most 64 and extension at most 16 characters, 128 in all.
@@ -27,7 +30,7 @@ export function documentUniqueIdProblem(value: string): string | undefined {
   const extension = value.slice(caret + 1);
   const rootProblem = oidProblem(root);
   if (rootProblem) return `root of uniqueId: ${rootProblem}`;
-  if (extension === '' || extension.length > 16 || /[\s^&~\\|]/.test(extension))
+  if (extension === '' || extension.length > 16 || EXTENSION_SPECIAL.test(extension))
     return `extension '${extension}' of uniqueId must be 1 to 16 characters without blanks or HL7 delimiters`;
   return undefined;
 }
@@ -45,11 +48,14 @@ export function isUuidUrn(value: string): boolean {
  */
 export function entryUuidProblem(value: string): string | undefined {
   if (value === '') return 'entryUUID is empty';
-  if (/^urn:uuid:/i.test(value))
+  if (UUID_PREFIX.test(value))
     return isUuidUrn(value) ? undefined : `'${value}' is not urn:uuid: followed by an RFC 4122 UUID`;
-  if (/\s/.test(value)) return `symbolic id '${value}' contains blanks`;
+  if (BLANK.test(value)) return `symbolic id '${value}' contains blanks`;
   return undefined;
 }
+
+const UUID_PREFIX = /^urn:uuid:/i;
+const BLANK = /\s/;
 
 /** homeCommunityId (ITI TF-3 4.2.3.2.12): `urn:oid:` + OID. */
 export function homeCommunityIdProblem(value: string): string | undefined {
@@ -58,22 +64,27 @@ export function homeCommunityIdProblem(value: string): string | undefined {
 }
 
 const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const DIGITS = /^\d+$/;
+
+/** The two-digit field of a DTM starting at `from`, when the value is that long. */
+function dtmField(value: string, from: number): number | undefined {
+  return value.length > from ? Number(value.slice(from, from + 2)) : undefined;
+}
 
 /**
  * DTM in UTC as XDS carries it (ITI TF-3 Table 4.2.3.1.7-2): YYYY[MM[DD[hh[mm[ss]]]]], no
  * zone, no fractions, and each field a real calendar/clock value.
  */
 export function dtmProblem(value: string): string | undefined {
-  if (!/^\d+$/.test(value) || ![4, 6, 8, 10, 12, 14].includes(value.length))
+  const n = value.length;
+  if (!DIGITS.test(value) || (n !== 4 && n !== 6 && n !== 8 && n !== 10 && n !== 12 && n !== 14))
     return `'${value}' is not a DTM: 4, 6, 8, 10, 12 or 14 digits (YYYY[MM[DD[hh[mm[ss]]]]]) in UTC`;
-  const field = (from: number): number | undefined =>
-    value.length > from ? Number(value.slice(from, from + 2)) : undefined;
   const year = Number(value.slice(0, 4));
-  const month = field(4);
-  const day = field(6);
-  const hour = field(8);
-  const minute = field(10);
-  const second = field(12);
+  const month = dtmField(value, 4);
+  const day = dtmField(value, 6);
+  const hour = dtmField(value, 8);
+  const minute = dtmField(value, 10);
+  const second = dtmField(value, 12);
   if (month !== undefined && (month < 1 || month > 12)) return `'${value}' has month ${month}`;
   if (month !== undefined && day !== undefined) {
     const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
@@ -86,6 +97,9 @@ export function dtmProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** Subcomponent, repetition and escape characters, which a plain CX.1 does not carry. */
+const CX_ID_SPECIAL = /[&~\\]/;
+
 /**
  * The CX form of XDS patient ids (ITI TF-3 Table 4.2.3.1.7-2, 4.2.3.2.16, 4.2.3.2.20):
  * `id^^^&OID&ISO`. Only CX.1 and CX.4 are valued; CX.4 has no namespace id, an OID as universal
@@ -97,7 +111,7 @@ export function xdsCxProblem(raw: string): string | undefined {
     return `'${raw}' must be id^^^&OID&ISO: exactly four components, ${components.length} given`;
   const [id, c2, c3, c4] = components as [string, string, string, string];
   if (id === '') return `'${raw}' has an empty CX.1 (id)`;
-  if (/[&~\\]/.test(id) || id.trim() !== id)
+  if (CX_ID_SPECIAL.test(id) || id.trim() !== id)
     return `'${raw}' has subcomponents, repetitions or blanks in CX.1`;
   if (c2 !== '' || c3 !== '') return `'${raw}' has CX.2 or CX.3 valued; only CX.1 and CX.4 are allowed`;
   const hd = c4.split('&');
@@ -108,14 +122,18 @@ export function xdsCxProblem(raw: string): string | undefined {
   return oid ? `CX.4.2 of '${raw}': ${oid}` : undefined;
 }
 
+const SHA1_HEX = /^[0-9a-fA-F]{40}$/;
+
 /** hash (ITI TF-3 4.2.3.2.10): SHA-1 of the document as 40 hexadecimal digits. */
 export function hashProblem(value: string): string | undefined {
-  return /^[0-9a-fA-F]{40}$/.test(value) ? undefined : `hash '${value}' is not 40 hexadecimal digits (SHA-1)`;
+  return SHA1_HEX.test(value) ? undefined : `hash '${value}' is not 40 hexadecimal digits (SHA-1)`;
 }
+
+const SIZE = /^\d{1,19}$/;
 
 /** size (ITI TF-3 4.2.3.2.24): size in bytes, a non-negative decimal integer. */
 export function sizeProblem(value: string): string | undefined {
-  return /^\d{1,19}$/.test(value) ? undefined : `size '${value}' is not a non-negative integer`;
+  return SIZE.test(value) ? undefined : `size '${value}' is not a non-negative integer`;
 }
 
 const TOKEN = '[A-Za-z0-9!#$&^_.+\\-]{1,127}';
@@ -126,15 +144,15 @@ export function mimeTypeProblem(value: string): string | undefined {
   return MIME.test(value) ? undefined : `mimeType '${value}' is not type/subtype`;
 }
 
+const LANGUAGE_TAG = /^([A-Za-z]{2,8}|[xXiI])(-[A-Za-z0-9]{1,8})*$/;
+
 /**
  * languageCode (ITI TF-3 4.2.3.2.12): an RFC 5646 language tag. Checked here for its shape
  * (primary language of 2-3 letters, or 4-8 / x- / i- forms, then subtags of 1-8 alphanumerics);
  * the affinity domain decides which languages it accepts.
  */
 export function languageCodeProblem(value: string): string | undefined {
-  return /^([A-Za-z]{2,8}|[xXiI])(-[A-Za-z0-9]{1,8})*$/.test(value)
-    ? undefined
-    : `languageCode '${value}' is not an RFC 5646 language tag`;
+  return LANGUAGE_TAG.test(value) ? undefined : `languageCode '${value}' is not an RFC 5646 language tag`;
 }
 
 /**
@@ -181,13 +199,16 @@ export function xtnProblem(xtn: Xtn): string | undefined {
   return undefined;
 }
 
+const URN = /^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:\S+$/;
+const IHE_URN = /^urn:ihe:/i;
+
 /**
  * Extra metadata slot names (ITI TF-3 4.2.3.1.7): a URN, not in the `urn:ihe:` namespace IHE
  * reserves. Nothing more: the TF reserves no other namespace.
  */
 export function extraSlotNameProblem(name: string): string | undefined {
-  if (!/^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:\S+$/.test(name))
+  if (!URN.test(name))
     return `slot '${name}' is neither defined by XDS for this object nor a URN (extra metadata)`;
-  if (/^urn:ihe:/i.test(name)) return `slot '${name}' is in the urn:ihe: namespace reserved for IHE`;
+  if (IHE_URN.test(name)) return `slot '${name}' is in the urn:ihe: namespace reserved for IHE`;
   return undefined;
 }

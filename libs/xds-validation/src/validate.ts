@@ -41,6 +41,11 @@ import type { CodedAttribute, MetadataPolicy, SubmissionTransaction, ValidateOpt
 
 /** Full StatusType URNs allowed in ITI-57 OriginalStatus / NewStatus (ITI TF-2 3.57.4.1.3.3.2). */
 const STATUS_URN = /^urn:oasis:names:tc:ebxml-regrep:StatusType:(Approved|Deprecated|Submitted)$/;
+const SUBMITTED = /Submitted$/;
+/** sourcePatientInfo values are `PID-n|value` (ITI TF-3 4.2.3.2.21). */
+const PID_FIELD = /^PID-\d+\|/;
+/** A version number (ITI TF-2 3.57.4.1.3.3.1 PreviousVersion). */
+const VERSION_NUMBER = /^[1-9][0-9]*$/;
 
 /** Relationship associations: their target is a registered document (ITI TF-3 4.2.2.2). */
 export const RELATIONSHIP_TYPES: ReadonlySet<string> = new Set([
@@ -166,6 +171,11 @@ class Validator {
     if (problem !== undefined) this.err(problem, location);
   }
 
+  /** {@link format} at `${where}.${name}`, the location built only for a problem. */
+  private formatAt(problem: string | undefined, where: string, name: string): void {
+    if (problem !== undefined) this.err(problem, `${where}.${name}`);
+  }
+
   private code(
     attribute: CodedAttribute,
     c: Code | undefined,
@@ -173,20 +183,19 @@ class Validator {
     name: string,
     required: boolean,
   ): void {
-    const location = `${where}.${name}`;
     if (c === undefined) {
-      if (required) this.err(`${name} is required (ITI TF-3 Table 4.3.1-3)`, location);
+      if (required) this.err(`${name} is required (ITI TF-3 Table 4.3.1-3)`, `${where}.${name}`);
       return;
     }
     if (c.code === '' || c.codingScheme === '') {
       // ITI TF-3 4.2.3.1.2: nodeRepresentation and the codingScheme slot are both required.
-      this.err(`${name} needs a code (nodeRepresentation) and a codingScheme`, location);
+      this.err(`${name} needs a code (nodeRepresentation) and a codingScheme`, `${where}.${name}`);
       return;
     }
     if (!this.policy.isAllowedCode(attribute, c.code, c.codingScheme))
       this.err(
         `${name} '${c.code}' (codingScheme ${c.codingScheme}) is not in the affinity domain's value set`,
-        location,
+        `${where}.${name}`,
       );
   }
 
@@ -205,11 +214,11 @@ class Validator {
   }
 
   private entryUUID(id: string, where: string): void {
-    this.format(entryUuidProblem(id), `${where}.entryUUID`);
+    this.formatAt(entryUuidProblem(id), where, 'entryUUID');
   }
 
   private home(value: string | undefined, where: string): void {
-    if (value !== undefined) this.format(homeCommunityIdProblem(value), `${where}.homeCommunityId`);
+    if (value !== undefined) this.formatAt(homeCommunityIdProblem(value), where, 'homeCommunityId');
   }
 
   /** Metadata-Limited is for XDR/XDM; in XDS its attribute is X (ITI TF-3 4.2.3.2.29, Table 4.3.1-3). */
@@ -222,7 +231,7 @@ class Validator {
     const raw = cx?.raw;
     if (!this.required(raw, name, where)) return false;
     const problem = xdsCxProblem(raw);
-    this.format(problem, `${where}.${name}`);
+    this.formatAt(problem, where, name);
     return problem === undefined;
   }
 
@@ -238,8 +247,8 @@ class Validator {
   }
 
   private authors(authors: readonly Author[], where: string): void {
-    authors.forEach((a, i) => {
-      const at = `${where}.author[${i}]`;
+    for (let i = 0; i < authors.length; i++) {
+      const a = authors[i]!;
       // ITI TF-3 4.2.3.1.4: an author has at least one sub-attribute valued.
       if (
         !a.person &&
@@ -250,15 +259,23 @@ class Validator {
       )
         this.err(
           'author has none of authorPerson, authorInstitution, authorRole, authorSpecialty, authorTelecommunication',
-          at,
+          `${where}.author[${i}]`,
         );
-      if (a.person) this.format(xcnProblem(a.person), `${at}.authorPerson`);
-      for (const x of a.institutions) this.format(xonProblem(x), `${at}.authorInstitution`);
-      for (const t of a.telecoms) this.format(xtnProblem(t), `${at}.authorTelecommunication`);
+      if (a.person) this.authorFormat(xcnProblem(a.person), where, i, 'authorPerson');
+      for (const x of a.institutions) this.authorFormat(xonProblem(x), where, i, 'authorInstitution');
+      for (const t of a.telecoms) this.authorFormat(xtnProblem(t), where, i, 'authorTelecommunication');
       // ITI TF-3 4.2.3.1.4: the sub-attributes of author are a closed list.
       for (const s of a.extraSlots)
-        this.err(`slot '${s.name}' is not an author sub-attribute (ITI TF-3 4.2.3.1.4)`, `${at}.${s.name}`);
-    });
+        this.err(
+          `slot '${s.name}' is not an author sub-attribute (ITI TF-3 4.2.3.1.4)`,
+          `${where}.author[${i}].${s.name}`,
+        );
+    }
+  }
+
+  /** {@link format} at `${where}.author[${i}].${name}`, the location built only for a problem. */
+  private authorFormat(problem: string | undefined, where: string, i: number, name: string): void {
+    if (problem !== undefined) this.err(problem, `${where}.author[${i}].${name}`);
   }
 
   private extra(slots: readonly Slot[], where: string): void {
@@ -277,7 +294,7 @@ class Validator {
   }
 
   private dtm(value: string | undefined, where: string, name: string): void {
-    if (value !== undefined) this.format(dtmProblem(value), `${where}.${name}`);
+    if (value !== undefined) this.formatAt(dtmProblem(value), where, name);
   }
 
   /**
@@ -305,9 +322,9 @@ class Validator {
     this.authors(ss.authors, where);
     this.code('contentTypeCode', ss.contentTypeCode, where, 'contentTypeCode', true);
     if (this.required(ss.uniqueId, 'uniqueId', where))
-      this.format(oidProblem(ss.uniqueId), `${where}.uniqueId`);
+      this.formatAt(oidProblem(ss.uniqueId), where, 'uniqueId');
     if (this.required(ss.sourceId, 'sourceId', where))
-      this.format(oidProblem(ss.sourceId), `${where}.sourceId`);
+      this.formatAt(oidProblem(ss.sourceId), where, 'sourceId');
     if (this.required(ss.submissionTime, 'submissionTime', where))
       this.dtm(ss.submissionTime, where, 'submissionTime');
     if (this.patientCx(ss.patientId, where, 'patientId')) {
@@ -358,14 +375,12 @@ class Validator {
     this.codes1n('eventCodeList', d.eventCodeList, where, 'eventCodeList', 0);
 
     if (this.required(d.uniqueId, 'uniqueId', where))
-      this.format(documentUniqueIdProblem(d.uniqueId), `${where}.uniqueId`);
+      this.formatAt(documentUniqueIdProblem(d.uniqueId), where, 'uniqueId');
     this.samePatient(d.patientId, where);
     this.patientCx(d.sourcePatientId, where, 'sourcePatientId');
-    d.sourcePatientInfo.forEach((v) => {
-      // ITI TF-3 4.2.3.2.21: each value is `PID-n|value`.
-      if (!/^PID-\d+\|/.test(v))
+    for (const v of d.sourcePatientInfo)
+      if (!PID_FIELD.test(v))
         this.err(`sourcePatientInfo value '${v}' is not PID-n|value`, `${where}.sourcePatientInfo`);
-    });
     for (const ref of d.referenceIdList)
       // ITI TF-3 4.2.3.2.28: CXi with CX.1 and CX.5 (identifier type code) valued.
       if (!ref.id || !ref.identifierTypeCode)
@@ -373,20 +388,20 @@ class Validator {
 
     if (this.required(d.mimeType, 'mimeType', where)) {
       const problem = mimeTypeProblem(d.mimeType);
-      this.format(problem, `${where}.mimeType`);
+      this.formatAt(problem, where, 'mimeType');
       if (!problem && this.policy.isAllowedMimeType && !this.policy.isAllowedMimeType(d.mimeType))
         this.err(`mimeType '${d.mimeType}' is not accepted by the affinity domain`, `${where}.mimeType`);
     }
     if (this.required(d.languageCode, 'languageCode', where)) {
       const problem = languageCodeProblem(d.languageCode);
-      this.format(problem, `${where}.languageCode`);
+      this.formatAt(problem, where, 'languageCode');
       if (!problem && this.policy.isAllowedLanguageCode && !this.policy.isAllowedLanguageCode(d.languageCode))
         this.err(
           `languageCode '${d.languageCode}' is not accepted by the affinity domain`,
           `${where}.languageCode`,
         );
     }
-    if (d.legalAuthenticator) this.format(xcnProblem(d.legalAuthenticator), `${where}.legalAuthenticator`);
+    if (d.legalAuthenticator) this.formatAt(xcnProblem(d.legalAuthenticator), where, 'legalAuthenticator');
     this.dtm(d.serviceStartTime, where, 'serviceStartTime');
     this.dtm(d.serviceStopTime, where, 'serviceStopTime');
 
@@ -405,15 +420,15 @@ class Validator {
       // R in what the registry receives (ITI-42, ITI-57) (Table 4.3.1-3).
       const fromSource = this.tx === 'ITI-41';
       if (fromSource ? d.hash !== undefined : this.required(d.hash, 'hash', where))
-        this.format(hashProblem(d.hash!), `${where}.hash`);
+        this.formatAt(hashProblem(d.hash!), where, 'hash');
       if (fromSource ? d.size !== undefined : this.required(d.size, 'size', where))
-        this.format(sizeProblem(d.size!), `${where}.size`);
+        this.formatAt(sizeProblem(d.size!), where, 'size');
     }
     // repositoryUniqueId: R from the repository (ITI-42) and in updates, O from the source.
     const repo = d.repositoryUniqueId;
     if (this.tx === 'ITI-41' ? repo !== undefined : this.required(repo, 'repositoryUniqueId', where)) {
       const problem = oidProblem(repo!);
-      this.format(problem, `${where}.repositoryUniqueId`);
+      this.formatAt(problem, where, 'repositoryUniqueId');
       if (!problem && this.policy.isKnownRepository && !this.policy.isKnownRepository(repo!))
         this.err(
           `repositoryUniqueId ${repo!} is not a repository of the affinity domain`,
@@ -433,7 +448,7 @@ class Validator {
     this.codes1n('folderCodeList', f.codeList, where, 'codeList', 1);
     this.required(f.title?.value, 'title', where);
     if (this.required(f.uniqueId, 'uniqueId', where))
-      this.format(oidProblem(f.uniqueId), `${where}.uniqueId`);
+      this.formatAt(oidProblem(f.uniqueId), where, 'uniqueId');
     this.samePatient(f.patientId, where);
     this.dtm(f.lastUpdateTime, where, 'lastUpdateTime');
     this.extra(f.extraSlots, where);
@@ -585,7 +600,7 @@ class Validator {
         );
       return;
     }
-    if (!/^[1-9][0-9]*$/.test(a.previousVersion))
+    if (!VERSION_NUMBER.test(a.previousVersion))
       this.err(
         `PreviousVersion '${a.previousVersion}' is not a version number`,
         `${where}.PreviousVersion`,
@@ -668,7 +683,7 @@ class Validator {
       else if (!STATUS_URN.test(value))
         this.err(`${name} '${value}' is not an ebRIM StatusType URN`, `${where}.${name}`, op);
     }
-    if (a.newStatus !== undefined && /Submitted$/.test(a.newStatus))
+    if (a.newStatus !== undefined && SUBMITTED.test(a.newStatus))
       this.err('NewStatus is Approved or Deprecated', `${where}.NewStatus`, op);
   }
 
@@ -676,40 +691,15 @@ class Validator {
 
   private duplicates(): void {
     const seenIds = new Set<string>();
-    const objects: [string, string, string | undefined][] = [
-      ['SubmissionSet', this.ss.entryUUID, this.ss.uniqueId],
-      ...this.submission.documentEntries.map((d): [string, string, string | undefined] => [
-        `DocumentEntry[${d.entryUUID}]`,
-        d.entryUUID,
-        d.uniqueId,
-      ]),
-      ...this.submission.folders.map((f): [string, string, string | undefined] => [
-        `Folder[${f.entryUUID}]`,
-        f.entryUUID,
-        f.uniqueId,
-      ]),
-      ...this.submission.associations.map((a): [string, string, string | undefined] => [
-        `Association[${a.entryUUID}]`,
-        a.entryUUID,
-        undefined,
-      ]),
-    ];
     const seenUniqueIds = new Map<string, string>();
-    for (const [where, id, uniqueId] of objects) {
-      if (id !== '' && seenIds.has(id))
-        this.err(`entryUUID ${id} is used by another object of the submission`, `${where}.entryUUID`);
-      seenIds.add(id);
-      if (uniqueId === undefined || uniqueId === '') continue;
-      const first = seenUniqueIds.get(uniqueId);
-      // ITI TF-3 Table 4.2.4.1-2: a uniqueId used twice in one submission.
-      if (first !== undefined)
-        this.err(
-          `uniqueId ${uniqueId} is also used by ${first}`,
-          `${where}.uniqueId`,
-          this.codes.duplicateUniqueId,
-        );
-      else seenUniqueIds.set(uniqueId, where);
-    }
+    // SubmissionSet, DocumentEntries, Folders, Associations: the order the issues come in.
+    this.duplicate('SubmissionSet', this.ss.entryUUID, this.ss.uniqueId, seenIds, seenUniqueIds);
+    for (const d of this.submission.documentEntries)
+      this.duplicate('DocumentEntry', d.entryUUID, d.uniqueId, seenIds, seenUniqueIds);
+    for (const f of this.submission.folders)
+      this.duplicate('Folder', f.entryUUID, f.uniqueId, seenIds, seenUniqueIds);
+    for (const a of this.submission.associations)
+      this.duplicate('Association', a.entryUUID, undefined, seenIds, seenUniqueIds);
     // ITI-57: one new version per logical object in a submission (ITI TF-2 3.57.4.1.3.3.1).
     if (this.isUpdate) {
       const lids = new Set<string>();
@@ -743,6 +733,36 @@ class Validator {
   }
 
   /**
+   * One object of {@link duplicates}: its entryUUID and uniqueId against those seen before.
+   * `kind` is the location's object name (`SubmissionSet`, or `DocumentEntry` etc. followed by
+   * `[entryUUID]`), built only when the location is needed.
+   */
+  private duplicate(
+    kind: 'SubmissionSet' | 'DocumentEntry' | 'Folder' | 'Association',
+    id: string,
+    uniqueId: string | undefined,
+    seenIds: Set<string>,
+    seenUniqueIds: Map<string, string>,
+  ): void {
+    if (id !== '' && seenIds.has(id))
+      this.err(
+        `entryUUID ${id} is used by another object of the submission`,
+        `${locationOf(kind, id)}.entryUUID`,
+      );
+    seenIds.add(id);
+    if (uniqueId === undefined || uniqueId === '') return;
+    const first = seenUniqueIds.get(uniqueId);
+    // ITI TF-3 Table 4.2.4.1-2: a uniqueId used twice in one submission.
+    if (first !== undefined)
+      this.err(
+        `uniqueId ${uniqueId} is also used by ${first}`,
+        `${locationOf(kind, id)}.uniqueId`,
+        this.codes.duplicateUniqueId,
+      );
+    else seenUniqueIds.set(uniqueId, locationOf(kind, id));
+  }
+
+  /**
    * ITI TF-3 4.2.2.1.1 - 4.2.2.1.3: every DocumentEntry and Folder of the submission is a member
    * of its SubmissionSet (exactly once), and each Folder membership association is too.
    */
@@ -751,18 +771,31 @@ class Validator {
     for (const a of this.submission.associations)
       if (a.associationType === 'HasMember' && a.sourceObject === this.ss.entryUUID)
         members.set(a.targetObject, (members.get(a.targetObject) ?? 0) + 1);
-    const check = (id: string, where: string, what: string): void => {
-      const n = members.get(id) ?? 0;
-      if (n === 0) this.err(`${what} is not a member of the SubmissionSet (no HasMember from it)`, where);
-      else if (n > 1) this.err(`${what} is a member of the SubmissionSet ${n} times`, where);
-    };
     for (const d of this.submission.documentEntries)
-      check(d.entryUUID, `DocumentEntry[${d.entryUUID}]`, 'The DocumentEntry');
-    for (const f of this.submission.folders) check(f.entryUUID, `Folder[${f.entryUUID}]`, 'The Folder');
+      this.member(members, 'DocumentEntry', d.entryUUID, 'The DocumentEntry');
+    for (const f of this.submission.folders) this.member(members, 'Folder', f.entryUUID, 'The Folder');
     for (const a of this.submission.associations) {
       if (a.associationType !== 'HasMember' || a.sourceObject === this.ss.entryUUID) continue;
       if (!this.isFolderRef(a.sourceObject)) continue;
-      check(a.entryUUID, `Association[${a.entryUUID}]`, 'The Folder membership association');
+      this.member(members, 'Association', a.entryUUID, 'The Folder membership association');
     }
   }
+
+  /** One object of {@link membership}: a member of the SubmissionSet exactly once. */
+  private member(
+    members: ReadonlyMap<string, number>,
+    kind: 'DocumentEntry' | 'Folder' | 'Association',
+    id: string,
+    what: string,
+  ): void {
+    const n = members.get(id) ?? 0;
+    if (n === 0)
+      this.err(`${what} is not a member of the SubmissionSet (no HasMember from it)`, locationOf(kind, id));
+    else if (n > 1) this.err(`${what} is a member of the SubmissionSet ${n} times`, locationOf(kind, id));
+  }
+}
+
+/** The location of an object: `SubmissionSet`, or `DocumentEntry[entryUUID]` and the like. */
+function locationOf(kind: 'SubmissionSet' | 'DocumentEntry' | 'Folder' | 'Association', id: string): string {
+  return kind === 'SubmissionSet' ? kind : `${kind}[${id}]`;
 }
