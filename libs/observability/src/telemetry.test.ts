@@ -97,6 +97,15 @@ describe('with the SDK running', () => {
       expect(inner?.traceId).toBe(TRACE_ID);
       expect(inner?.spanId).not.toBe(outbound?.spanId);
       expect(outbound?.traceFlags).toBe(1);
+      // A trace that starts here, with no collector: ids for logs and outbound calls, not recorded.
+      const root = (await app.inject({ method: 'GET', url: '/q' })).json<{
+        traceId: string;
+        outbound: string;
+      }>();
+      const rootOutbound = parseTraceparent(root.outbound);
+      expect(rootOutbound?.traceId).toBe(root.traceId);
+      expect(rootOutbound?.traceId).not.toBe(TRACE_ID);
+      expect(rootOutbound?.traceFlags).toBe(0);
     } finally {
       await app.close();
       await telemetry.shutdown();
