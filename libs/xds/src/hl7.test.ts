@@ -71,6 +71,14 @@ describe('HL7 v2 data types of XDS metadata', () => {
     );
     expect(JSON.stringify(parseCx('x^^^&&'))).toBe('{"raw":"x^^^&&","id":"x"}');
     expect(JSON.stringify(parseCx(''))).toBe('{"raw":"","id":""}');
+    expect(parseCx('x^^^ns&&ISO&more')).toEqual({
+      raw: 'x^^^ns&&ISO&more',
+      id: 'x',
+      assigningAuthorityNamespace: 'ns',
+      assigningAuthorityType: 'ISO',
+    });
+    expect(parseCx('x^^^&1.2')).toEqual({ raw: 'x^^^&1.2', id: 'x', assigningAuthority: '1.2' });
+    expect(parseXcn('1^^^^^^^^&1.2&').assigningAuthorityType).toBeUndefined();
     expect(Object.keys(parseXcn('1^F^G^O^S^P^^^ns&1.2&ISO'))).toEqual([
       'raw',
       'idNumber',

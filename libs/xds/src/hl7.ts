@@ -14,14 +14,22 @@ function comp(parts: readonly string[], n: number): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
-/** The `&`-separated subcomponents of a component, split once for all the reads of it. */
-function subs(component: string | undefined): readonly string[] | undefined {
-  return component === undefined ? undefined : component.split('&');
-}
-
-/** Subcomponent n (1-based) of a component split by {@link subs}; undefined when empty. */
-function sub(subcomponents: readonly string[] | undefined, n: number): string | undefined {
-  return subcomponents === undefined ? undefined : comp(subcomponents, n);
+/**
+ * Subcomponent n (1-based) of an `&`-separated component; undefined when empty. Found with
+ * indexOf, without splitting the component into a new array per read.
+ */
+function sub(component: string | undefined, n: number): string | undefined {
+  if (component === undefined) return undefined;
+  let from = 0;
+  for (let i = 1; i < n; i++) {
+    const amp = component.indexOf('&', from);
+    if (amp < 0) return undefined;
+    from = amp + 1;
+  }
+  const end = component.indexOf('&', from);
+  return end === from || from === component.length
+    ? undefined
+    : component.slice(from, end < 0 ? undefined : end);
 }
 
 /*
@@ -34,7 +42,7 @@ function sub(subcomponents: readonly string[] | undefined, n: number): string | 
 /** Parses a CX (`id^^^&1.2.3&ISO`, CXi with CX.5/CX.6 for referenceIdList). */
 export function parseCx(raw: string): Cx {
   const p = raw.split('^');
-  const cx4 = subs(comp(p, 4));
+  const cx4 = comp(p, 4);
   const cx: Mutable<Cx> = { raw, id: p[0] ?? '' };
   const namespace = sub(cx4, 1);
   if (namespace !== undefined) cx.assigningAuthorityNamespace = namespace;
@@ -65,7 +73,7 @@ export function parseXcn(raw: string): Xcn {
   if (suffix !== undefined) xcn.suffix = suffix;
   const prefix = comp(p, 6);
   if (prefix !== undefined) xcn.prefix = prefix;
-  const xcn9 = subs(comp(p, 9));
+  const xcn9 = comp(p, 9);
   const authority = sub(xcn9, 2);
   if (authority !== undefined) xcn.assigningAuthority = authority;
   const authorityType = sub(xcn9, 3);
@@ -77,7 +85,7 @@ export function parseXcn(raw: string): Xcn {
 export function parseXon(raw: string): Xon {
   const p = raw.split('^');
   const xon: Mutable<Xon> = { raw, organizationName: p[0] ?? '' };
-  const authority = sub(subs(comp(p, 6)), 2);
+  const authority = sub(comp(p, 6), 2);
   if (authority !== undefined) xon.assigningAuthority = authority;
   const identifier = comp(p, 10) ?? comp(p, 3);
   if (identifier !== undefined) xon.organizationIdentifier = identifier;
