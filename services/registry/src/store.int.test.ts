@@ -61,6 +61,24 @@ async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
 }
 
 describe('insertSubmission', () => {
+  it('stores registered metadata LZ4-compressed where the server offers LZ4 (migration 0005)', async () => {
+    const r = await db.query<{ table: string; compression: string }>(
+      `SELECT c.relname AS table, a.attcompression AS compression FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        WHERE a.attname = 'metadata' AND c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' ORDER BY 1`,
+    );
+    // A server built without LZ4 (the embedded PGlite) offers only pglz and keeps it.
+    const offered = await db.query<{ lz4: boolean }>(
+      `SELECT 'lz4' = ANY(enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'`,
+    );
+    const expected = offered.rows[0]?.lz4 ? 'l' : '';
+    expect(r.rows).toEqual(
+      ['associations', 'document_entries', 'folders', 'submission_sets'].map((table) => ({
+        table,
+        compression: expected,
+      })),
+    );
+  });
+
   it('stores a realistic submission and reads every object back as registered', async () => {
     const pid = patientCx('roundtrip');
     const d1 = documentEntry(pid, {
