@@ -439,6 +439,26 @@ describe("an object's children, read in one walk", () => {
     expect(de.title).toEqual(validSubmission().documentEntries[0]!.title);
   });
 
+  it('reads rim elements under another prefix or a repeated declaration of the namespace', () => {
+    const xml = writeSubmitObjectsRequest(validSubmission(), { newId: counterIds() });
+    const slot =
+      /<rim:Slot name="creationTime"><rim:ValueList><rim:Value>(\d+)<\/rim:Value><\/rim:ValueList><\/rim:Slot>/;
+    expect(xml).toMatch(slot);
+    const changed = xml
+      .replace(
+        slot,
+        `<rim:Slot name="creationTime"><v:ValueList xmlns:v="${NS.rim}"><v:Value>$1</v:Value></v:ValueList></rim:Slot>`,
+      )
+      .replace('<rim:Name>', `<rim:Name xmlns:rim="${NS.rim}">`);
+    expect(changed).not.toBe(xml);
+    const r = readSubmitObjectsRequest(parseXml(changed));
+    expect(r.issues).toEqual([]);
+    expect(r.submission).toEqual(readSubmitObjectsRequest(parseXml(xml)).submission);
+    expect(r.submission!.documentEntries[0]!.creationTime).toBe(
+      validSubmission().documentEntries[0]!.creationTime,
+    );
+  });
+
   it('matches attributes by their qualified name, xml:lang by its namespace', () => {
     const doc = broken((d) => {
       const eo = one(d, EO);
