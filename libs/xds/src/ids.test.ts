@@ -18,6 +18,12 @@ describe('assignEntryUUIDs (ITI TF-3 4.2.3.1.5)', () => {
     ]);
     expect(assigned.get('Document01')).toBe(id(2));
     expect(assigned.size).toBe(7);
+    // Copies with the same properties in the same order (what is serialized stays the same).
+    const given = validSubmission();
+    submission.associations.forEach((a, i) =>
+      expect(Object.keys(a)).toEqual(Object.keys(given.associations[i]!)),
+    );
+    expect(Object.keys(submission.documentEntries[0]!)).toEqual(Object.keys(given.documentEntries[0]!));
   });
 
   it('keeps ids already in urn:uuid form and references to objects outside the submission', () => {

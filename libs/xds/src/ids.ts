@@ -42,10 +42,14 @@ export function assignEntryUUIDs(
   const submissionSet = { ...s.submissionSet, entryUUID: give(s.submissionSet.entryUUID) };
   const documentEntries = s.documentEntries.map((d) => ({ ...d, entryUUID: give(d.entryUUID) }));
   const folders = s.folders.map((f) => ({ ...f, entryUUID: give(f.entryUUID) }));
-  const withIds = s.associations.map((a) => ({ ...a, entryUUID: give(a.entryUUID) }));
+  // Every entryUUID is assigned before any reference is rewritten: an association may name
+  // one that comes after it (HasMember SubmissionSet -> a Folder membership association).
+  const associationIds: string[] = [];
+  for (const a of s.associations) associationIds.push(give(a.entryUUID));
   const ref = (id: string): string => assigned.get(id) ?? id;
-  const associations: Association[] = withIds.map((a) => ({
+  const associations: Association[] = s.associations.map((a, i) => ({
     ...a,
+    entryUUID: associationIds[i]!,
     sourceObject: ref(a.sourceObject),
     targetObject: ref(a.targetObject),
   }));
