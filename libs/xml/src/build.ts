@@ -149,6 +149,12 @@ class Reader {
   /** The attribute names and values of the start tag being read, reused from tag to tag. */
   private readonly names: string[] = [];
   private readonly values: string[] = [];
+  /** Where the colon of each of those names is, -1 for none. */
+  private readonly colons: number[] = [];
+  /** The last prefix looked up, in which scope, and its namespace: consecutive names mostly share one. */
+  private lastScope: Scope | undefined;
+  private lastPrefix = '';
+  private lastUri: string | undefined;
 
   constructor(
     private readonly s: string,
@@ -214,6 +220,16 @@ class Reader {
     return this.fail('malformed', `malformed XML: ${message}`, at);
   }
 
+  /** The namespace `prefix` is bound to in `scope` (scopes never change once made). */
+  private namespaceOf(scope: Scope, prefix: string): string | undefined {
+    if (scope === this.lastScope && prefix === this.lastPrefix) return this.lastUri;
+    const uri = lookup(scope, prefix);
+    this.lastScope = scope;
+    this.lastPrefix = prefix;
+    this.lastUri = uri;
+    return uri;
+  }
+
   private budget(): void {
     if (++this.count > this.l.maxElements)
       this.fail('too-many-elements', `XML has more than ${this.l.maxElements} elements and other nodes`);
@@ -264,7 +280,7 @@ class Reader {
   }
 
   private startTag(): void {
-    const { s, n, l, stack, names, values } = this;
+    const { s, n, l, stack, names, colons, values } = this;
     const pos = this.pos;
     if (this.rootSeen && stack.length === 0)
       this.fail('multiple-roots', 'XML document has more than one root element');
@@ -275,6 +291,7 @@ class Reader {
     const name = s.slice(pos + 1, nameEnd);
     let p = nameEnd;
     let attributes = 0;
+    let prefixed = 0;
     let declares = false;
     let empty = false;
     for (;;) {
@@ -310,9 +327,12 @@ class Reader {
       if (lt >= 0) this.malformed('"<" is not allowed in an attribute value', v + 1 + lt);
       // XML 1.0 3.3.3: without a DTD every attribute is CDATA; each white space character
       // (line ends are already LF) becomes a space, characters from references stay as they are.
+      const colon = attr.indexOf(':');
+      if (colon >= 0) prefixed++;
+      if (colon === 5 ? attr.startsWith('xmlns') : attr === 'xmlns') declares = true;
       names[attributes] = attr;
+      colons[attributes] = colon;
       values[attributes++] = this.resolve(hasTabOrLf(raw) ? raw.replace(/[\t\n]/g, ' ') : raw, v + 1);
-      if (attr.startsWith('xmlns')) declares = true;
       p = close + 1;
     }
 
@@ -336,25 +356,28 @@ class Reader {
     const colon = name.indexOf(':');
     const elementPrefix = colon < 0 ? '' : name.slice(0, colon);
     if (elementPrefix === 'xmlns') this.malformed('element names must not have the prefix xmlns');
-    const uri = lookup(elementScope, elementPrefix);
+    const uri = this.namespaceOf(elementScope, elementPrefix);
     if (uri === undefined && colon >= 0) this.malformed(`the prefix of ${name} is not bound to a namespace`);
     const doc = this.doc;
     const el = doc.createElementNS(uri === '' || uri === undefined ? null : uri, name);
     let qualified: Set<string> | undefined;
     for (let i = 0; i < attributes; i++) {
       const a = names[i] as string;
-      const c = a.indexOf(':');
+      const c = colons[i] as number;
       let auri: string | null = null;
       if (a === 'xmlns') auri = NS.xmlns;
       else if (c >= 0) {
         const prefix = a.slice(0, c);
         auri =
-          lookup(elementScope, prefix) ??
+          this.namespaceOf(elementScope, prefix) ??
           this.malformed(`the prefix of attribute ${a} is not bound to a namespace`);
-        // Namespaces in XML 1.0 6.3: no two attributes with the same expanded name.
-        const expanded = `{${auri}}${a.slice(c + 1)}`;
-        if ((qualified ??= new Set()).has(expanded)) this.malformed(`duplicate attribute ${expanded}`);
-        qualified.add(expanded);
+        // Namespaces in XML 1.0 6.3: no two attributes with the same expanded name (which
+        // takes two with a prefix).
+        if (prefixed > 1) {
+          const expanded = `{${auri}}${a.slice(c + 1)}`;
+          if ((qualified ??= new Set()).has(expanded)) this.malformed(`duplicate attribute ${expanded}`);
+          qualified.add(expanded);
+        }
       }
       const node = doc.createAttributeNS(auri, a);
       node.value = node.nodeValue = values[i] as string;
