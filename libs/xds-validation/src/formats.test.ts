@@ -79,6 +79,13 @@ describe('dtmProblem', () => {
   ])('rejects %s', (v) => {
     expect(dtmProblem(v)).toBeTypeOf('string');
   });
+  it('names the field out of range', () => {
+    expect(dtmProblem('20231301')).toBe("'20231301' has month 13");
+    expect(dtmProblem('20240230')).toBe("'20240230' has day 30 in month 2");
+    expect(dtmProblem('2024022909')).toBeUndefined();
+    expect(dtmProblem('202402290960')).toBe("'202402290960' has minute 60");
+    expect(dtmProblem('20240229095099')).toBe("'20240229095099' has second 99");
+  });
 });
 
 describe('xdsCxProblem', () => {
@@ -134,6 +141,23 @@ describe('XCN, XON, XTN', () => {
     expect(xtnProblem(parseXtn('^PRN^PH^^352^^123456'))).toBeUndefined();
     expect(xtnProblem(parseXtn('^PRN^PH^^^^^^^^^+352123456'))).toBeUndefined();
     expect(xtnProblem(parseXtn('someone@somewhere.com'))).toBeTypeOf('string');
+  });
+  it('assigning authorities with too many or too few subcomponents, and the XTN.12 place', () => {
+    expect(xcnProblem(parseXcn('1^W^^^^^^^&1.2&ISO&x'))).toBe(
+      "XCN.9 of '1^W^^^^^^^&1.2&ISO&x' must be [namespace]&OID&ISO, is '&1.2&ISO&x'",
+    );
+    expect(xcnProblem(parseXcn('1^W^^^^^^^&1.2'))).toBe(
+      "XCN.9 of '1^W^^^^^^^&1.2' must be [namespace]&OID&ISO, is '&1.2'",
+    );
+    expect(xcnProblem(parseXcn('1^W^^^^^^^&01.2&ISO'))).toBeTypeOf('string');
+    expect(xcnProblem(parseXcn('1^W^^^^^^^&1.2&ISO^more'))).toBeUndefined();
+    expect(xonProblem(parseXon('H^^^^^NS&1.2&ISOX'))).toBe(
+      "XON.6 of 'H^^^^^NS&1.2&ISOX' must be [namespace]&OID&ISO, is 'NS&1.2&ISOX'",
+    );
+    expect(xtnProblem(parseXtn('^PRN^PH^^^^^^^^^'))).toBe(
+      "XTN '^PRN^PH^^^^^^^^^' has no number in XTN.7 or XTN.12",
+    );
+    expect(xtnProblem(parseXtn('^PRN^PH^^^^^^^^^+352^x'))).toBeUndefined();
   });
 });
 

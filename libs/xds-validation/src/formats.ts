@@ -66,9 +66,14 @@ export function homeCommunityIdProblem(value: string): string | undefined {
 const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const DIGITS = /^\d+$/;
 
-/** The two-digit field of a DTM starting at `from`, when the value is that long. */
+/**
+ * The two-digit field of a DTM (all digits, of even length) starting at `from`, when the value
+ * is that long.
+ */
 function dtmField(value: string, from: number): number | undefined {
-  return value.length > from ? Number(value.slice(from, from + 2)) : undefined;
+  return value.length > from
+    ? (value.charCodeAt(from) - 48) * 10 + value.charCodeAt(from + 1) - 48
+    : undefined;
 }
 
 /**
@@ -159,12 +164,31 @@ export function languageCodeProblem(value: string): string | undefined {
  * The assigning authority HD of XCN.9 / XON.6, when valued: an OID in HD.2 and `ISO` in HD.3
  * (ITI TF-3 Table 4.2.3.1.7-2). Unlike CX.4 of patient ids, a namespace id in HD.1 is tolerated.
  */
-function authorityProblem(component: string | undefined, what: string): string | undefined {
+function authorityProblem(component: string | undefined, field: string, raw: string): string | undefined {
   if (component === undefined || component === '') return undefined;
-  const hd = component.split('&');
-  if (hd.length !== 3 || hd[2] !== 'ISO' || oidProblem(hd[1] ?? '') !== undefined)
-    return `${what} must be [namespace]&OID&ISO, is '${component}'`;
+  // Exactly three subcomponents: two '&'.
+  const first = component.indexOf('&');
+  const second = first < 0 ? -1 : component.indexOf('&', first + 1);
+  if (
+    second < 0 ||
+    component.indexOf('&', second + 1) >= 0 ||
+    component.slice(second + 1) !== 'ISO' ||
+    oidProblem(component.slice(first + 1, second)) !== undefined
+  )
+    return `${field} of '${raw}' must be [namespace]&OID&ISO, is '${component}'`;
   return undefined;
+}
+
+/** Component n (1-based) of a `^`-separated value, as `split('^')[n - 1]` gives it. */
+function nthComponent(raw: string, n: number): string | undefined {
+  let from = 0;
+  for (let i = 1; i < n; i++) {
+    const caret = raw.indexOf('^', from);
+    if (caret < 0) return undefined;
+    from = caret + 1;
+  }
+  const end = raw.indexOf('^', from);
+  return raw.slice(from, end < 0 ? undefined : end);
 }
 
 /**
@@ -174,7 +198,7 @@ function authorityProblem(component: string | undefined, what: string): string |
 export function xcnProblem(xcn: Xcn): string | undefined {
   if (!xcn.idNumber && !xcn.familyName)
     return `XCN '${xcn.raw}' has neither XCN.1 (id) nor XCN.2 (family name)`;
-  return authorityProblem(xcn.raw.split('^')[8], `XCN.9 of '${xcn.raw}'`);
+  return authorityProblem(nthComponent(xcn.raw, 9), 'XCN.9', xcn.raw);
 }
 
 /**
@@ -183,7 +207,7 @@ export function xcnProblem(xcn: Xcn): string | undefined {
  */
 export function xonProblem(xon: Xon): string | undefined {
   if (xon.organizationName === '') return `XON '${xon.raw}' has no XON.1 (organization name)`;
-  return authorityProblem(xon.raw.split('^')[5], `XON.6 of '${xon.raw}'`);
+  return authorityProblem(nthComponent(xon.raw, 6), 'XON.6', xon.raw);
 }
 
 /**
@@ -194,7 +218,7 @@ export function xtnProblem(xtn: Xtn): string | undefined {
   if (!xtn.equipmentType) return `XTN '${xtn.raw}' has no XTN.3 (telecommunication equipment type)`;
   if (xtn.equipmentType === 'Internet' || xtn.equipmentType === 'X.400')
     return xtn.email?.includes('@') ? undefined : `XTN '${xtn.raw}' of type Internet has no address in XTN.4`;
-  const unformatted = xtn.raw.split('^')[11];
+  const unformatted = nthComponent(xtn.raw, 12);
   if (!xtn.localNumber && !unformatted) return `XTN '${xtn.raw}' has no number in XTN.7 or XTN.12`;
   return undefined;
 }
