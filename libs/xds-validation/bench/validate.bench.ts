@@ -5,8 +5,14 @@
  * collecting every issue). The policy answers from in-memory sets, as the affinity domain's
  * index does. Prints submissions/s and µs per DocumentEntry; asserts nothing.
  *
+ * Then the registry's own case, in µs per call: one DocumentEntry coded from the shipped
+ * default affinity domain, validated with `lookupsFor(domain)` in a policy object built per
+ * submission, as services/registry builds it.
+ *
  *   pnpm exec tsx libs/xds-validation/bench/validate.bench.ts
  */
+import { readFileSync } from 'node:fs';
+import { DEFAULT_AFFINITY_DOMAIN_URL, lookupsFor, parseAffinityDomain } from '@mesh/affinity-domain';
 import { parseCx, parseXcn, parseXon } from '@mesh/xds';
 import type { Association, DocumentEntry, Submission } from '@mesh/xds';
 import { validateSubmission } from '@mesh/xds-validation';
@@ -158,5 +164,54 @@ bench('valid, 10 DocumentEntries', submission(10), 10_000);
 bench('valid, 100 DocumentEntries', submission(100), 1_000);
 bench('valid, 1,000 DocumentEntries', submission(1000), 100);
 bench('100 DocumentEntries with 3 problems each', submission(100, true), 1_000);
+
+const domain = parseAffinityDomain(JSON.parse(readFileSync(DEFAULT_AFFINITY_DOMAIN_URL, 'utf8')));
+const NATIONAL = `9901234567^^^&${domain.patientIdAuthority.oid}&ISO`;
+const SNOMED = '2.16.840.1.113883.6.96';
+const oneDomainEntry = ((): Submission => {
+  const s = submission(1);
+  const d = s.documentEntries[0]!;
+  return {
+    ...s,
+    submissionSet: {
+      ...s.submissionSet,
+      patientId: parseCx(NATIONAL),
+      contentTypeCode: c('INPATIENT-STAY', '1.3.6.1.4.1.99999.5.4'),
+    },
+    documentEntries: [
+      {
+        ...d,
+        patientId: parseCx(NATIONAL),
+        healthcareFacilityTypeCode: c('22232009', SNOMED),
+        practiceSettingCode: c('394802001', SNOMED),
+        repositoryUniqueId: domain.repositories[0]!.repositoryUniqueId,
+        languageCode: 'fr-LU',
+      },
+    ],
+    folders: s.folders.map((f) => ({
+      ...f,
+      patientId: parseCx(NATIONAL),
+      codeList: [c('EPISODE-OF-CARE', '1.3.6.1.4.1.99999.5.3')],
+    })),
+  };
+})();
+{
+  const registryPolicy = (): MetadataPolicy => ({
+    ...lookupsFor(domain),
+    isKnownPatientId: (cx) => cx === NATIONAL,
+    lookupDocument: () => undefined,
+    extraMetadataSaved: true,
+  });
+  const run = () => validateSubmission(oneDomainEntry, { transaction: 'ITI-42', policy: registryPolicy() });
+  const issues = run();
+  for (let i = 0; i < 5_000; i++) run(); // warm-up
+  const iterations = 50_000;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i++) run();
+  const us = Number(process.hrtime.bigint() - start) / iterations / 1000;
+  console.log(
+    `${'default domain, 1 DocumentEntry, policy per call'.padEnd(44)} ${us.toFixed(2).padStart(9)} µs/call  issues=${issues.length}${issues.length > 0 ? ` (${issues.map((i) => i.location).join(', ')})` : ''}`,
+  );
+}
 const mem = process.memoryUsage();
 console.log(`rss ${(mem.rss / 2 ** 20).toFixed(0)} MB, heapUsed ${(mem.heapUsed / 2 ** 20).toFixed(0)} MB`);
