@@ -76,6 +76,19 @@ describe('reader: names', () => {
   });
 });
 
+describe('reader: recurring element names', () => {
+  it('gives every element its own name across many documents with many distinct names', () => {
+    for (let d = 0; d < 40; d++) {
+      const names = Array.from({ length: 40 }, (_, i) => `p:e${d}-${i}${'x'.repeat(i * 2)}`);
+      const xml = `<p:r xmlns:p="urn:p${d}">${names.map((n) => `<${n}/><${n}></${n}>`).join('')}</p:r>`;
+      const children = Array.from(parseXml(xml).documentElement.childNodes) as Element[];
+      expect(children.map((c) => c.tagName)).toEqual(names.flatMap((n) => [n, n]));
+      expect(children.every((c) => c.prefix === 'p' && c.namespaceURI === `urn:p${d}`)).toBe(true);
+      expect(children.map((c) => c.localName)).toEqual(names.flatMap((n) => [n.slice(2), n.slice(2)]));
+    }
+  });
+});
+
 describe('reader: end tags', () => {
   it('accepts the open element QName followed by white space', () => {
     const doc = parseXml('<a:b xmlns:a="u"><c></c \n\t></a:b\t>');
