@@ -121,6 +121,12 @@ describe('mime types and languages', () => {
     expect(isAllowedLanguageCode(domain, 'LB-lu')).toBe(true);
     expect(isAllowedLanguageCode(domain, 'fra')).toBe(false);
     expect(isAllowedLanguageCode(domain, 'it-IT')).toBe(false);
+    expect(isAllowedLanguageCode(domain, 'fr-')).toBe(true);
+    expect(isAllowedLanguageCode(domain, 'frLU')).toBe(false);
+    expect(isAllowedLanguageCode(domain, 'f')).toBe(false);
+    expect(isAllowedLanguageCode(domain, '')).toBe(false);
+    expect(lookupsFor(domain).isAllowedLanguageCode('De-ch')).toBe(true);
+    expect(lookupsFor(domain).isAllowedLanguageCode('dee')).toBe(false);
   });
 
   it('accepts any when the domain lists none', () => {

@@ -88,7 +88,11 @@ export function isAllowedCode(
   code: string,
   codingScheme: string,
 ): boolean {
-  const bySystem = indexOf(domain).codes.get(attribute);
+  return allowedCode(indexOf(domain), attribute, code, codingScheme);
+}
+
+function allowedCode(index: Index, attribute: CodedAttribute, code: string, codingScheme: string): boolean {
+  const bySystem = index.codes.get(attribute);
   return bySystem === undefined || bySystem.get(codingScheme)?.has(code) === true;
 }
 
@@ -98,7 +102,11 @@ export function isAllowedCode(
  * True when the domain lists no mime types.
  */
 export function isAllowedMimeType(domain: AffinityDomain, mimeType: string): boolean {
-  const set = indexOf(domain).mimeTypes;
+  return allowedMimeType(indexOf(domain), mimeType);
+}
+
+function allowedMimeType(index: Index, mimeType: string): boolean {
+  const set = index.mimeTypes;
   return set === undefined || set.has(mimeType.toLowerCase());
 }
 
@@ -108,11 +116,20 @@ export function isAllowedMimeType(domain: AffinityDomain, mimeType: string): boo
  * `fr-LU`, not `fra`; case-insensitive. True when the domain lists no language codes.
  */
 export function isAllowedLanguageCode(domain: AffinityDomain, languageCode: string): boolean {
-  const ranges = indexOf(domain).languageRanges;
+  return allowedLanguageCode(indexOf(domain), languageCode);
+}
+
+function allowedLanguageCode(index: Index, languageCode: string): boolean {
+  const ranges = index.languageRanges;
   if (ranges === undefined) return true;
   const tag = languageCode.toLowerCase();
-  return ranges.some((r) => tag === r || tag.startsWith(`${r}-`));
+  for (const r of ranges)
+    if (tag === r || (tag.length > r.length && tag.charCodeAt(r.length) === HYPHEN && tag.startsWith(r)))
+      return true;
+  return false;
 }
+
+const HYPHEN = 0x2d;
 
 /** Whether an OID is the national patient-id authority or one of the known local ones. */
 export function isKnownAssigningAuthority(domain: AffinityDomain, oid: string): boolean {
@@ -259,14 +276,17 @@ const bound = new WeakMap<AffinityDomain, AffinityDomainLookups>();
 export function lookupsFor(domain: AffinityDomain): AffinityDomainLookups {
   const cached = bound.get(domain);
   if (cached) return cached;
+  // The index is the one the domain-taking functions use: the same answers, without a
+  // WeakMap look-up per call.
+  const index = indexOf(domain);
   const lookups: AffinityDomainLookups = Object.freeze({
     isAllowedCode: (attribute: CodedAttribute, code: string, codingScheme: string) =>
-      isAllowedCode(domain, attribute, code, codingScheme),
+      allowedCode(index, attribute, code, codingScheme),
     isAffinityDomainPatientId: (cx: string) => isAffinityDomainPatientId(domain, cx),
-    isKnownAssigningAuthority: (oid: string) => isKnownAssigningAuthority(domain, oid),
-    isKnownRepository: (uid: string) => isKnownRepository(domain, uid),
-    isAllowedMimeType: (mimeType: string) => isAllowedMimeType(domain, mimeType),
-    isAllowedLanguageCode: (languageCode: string) => isAllowedLanguageCode(domain, languageCode),
+    isKnownAssigningAuthority: (oid: string) => index.authorities.has(oid),
+    isKnownRepository: (uid: string) => index.repositories.has(uid),
+    isAllowedMimeType: (mimeType: string) => allowedMimeType(index, mimeType),
+    isAllowedLanguageCode: (languageCode: string) => allowedLanguageCode(index, languageCode),
   });
   bound.set(domain, lookups);
   return lookups;
