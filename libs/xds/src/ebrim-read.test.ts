@@ -82,6 +82,47 @@ describe('coded attributes', () => {
     expect(locations(doc)).toEqual(['DocumentEntry[Document01].classCode']);
   });
 
+  it('slots other than codingScheme on a coded Classification, with it or alone', () => {
+    const contexts = (change: (d: Document, cl: Element) => void) =>
+      readSubmitObjectsRequest(broken((d) => change(d, one(d, classCode, { s: CLASS_CODE })))).issues.map(
+        (i) => [i.context, i.location],
+      );
+    const at = 'DocumentEntry[Document01].classCode';
+    expect(contexts((d, cl) => addSlot(d, cl, 'urn:x:extra', ['1']))).toEqual([
+      ['Slot urn:x:extra is not defined on a coded Classification', at],
+    ]);
+    expect(
+      contexts((d, cl) => {
+        remove(d, `${classCode}/rim:Slot[@name="codingScheme"]`, { s: CLASS_CODE });
+        addSlot(d, cl, 'urn:x:extra', ['1']);
+      }),
+    ).toEqual([
+      ['Classification without codingScheme slot', at],
+      ['Slot urn:x:extra is not defined on a coded Classification', at],
+    ]);
+    expect(contexts((d, cl) => addSlot(d, cl, 'codingScheme', ['1.2.3']))).toEqual([
+      ['Slot codingScheme appears more than once', `${at}.codingScheme`],
+    ]);
+    const unnamed = (d: Document, cl: Element) => {
+      remove(d, `${classCode}/rim:Slot[@name="codingScheme"]`, { s: CLASS_CODE });
+      addSlot(d, cl, 'x', ['1.2.3']);
+      one(d, `${classCode}/rim:Slot[@name="x"]`, { s: CLASS_CODE }).removeAttribute('name');
+    };
+    expect(contexts(unnamed)).toEqual([
+      ['Slot without name', at],
+      ['Classification without codingScheme slot', at],
+    ]);
+    const empty = readSubmitObjectsRequest(
+      broken((d) => {
+        const vl = one(d, `${classCode}/rim:Slot[@name="codingScheme"]/rim:ValueList`, { s: CLASS_CODE });
+        vl.parentNode!.removeChild(vl);
+      }),
+    );
+    expect(empty.issues.map((i) => i.context)).toEqual([
+      'codingScheme slot must have exactly one value, has 0',
+    ]);
+  });
+
   it('Classification without nodeRepresentation', () => {
     const doc = broken((d) => one(d, classCode, { s: CLASS_CODE }).removeAttribute('nodeRepresentation'));
     expect(locations(doc)).toEqual(['DocumentEntry[Document01].classCode']);

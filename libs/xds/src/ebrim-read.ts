@@ -348,16 +348,21 @@ function readSlots(slotElements: readonly Element[], where: string, issues: Issu
       issues.add(`Slot ${name} appears more than once`, `${where}.${name}`);
       continue;
     }
-    const values: string[] = [];
-    const rim = s.namespaceURI;
-    const vl = rimChild(s, rim, 'ValueList');
-    if (vl)
-      for (let v = vl.firstChild; v; v = v.nextSibling)
-        if (v.nodeType === 1 && (v as Element).localName === 'Value' && (v as Element).namespaceURI === rim)
-          values.push(text(v as Element) ?? '');
-    slots.set(name, values);
+    slots.set(name, slotValues(s));
   }
   return slots;
+}
+
+/** The values of a rim:Slot, in order (none without a ValueList). */
+function slotValues(s: Element): string[] {
+  const values: string[] = [];
+  const rim = s.namespaceURI;
+  const vl = rimChild(s, rim, 'ValueList');
+  if (vl)
+    for (let v = vl.firstChild; v; v = v.nextSibling)
+      if (v.nodeType === 1 && (v as Element).localName === 'Value' && (v as Element).namespaceURI === rim)
+        values.push(text(v as Element) ?? '');
+  return values;
 }
 
 /**
@@ -466,8 +471,11 @@ function readVersion(parts: Parts): string | undefined {
 function readCode(c: Element, where: string, issues: Issues): Code | undefined {
   const code = attr(c, 'nodeRepresentation');
   const parts = partsOf(c);
-  const slots = readSlots(parts.slots, where, issues);
-  const schemes = slots.get(SLOT.codingScheme);
+  // The usual case, the codingScheme slot alone, read without building the slot map.
+  const only = parts.slots.length === 1 ? parts.slots[0] : undefined;
+  const alone = only !== undefined && attr(only, 'name') === SLOT.codingScheme ? only : undefined;
+  const slots = alone === undefined ? readSlots(parts.slots, where, issues) : undefined;
+  const schemes = alone === undefined ? slots?.get(SLOT.codingScheme) : slotValues(alone);
   let ok = true;
   if (code === undefined) {
     issues.add('Classification without nodeRepresentation (the code)', where);
@@ -480,9 +488,10 @@ function readCode(c: Element, where: string, issues: Issues): Code | undefined {
     issues.add(`codingScheme slot must have exactly one value, has ${schemes.length}`, where);
     ok = false;
   }
-  for (const name of slots.keys())
-    if (name !== SLOT.codingScheme)
-      issues.add(`Slot ${name} is not defined on a coded Classification`, where);
+  if (slots)
+    for (const name of slots.keys())
+      if (name !== SLOT.codingScheme)
+        issues.add(`Slot ${name} is not defined on a coded Classification`, where);
   if (!ok || code === undefined || schemes?.[0] === undefined) return undefined;
   const displayName = localized(parts.name, 'Name', where, issues);
   return displayName === undefined
