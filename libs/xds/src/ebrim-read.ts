@@ -81,7 +81,7 @@ export function readSubmitObjectsRequest(input: Document | Element): ReadSubmiss
     issues.add('Expected an lcm:SubmitObjectsRequest element', 'SubmitObjectsRequest');
     return { submission: undefined, objects: emptyObjects(), issues: issues.list };
   }
-  const list = rimChild(root, RIM, 'RegistryObjectList');
+  const list = childElement(root, RIM, 'RegistryObjectList');
   if (!list) {
     issues.add('SubmitObjectsRequest without rim:RegistryObjectList', 'SubmitObjectsRequest');
     return { submission: undefined, objects: emptyObjects(), issues: issues.list };
@@ -131,7 +131,7 @@ export function readRegistryObjectList(list: Element): ReadRegistryObjectsResult
   const associations: Element[] = [];
   const objectRefs: ObjectRef[] = [];
 
-  // The list's own namespace string when it is rim (see sameNamespace).
+  // The list's own namespace string when it is rim (see "Namespace checks" below).
   const rim = list.namespaceURI === RIM ? list.namespaceURI : RIM;
   for (const el of elements(list)) {
     if (el.namespaceURI !== rim) {
@@ -272,7 +272,7 @@ function attr(el: Element, name: string): string | undefined {
  */
 
 /** The first child element with this namespace and local name. */
-function rimChild(parent: Element, ns: string | null, localName: string): Element | undefined {
+function childElement(parent: Element, ns: string | null, localName: string): Element | undefined {
   for (let c = parent.firstChild; c; c = c.nextSibling)
     if (c.nodeType === 1 && (c as Element).localName === localName && (c as Element).namespaceURI === ns)
       return c as Element;
@@ -357,7 +357,7 @@ function readSlots(slotElements: readonly Element[], where: string, issues: Issu
 function slotValues(s: Element): string[] {
   const values: string[] = [];
   const rim = s.namespaceURI;
-  const vl = rimChild(s, rim, 'ValueList');
+  const vl = childElement(s, rim, 'ValueList');
   if (vl)
     for (let v = vl.firstChild; v; v = v.nextSibling)
       if (v.nodeType === 1 && (v as Element).localName === 'Value' && (v as Element).namespaceURI === rim)
