@@ -179,6 +179,18 @@ describe('identifiers', () => {
   it('parses the CX form generically', () => {
     expect(parseXdsPatientId('123^^^&1.2.3&ISO')).toEqual({ id: '123', assigningAuthority: '1.2.3' });
     expect(parseXdsPatientId('123^^^&1.2.03&ISO')).toBeUndefined();
+    for (const cx of [
+      '123^^^&1.2.3&ISO&',
+      '123^^^&1.2.3&&ISO',
+      '123^^^&1.2.3&ISOX',
+      '123^^^&1.2.3&IS',
+      '123^^^1.2.3&ISO',
+      '123^^^ns&1.2.3&ISO',
+      '123^^&1.2.3&ISO',
+      `123^^^&1.${'2'.repeat(63)}&ISO`,
+    ])
+      expect(parseXdsPatientId(cx), cx).toBeUndefined();
+    expect(parseXdsPatientId('a b^^^&0.1&ISO')).toEqual({ id: 'a b', assigningAuthority: '0.1' });
   });
 });
 

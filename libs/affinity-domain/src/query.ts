@@ -164,15 +164,20 @@ const CX_ID_SPECIAL = /[&~\\]/;
  * `ISO` in HD-3. Returns undefined for anything else (other components, escapes, repetitions).
  */
 export function parseXdsPatientId(cx: string): XdsPatientId | undefined {
-  const components = cx.split('^');
-  if (components.length !== 4) return undefined;
-  const [id, c2, c3, hd] = components as [string, string, string, string];
-  if (c2 !== '' || c3 !== '') return undefined;
+  // The separators found with indexOf: no arrays of parts per call.
+  const caret1 = cx.indexOf('^');
+  const caret2 = caret1 < 0 ? -1 : cx.indexOf('^', caret1 + 1);
+  const caret3 = caret2 < 0 ? -1 : cx.indexOf('^', caret2 + 1);
+  if (caret3 < 0 || cx.indexOf('^', caret3 + 1) >= 0) return undefined;
+  if (caret2 !== caret1 + 1 || caret3 !== caret2 + 1) return undefined;
   // CX.1 is a plain string: no subcomponents, repetitions, escapes or surrounding blanks.
+  const id = cx.slice(0, caret1);
   if (id === '' || CX_ID_SPECIAL.test(id) || id.trim() !== id) return undefined;
-  const sub = hd.split('&');
-  if (sub.length !== 3 || sub[0] !== '' || sub[2] !== 'ISO') return undefined;
-  const oid = sub[1]!;
+  // CX.4 is &OID&ISO: exactly two '&', the first right after the last '^'.
+  const amp1 = cx.indexOf('&', caret3 + 1);
+  const amp2 = amp1 < 0 ? -1 : cx.indexOf('&', amp1 + 1);
+  if (amp1 !== caret3 + 1 || amp2 < 0 || cx.length !== amp2 + 4 || !cx.endsWith('ISO')) return undefined;
+  const oid = cx.slice(amp1 + 1, amp2);
   if (oid.length > 64 || !CX_OID.test(oid)) return undefined;
   return { id, assigningAuthority: oid };
 }

@@ -102,6 +102,27 @@ describe('xdsCxProblem', () => {
   ])('rejects %s', (v) => {
     expect(xdsCxProblem(v)).toBeTypeOf('string');
   });
+  it('says what is wrong', () => {
+    expect(xdsCxProblem('1^^^&1.2&ISO^PI^x')).toBe(
+      "'1^^^&1.2&ISO^PI^x' must be id^^^&OID&ISO: exactly four components, 6 given",
+    );
+    expect(xdsCxProblem('^^^&1.2&ISO')).toBe("'^^^&1.2&ISO' has an empty CX.1 (id)");
+    expect(xdsCxProblem('1&2^^^&1.2&ISO')).toBe(
+      "'1&2^^^&1.2&ISO' has subcomponents, repetitions or blanks in CX.1",
+    );
+    expect(xdsCxProblem('1^^x^&1.2&ISO')).toBe(
+      "'1^^x^&1.2&ISO' has CX.2 or CX.3 valued; only CX.1 and CX.4 are allowed",
+    );
+    expect(xdsCxProblem('1^^^&1.2&ISO&')).toBe("'1^^^&1.2&ISO&' must have CX.4 as &OID&ISO");
+    expect(xdsCxProblem('1^^^ns&1.2&ISO')).toBe(
+      "'1^^^ns&1.2&ISO' has a namespace id in CX.4.1; only &OID&ISO is allowed",
+    );
+    expect(xdsCxProblem('1^^^&1.2&ISOX')).toBe("'1^^^&1.2&ISOX' must have ISO as CX.4.3");
+    expect(xdsCxProblem('1^^^&1.2&IS')).toBe("'1^^^&1.2&IS' must have ISO as CX.4.3");
+    expect(xdsCxProblem('1^^^&1.02&ISO')).toBe(
+      "CX.4.2 of '1^^^&1.02&ISO': '1.02' is not an OID in dotted notation",
+    );
+  });
 });
 
 describe('mimeType and languageCode', () => {

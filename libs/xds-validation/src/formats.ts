@@ -111,19 +111,25 @@ const CX_ID_SPECIAL = /[&~\\]/;
  * id and `ISO` as its type; nothing follows CX.4.
  */
 export function xdsCxProblem(raw: string): string | undefined {
-  const components = raw.split('^');
-  if (components.length !== 4)
-    return `'${raw}' must be id^^^&OID&ISO: exactly four components, ${components.length} given`;
-  const [id, c2, c3, c4] = components as [string, string, string, string];
+  // The separators found with indexOf: no arrays of parts on the path of a valid id.
+  const caret1 = raw.indexOf('^');
+  const caret2 = caret1 < 0 ? -1 : raw.indexOf('^', caret1 + 1);
+  const caret3 = caret2 < 0 ? -1 : raw.indexOf('^', caret2 + 1);
+  if (caret3 < 0 || raw.indexOf('^', caret3 + 1) >= 0)
+    return `'${raw}' must be id^^^&OID&ISO: exactly four components, ${raw.split('^').length} given`;
+  const id = raw.slice(0, caret1);
   if (id === '') return `'${raw}' has an empty CX.1 (id)`;
   if (CX_ID_SPECIAL.test(id) || id.trim() !== id)
     return `'${raw}' has subcomponents, repetitions or blanks in CX.1`;
-  if (c2 !== '' || c3 !== '') return `'${raw}' has CX.2 or CX.3 valued; only CX.1 and CX.4 are allowed`;
-  const hd = c4.split('&');
-  if (hd.length !== 3) return `'${raw}' must have CX.4 as &OID&ISO`;
-  if (hd[0] !== '') return `'${raw}' has a namespace id in CX.4.1; only &OID&ISO is allowed`;
-  if (hd[2] !== 'ISO') return `'${raw}' must have ISO as CX.4.3`;
-  const oid = oidProblem(hd[1] ?? '');
+  if (caret2 !== caret1 + 1 || caret3 !== caret2 + 1)
+    return `'${raw}' has CX.2 or CX.3 valued; only CX.1 and CX.4 are allowed`;
+  // CX.4 as three subcomponents: exactly two '&' after the last '^'.
+  const amp1 = raw.indexOf('&', caret3 + 1);
+  const amp2 = amp1 < 0 ? -1 : raw.indexOf('&', amp1 + 1);
+  if (amp2 < 0 || raw.indexOf('&', amp2 + 1) >= 0) return `'${raw}' must have CX.4 as &OID&ISO`;
+  if (amp1 !== caret3 + 1) return `'${raw}' has a namespace id in CX.4.1; only &OID&ISO is allowed`;
+  if (raw.length !== amp2 + 4 || !raw.endsWith('ISO')) return `'${raw}' must have ISO as CX.4.3`;
+  const oid = oidProblem(raw.slice(amp1 + 1, amp2));
   return oid ? `CX.4.2 of '${raw}': ${oid}` : undefined;
 }
 
