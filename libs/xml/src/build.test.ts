@@ -76,7 +76,7 @@ describe('reader: names', () => {
   });
 });
 
-describe('reader: recurring element names', () => {
+describe('reader: recurring names', () => {
   it('gives every element its own name across many documents with many distinct names', () => {
     for (let d = 0; d < 40; d++) {
       const names = Array.from({ length: 40 }, (_, i) => `p:e${d}-${i}${'x'.repeat(i * 2)}`);
@@ -85,6 +85,21 @@ describe('reader: recurring element names', () => {
       expect(children.map((c) => c.tagName)).toEqual(names.flatMap((n) => [n, n]));
       expect(children.every((c) => c.prefix === 'p' && c.namespaceURI === `urn:p${d}`)).toBe(true);
       expect(children.map((c) => c.localName)).toEqual(names.flatMap((n) => [n.slice(2), n.slice(2)]));
+    }
+  });
+
+  it('gives every attribute its own name, whatever the name', () => {
+    for (let d = 0; d < 40; d++) {
+      const names = Array.from({ length: 40 }, (_, i) => `a${d}-${i}${'x'.repeat(i * 2)}`);
+      const xml = `<r ${names.map((n, i) => `${n}="${i}"`).join(' ')} __proto__="p" constructor="c" toString="t"/>`;
+      const r = parseXml(xml).documentElement;
+      expect(Array.from(r.attributes, (a) => [a.name, a.localName, a.namespaceURI, a.value])).toEqual([
+        ...names.map((n, i) => [n, n, null, String(i)]),
+        ['__proto__', '__proto__', null, 'p'],
+        ['constructor', 'constructor', null, 'c'],
+        ['toString', 'toString', null, 't'],
+      ]);
+      expect(r.getAttribute('__proto__')).toBe('p');
     }
   });
 });

@@ -121,13 +121,15 @@ function skipSpace(s: string, at: number): number {
 const hasTabOrLf = (raw: string): boolean => raw.indexOf('\n') >= 0 || raw.indexOf('\t') >= 0;
 
 /**
- * Prefixed element names seen before, each as one internalized string. xmldom's createElementNS
- * splits every prefixed QName, and V8 caches the result of String.prototype.split only for
- * internalized strings, which property keys are: handing it the same internalized string for a
- * recurring name (most elements of a message share a dozen names) saves about a third of that
- * call. Only speed depends on it. Bounded: names up to 64 characters, at most 32 new ones per
- * document, and cleared when 1,024 are held. A direct-mapped table in front answers most
- * look-ups with one string comparison, where the map would hash the freshly sliced name.
+ * Element and attribute names seen before, each as one internalized string (a property key's
+ * copy, never a slice that would keep an input alive). xmldom splits every prefixed element
+ * QName, and V8 caches String.prototype.split results only for internalized strings; xmldom also
+ * indexes attributes by local name in plain objects, where an internalized key needs no
+ * string-table look-up. Handing it the same internalized string for a recurring name (a message
+ * repeats a few dozen names) measured some 10% off a whole parse. Only speed depends on it.
+ * Bounded: names up to 64 characters, at most 64 new ones per document, cleared when 1,024 are
+ * held. A direct-mapped table in front answers most look-ups with one string comparison, where
+ * the map would hash the freshly sliced name.
  */
 const RECURRING_NAMES = new Map<string, string>();
 const RECENT_NAMES: (string | undefined)[] = new Array<undefined>(256).fill(undefined);
@@ -254,7 +256,7 @@ class Reader {
     if (recent === name) return recent;
     let known = RECURRING_NAMES.get(name);
     if (known === undefined) {
-      if (len > 64 || this.newNames >= 32) return name;
+      if (len > 64 || this.newNames >= 64) return name;
       this.newNames++;
       if (RECURRING_NAMES.size >= 1024) RECURRING_NAMES.clear();
       known = Object.keys({ [name]: true })[0] ?? name;
@@ -346,7 +348,9 @@ class Reader {
         this.fail('too-many-attributes', `an XML element has more than ${l.maxAttributes} attributes`, at);
       const attrEnd = qnameEnd(s, at);
       if (attrEnd < 0) this.malformed('invalid attribute name', at);
-      const attr = s.slice(at, attrEnd);
+      const sliced = s.slice(at, attrEnd);
+      const colon = sliced.indexOf(':');
+      const attr = this.recurring(sliced, colon);
       for (let i = 0; i < attributes; i++)
         if (names[i] === attr) this.malformed(`duplicate attribute ${attr}`, at);
       let v = skipSpace(s, attrEnd);
@@ -361,7 +365,6 @@ class Reader {
       if (lt >= 0) this.malformed('"<" is not allowed in an attribute value', v + 1 + lt);
       // XML 1.0 3.3.3: without a DTD every attribute is CDATA; each white space character
       // (line ends are already LF) becomes a space, characters from references stay as they are.
-      const colon = attr.indexOf(':');
       if (colon >= 0) prefixed++;
       if (colon === 5 ? attr.startsWith('xmlns') : attr === 'xmlns') declares = true;
       names[attributes] = attr;
@@ -388,7 +391,7 @@ class Reader {
     const scope = this.scope;
     const elementScope: Scope = declared === undefined ? scope : { bindings: declared, parent: scope };
     const colon = name.indexOf(':');
-    if (colon >= 0) name = this.recurring(name, colon);
+    name = this.recurring(name, colon);
     const elementPrefix = colon < 0 ? '' : name.slice(0, colon);
     if (elementPrefix === 'xmlns') this.malformed('element names must not have the prefix xmlns');
     const uri = this.namespaceOf(elementScope, elementPrefix);
