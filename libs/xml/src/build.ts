@@ -249,6 +249,7 @@ class Reader {
   /** `name` as the internalized string kept in RECURRING_NAMES, when it is or may be kept there. */
   private recurring(name: string, colon: number): string {
     const len = name.length;
+    if (len > 64) return name;
     const slot =
       (len * 7 + name.charCodeAt(colon + 1) * 31 + name.charCodeAt(len - 1) * 3 + name.charCodeAt(len >> 1)) &
       255;
@@ -256,7 +257,7 @@ class Reader {
     if (recent === name) return recent;
     let known = RECURRING_NAMES.get(name);
     if (known === undefined) {
-      if (len > 64 || this.newNames >= 64) return name;
+      if (this.newNames >= 64) return name;
       this.newNames++;
       if (RECURRING_NAMES.size >= 1024) RECURRING_NAMES.clear();
       known = Object.keys({ [name]: true })[0] ?? name;
