@@ -154,7 +154,7 @@ function post(url: URL, body: string): Promise<string> {
  * message in JavaScript), leaving them to the registry, PostgreSQL and NATS.
  */
 class Connection {
-  private buffered = Buffer.alloc(0);
+  private buffered: Buffer = Buffer.alloc(0);
   private waiting:
     { resolve: (r: { status: number; body: string }) => void; reject: (e: Error) => void } | undefined;
 
