@@ -27,7 +27,12 @@ export async function validateAgainstRegistry(
     readonly patientsCheckedLater?: boolean;
   } = {},
 ): Promise<Issue[]> {
-  const targets = await loadTargets(d.store, relationshipTargets(received));
+  const targetIds = relationshipTargets(received);
+  // The usual ITI-42 (no registered targets, patients checked in the storing statement) needs
+  // nothing per submission: one policy per domain serves them all.
+  if (targetIds.length === 0 && opts.patientsCheckedLater)
+    return validateSubmission(received, { transaction, policy: addOnlyPolicy(d.domain) });
+  const targets = await loadTargets(d.store, targetIds);
   const knownPatients = opts.patientsCheckedLater
     ? undefined
     : await loadKnownPatients(d.store, patientIdsOf(received));
@@ -40,6 +45,23 @@ export async function validateAgainstRegistry(
     extraMetadataSaved: true,
   };
   return validateSubmission(received, { transaction, policy });
+}
+
+const addOnlyPolicies = new WeakMap<AffinityDomain, MetadataPolicy>();
+
+/** The policy of a submission that names no registered object, its patients checked later. */
+function addOnlyPolicy(domain: AffinityDomain): MetadataPolicy {
+  let policy = addOnlyPolicies.get(domain);
+  if (policy === undefined) {
+    policy = Object.freeze({
+      ...lookupsFor(domain),
+      isKnownPatientId: () => true,
+      lookupDocument: () => undefined,
+      extraMetadataSaved: true,
+    });
+    addOnlyPolicies.set(domain, policy);
+  }
+  return policy;
 }
 
 /** Registered documents by entryUUID, as the validator's `lookupDocument` answers them. */
