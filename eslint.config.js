@@ -60,7 +60,7 @@ const noDeepImports = {
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', 'data/**', '.tools/**', '**/dist/**', 'coverage/**'],
+    ignores: ['**/node_modules/**', 'data/**', '.tools/**', '**/dist/**', 'coverage/**', '**/.scratch/**'],
   },
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -42,6 +42,11 @@ async function build(): Promise<Harness> {
     request.log.info('handling');
     return { traceId: request.traceId, requestId: request.requestId };
   });
+  app.post('/xds/repository', (request) => {
+    request.label('ITI-41', 'urn:uuid:6b1f3c7e-0000-4000-8000-000000000002');
+    request.log.info('labelled');
+    return { transaction: request.transaction, messageId: request.messageId };
+  });
   app.get('/boom', () => {
     throw new Error('kaput');
   });
@@ -178,6 +183,22 @@ describe('request correlation', () => {
       traceId: TRACE_ID,
       transaction: 'ITI-42',
     });
+  });
+
+  it('label sets transaction and messageId together, for logs and metrics', async () => {
+    const { app, lines } = await build();
+    const res = await app.inject({ method: 'POST', url: '/xds/repository', payload: {} });
+    expect(res.json()).toEqual({
+      transaction: 'ITI-41',
+      messageId: 'urn:uuid:6b1f3c7e-0000-4000-8000-000000000002',
+    });
+    expect(lines.find((l) => l['msg'] === 'labelled')).toMatchObject({
+      transaction: 'ITI-41',
+      wsaMessageId: 'urn:uuid:6b1f3c7e-0000-4000-8000-000000000002',
+    });
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toContain(
+      'http_requests_total{service="registry",route="/xds/repository",method="POST",status="200",transaction="ITI-41"} 1',
+    );
   });
 
   it('with accessLog, logs one PHI-free completion line per request, probes at debug', async () => {

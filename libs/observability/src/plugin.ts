@@ -36,6 +36,8 @@ declare module 'fastify' {
     transaction: TransactionId | undefined;
     /** The WS-Addressing MessageID (or other message id) once parsed; logged as `wsaMessageId`. */
     messageId: string | undefined;
+    /** Sets `transaction` and `messageId` together (one relabelling of the request's logger instead of two). */
+    label(transaction: TransactionId, messageId: string | undefined): void;
     /** W3C trace id (32 hex): the caller's when a valid `traceparent` came in, else a new one. */
     readonly traceId: string;
     /** `x-request-id` from the caller when well-formed, else a generated UUID; echoed in the response. */
@@ -150,6 +152,16 @@ async function plugin(app: FastifyInstance, opts: ObservabilityPluginOptions): P
       rebindLog(this, replies.get(this), st);
     },
   });
+  app.decorateRequest(
+    'label',
+    function label(this: WithState, transaction: TransactionId, messageId: string | undefined): void {
+      const st = this[kState];
+      if (!st || (st.transaction === transaction && st.messageId === messageId)) return;
+      st.transaction = transaction;
+      st.messageId = messageId;
+      rebindLog(this, replies.get(this), st);
+    },
+  );
   app.decorateRequest('traceId', {
     getter(this: WithState) {
       return this[kState]?.traceId ?? '';

@@ -177,10 +177,7 @@ export async function startMeshProcess(opts: StartOptions): Promise<MeshProcess>
           ...(instance?.soapLimits?.[endpoint.path] ? { limits: instance.soapLimits[endpoint.path] } : {}),
           spoolDir,
           traceId: (request) => request.traceId,
-          onDispatch: (request, info) => {
-            request.transaction = info.transaction;
-            request.messageId = info.messageId;
-          },
+          onDispatch: (request, info) => request.label(info.transaction, info.messageId),
           onError: (err, info) =>
             logger.error(
               { err, service: spec.name, transaction: info.transaction, wsaMessageId: info.messageId },
