@@ -10,6 +10,7 @@
  * app.post('/xds/registry', async (request) => {
  *   request.transaction = 'ITI-42';          // relabels logs, metrics, span
  *   request.messageId = wsa.messageId;       // logged as wsaMessageId
+ *   // or both at once: request.label('ITI-42', wsa.messageId)
  *   ...
  * });
  * ```
