@@ -61,6 +61,8 @@ async function serve(): Promise<void> {
     MESH_SERVICE: 'registry',
     LOG_LEVEL: 'warn',
     NATS_SUBJECT_PREFIX: subjectPrefix,
+    // Tuning under test: REGISTRY_WRITES_IN_FLIGHT, V8_HEAP_GROWING_PERCENT...
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(REGISTRY|V8|AUDIT)_/.test(k))),
   };
   const mesh = await startMeshProcess({
     config: loadRuntimeConfig(env),
