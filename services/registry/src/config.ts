@@ -21,6 +21,6 @@ export function loadRegistryConfig(source: EnvSource): DeepReadonly<RegistryConf
       default: fileURLToPath(DEFAULT_AFFINITY_DOMAIN_URL),
     }),
     maxResults: env.int('REGISTRY_MAX_RESULTS', { default: 1000, min: 1, max: 100_000 }),
-    writesInFlight: env.int('REGISTRY_WRITES_IN_FLIGHT', { default: 2, min: 1, max: 16 }),
+    writesInFlight: env.int('REGISTRY_WRITES_IN_FLIGHT', { default: 1, min: 1, max: 16 }),
   });
 }
