@@ -35,7 +35,7 @@ import { NS } from '@mesh/xml';
 import { REGISTRY_MIGRATIONS, registryService } from '../src/index.js';
 import { domainDocument, domainSubmission } from '../src/fixtures.js';
 
-const REQUESTS = Number(process.env.REQUESTS ?? 4_000);
+const REQUESTS = Number(process.env.REQUESTS ?? 12_000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
 /** Registry processes (replicas behind one Service); client connection i goes to replica i % REPLICAS. */
 const REPLICAS = Math.max(1, Number(process.env.REPLICAS ?? 1));
