@@ -165,6 +165,28 @@ export function latestFolderVersions(
   return latestVersions(q, logicalIds, VERSIONED.folder);
 }
 
+/**
+ * The DocumentEntries and Folders among `ids` that a later version of the same logical object
+ * has superseded, keyed by {@link objectKey}. Read in the caller's transaction after it locked
+ * the rows of `ids`: a version committed meanwhile by a concurrent update (which locks the
+ * latest version first) is seen.
+ */
+export async function supersededVersions(q: Queryable, ids: readonly string[]): Promise<Set<string>> {
+  const uuids = uuidsOf(ids);
+  if (uuids.length === 0) return new Set();
+  const r = await q.query<{ id: string }>(
+    `SELECT d.entry_uuid::text AS id FROM document_entries d
+      WHERE d.entry_uuid = ANY($1::uuid[])
+        AND EXISTS (SELECT 1 FROM document_entries x WHERE x.logical_id = d.logical_id AND x.version > d.version)
+     UNION ALL
+     SELECT f.entry_uuid::text AS id FROM folders f
+      WHERE f.entry_uuid = ANY($1::uuid[])
+        AND EXISTS (SELECT 1 FROM folders x WHERE x.logical_id = f.logical_id AND x.version > f.version)`,
+    [uuids],
+  );
+  return new Set(r.rows.map((row) => urnOf(row.id)));
+}
+
 /** Associations with one of `ids` as source or target (any status), as registered. */
 export async function associationsTouching(q: Queryable, ids: readonly string[]): Promise<Association[]> {
   const uuids = uuidsOf(ids);

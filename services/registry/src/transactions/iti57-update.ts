@@ -18,6 +18,7 @@ import {
   lookupObjects,
   objectKey,
   setStatus,
+  supersededVersions,
 } from '../objects.js';
 import type { ObjectKind, RegisteredObject } from '../objects.js';
 import type { RegisterDocumentSetDeps } from './iti42-register.js';
@@ -235,12 +236,18 @@ async function planUpdate(tx: Queryable, s: Submission, now: string): Promise<Pl
     if (!inSubmission.has(a.targetObject)) referenced.add(a.targetObject);
   }
   const registered = await lookupObjects(tx, [...referenced], 'update');
+  // Only the latest version of a DocumentEntry or Folder has its status updated (NIST XDS
+  // test 15802, approve_orig_docentry_2); versions this request adds are not registered yet.
+  const superseded = await supersededVersions(
+    tx,
+    s.associations.filter((a) => a.associationType === 'UpdateAvailabilityStatus').map((a) => a.targetObject),
+  );
 
   const touchedFolders = new Set<string>();
   for (const a of s.associations) {
     const where = `Association[${a.entryUUID}]`;
     if (a.associationType === 'UpdateAvailabilityStatus') {
-      problems.push(...statusUpdate(a, where, registered, successor, patient, change));
+      problems.push(...statusUpdate(a, where, registered, superseded, successor, patient, change));
       continue;
     }
     // A document added to a registered Folder (ITI TF-2 3.57.4.1.3.3.4): both registered, both Approved, one patient.
@@ -398,7 +405,8 @@ function previousVersionProblems(
 
 /**
  * UpdateAvailabilityStatus (ITI TF-2 3.57.4.1.3.3.2 and the Folder/Association forms): the target
- * is registered, OriginalStatus is its current status, NewStatus is Approved or Deprecated. A
+ * is registered (a DocumentEntry or Folder in its latest version: XDSMetadataVersionError
+ * otherwise), OriginalStatus is its current status, NewStatus is Approved or Deprecated. A
  * target updated to a new version in the same request has the status applied to the new version
  * and the previous one is left as the update leaves it (ITI TF-2 3.57.4.1.3.1).
  */
@@ -406,6 +414,7 @@ function statusUpdate(
   a: Association,
   where: string,
   registered: ReadonlyMap<string, RegisteredObject>,
+  superseded: ReadonlySet<string>,
   successor: ReadonlyMap<string, { id: string; kind: 'DocumentEntry' | 'Folder' }>,
   patient: string | undefined,
   change: (kind: ObjectKind, id: string, status: AvailabilityStatus) => void,
@@ -422,6 +431,14 @@ function statusUpdate(
     );
     return out;
   }
+  if (superseded.has(target.id))
+    out.push(
+      error(
+        'XDSMetadataVersionError',
+        `${a.targetObject} is not the latest version of its ${target.kind}; only the latest version's status can be updated`,
+        `${where}.targetObject`,
+      ),
+    );
   const original = statusOf(a.originalStatus);
   const next = statusOf(a.newStatus);
   if (original !== target.status)

@@ -301,6 +301,29 @@ describe('ITI-57 Update Document Set', () => {
     expect((await findDocs(p)).docs.map((x) => x.id)).toEqual([d.entryUUID]);
   });
 
+  it('UpdateAvailabilityStatus of a version that is no longer the latest is XDSMetadataVersionError; nothing changes (NIST 15802)', async () => {
+    const p = await newPatient('mu-status-old');
+    const v1 = (await registered(p)).documentEntries[0]!;
+    const v2 = newVersion(v1);
+    expect((await update(updateSet(p, [{ object: v2, previousVersion: '1' }]))).status).toBe('Success');
+    // Version 1 is Deprecated by the update; approving it again would give the logical entry two Approved versions.
+    const o = await update(updateSet(p, [], [statusUpdate(v1.entryUUID, 'Deprecated', 'Approved')]));
+    expect(o.status).toBe('Failure');
+    expect(codes(o)).toEqual(['XDSMetadataVersionError']);
+    const all = await query('urn:uuid:5c4f972b-d56b-40ac-a5fc-c8ca9b40b9d4', {
+      $XDSDocumentEntryLogicalID: `('${v1.entryUUID}')`,
+      $MetadataLevel: '2',
+    });
+    expect(all.docs.map((x) => [x.version, x.status.split(':').pop()]).sort()).toEqual([
+      ['1', 'Deprecated'],
+      ['2', 'Approved'],
+    ]);
+    // The latest version's status still updates.
+    expect(
+      (await update(updateSet(p, [], [statusUpdate(v2.entryUUID, 'Approved', 'Deprecated')]))).status,
+    ).toBe('Success');
+  });
+
   it('a new version and a status update of the same logical entry: the status goes to the new version (ITI TF-2 3.57.4.1.3.1)', async () => {
     const p = await newPatient('mu-both');
     const v1 = (await registered(p)).documentEntries[0]!;
@@ -402,6 +425,9 @@ describe('ITI-57 Folder versions', () => {
 
     const stale = await update(updateSet(p, [{ object: { ...f2, entryUUID: urn() }, previousVersion: '1' }]));
     expect(codes(stale)).toContain('XDSMetadataVersionError');
+    // The status of version 1, no longer the latest, is not updated either.
+    const oldStatus = await update(updateSet(p, [], [statusUpdate(f1.entryUUID, 'Deprecated', 'Approved')]));
+    expect(codes(oldStatus)).toEqual(['XDSMetadataVersionError']);
   });
 });
 
