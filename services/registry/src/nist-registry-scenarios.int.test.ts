@@ -1,0 +1,563 @@
+/**
+ * The registry scenarios of the NIST XDS Toolkit's registry actor collection (reg.tc), written in
+ * this registry's own terms: our fixtures and the shipped affinity domain's codes, ITI-42 and
+ * ITI-57 through the handlers, ITI-18 reading the result back. Each `describe` names the NIST
+ * test, each `it` the section, and a comment the Technical Framework rule it exercises. Runs on
+ * PGlite, or PostgreSQL when DATABASE_URL is set.
+ *
+ * Not covered here: the legacy XDS.a / ebXML 2.1 tests, the data loading tests (12361, 12374)
+ * and the Patient Identity Feed (15804), which do not exercise the registry's own rules.
+ */
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANONYMOUS } from '@mesh/core';
+import type { Outcome, RequestContext } from '@mesh/core';
+import { migrate, openTestDb } from '@mesh/db';
+import type { Db } from '@mesh/db';
+import { DEFAULT_AFFINITY_DOMAIN_URL, parseAffinityDomain } from '@mesh/affinity-domain';
+import type { AffinityDomain } from '@mesh/affinity-domain';
+import { writeSubmitObjectsRequest } from '@mesh/xds';
+import type { Association, DocumentEntry, Submission } from '@mesh/xds';
+import { NS, escapeXml, parseXml, select } from '@mesh/xml';
+import { REGISTRY_MIGRATIONS } from './migrations.js';
+import { createRegistryStore } from './store.js';
+import type { RegistryStore } from './store.js';
+import {
+  code,
+  domainDocument as doc,
+  domainSubmission as sub,
+  folder as folderOf,
+  oid,
+  submission,
+  urn,
+} from './fixtures.js';
+import { registerDocumentSet } from './transactions/iti42-register.js';
+import { handleIti18 } from './transactions/iti18.js';
+import { STORED_QUERY_IDS } from './transactions/iti18-request.js';
+
+// Codes and ids of the shipped default affinity domain (libs/affinity-domain/default-affinity-domain.json).
+const NATIONAL = '1.3.6.1.4.1.99999.1.1';
+const EPISODE = code('EPISODE-OF-CARE', '1.3.6.1.4.1.99999.5.3', 'Episode of care');
+const STAY = code('INPATIENT-STAY', '1.3.6.1.4.1.99999.5.4', 'Inpatient stay');
+const HOME = 'urn:oid:1.3.6.1.4.1.99999.3';
+const STATUS = 'urn:oasis:names:tc:ebxml-regrep:StatusType:';
+const pid = (n: string): string => `${n}^^^&${NATIONAL}&ISO`;
+
+let db: Db;
+let store: RegistryStore;
+let domain: AffinityDomain;
+let clockNow = new Date('2026-11-25T10:00:00Z');
+const ctx: RequestContext = {
+  transaction: 'ITI-42',
+  principal: ANONYMOUS,
+  traceId: '0af7651916cd43dd8448eb211c80319c',
+  messageId: 'urn:uuid:6a1f0c55-3b7e-4d8e-9c1a-2f4b5d6e7f80',
+};
+
+beforeAll(async () => {
+  db = await openTestDb({ prefix: 'registry_nist' });
+  await migrate(db, REGISTRY_MIGRATIONS);
+  store = createRegistryStore(db);
+  domain = parseAffinityDomain(JSON.parse(await readFile(DEFAULT_AFFINITY_DOMAIN_URL, 'utf8')) as unknown);
+});
+afterAll(async () => {
+  await db.close();
+});
+
+const element = (xml: string): Element => parseXml(xml).documentElement;
+const register = (s: Submission): Promise<Outcome<Submission>> =>
+  registerDocumentSet(element(writeSubmitObjectsRequest(s)), ctx, {
+    db,
+    store,
+    domain,
+    clock: () => clockNow,
+  });
+const codes = (o: Outcome<unknown>): string[] => o.issues.map((i) => i.code);
+
+async function newPatient(name: string): Promise<string> {
+  const cx = pid(`nist-${name}-${oid()}`);
+  await store.upsertPatient(cx);
+  return cx;
+}
+
+/** Registers `s`, expecting Success, and returns it as registered (UUIDs assigned). */
+async function registered(s: Submission): Promise<Submission> {
+  const o = await register(s);
+  expect(o.status, JSON.stringify(o.issues)).toBe('Success');
+  return o.value as Submission;
+}
+
+function relation(type: Association['associationType'], source: string, target: string): Association {
+  return {
+    entryUUID: urn(),
+    extraSlots: [],
+    associationType: type,
+    sourceObject: source,
+    targetObject: target,
+  };
+}
+
+interface QueryResult {
+  readonly status: string;
+  readonly errors: string[];
+  /** ExtrinsicObject id -> status (last segment of the StatusType URN). */
+  readonly docs: Record<string, string>;
+  /** RegistryPackage ids. */
+  readonly packages: string[];
+  /** Associations as `type source target`. */
+  readonly associations: string[];
+  /** ObjectRef ids. */
+  readonly refs: string[];
+  readonly xml: Document;
+}
+
+/** Runs the ITI-18 stored query `name` with `slots` (values as sent, quotes included). */
+async function sq(
+  name: keyof typeof STORED_QUERY_IDS,
+  slots: Record<string, string>,
+  returnType: 'LeafClass' | 'ObjectRef' = 'LeafClass',
+): Promise<QueryResult> {
+  const body = `<query:AdhocQueryRequest xmlns:query="${NS.query}" xmlns:rim="${NS.rim}"><query:ResponseOption returnType="${returnType}" returnComposedObjects="true"/><rim:AdhocQuery id="${STORED_QUERY_IDS[name]}">${Object.entries(
+    slots,
+  )
+    .map(
+      ([n, v]) =>
+        `<rim:Slot name="${n}"><rim:ValueList><rim:Value>${escapeXml(v)}</rim:Value></rim:ValueList></rim:Slot>`,
+    )
+    .join('')}</rim:AdhocQuery></query:AdhocQueryRequest>`;
+  const xml = parseXml(await handleIti18(element(body), { store, homeCommunityId: HOME, maxResults: 1000 }));
+  const all = (path: string): Element[] => select(path, xml) as Element[];
+  return {
+    status: xml.documentElement.getAttribute('status')?.split(':').pop() ?? '',
+    errors: (select('//rs:RegistryError/@errorCode', xml) as Attr[]).map((a) => a.value),
+    docs: Object.fromEntries(
+      all('//rim:ExtrinsicObject').map((e) => [
+        e.getAttribute('id'),
+        e.getAttribute('status')?.split(':').pop(),
+      ]),
+    ) as Record<string, string>,
+    packages: all('//rim:RegistryPackage').map((e) => e.getAttribute('id') ?? ''),
+    associations: all('//rim:Association').map(
+      (e) =>
+        `${e.getAttribute('associationType')?.split(':').pop() ?? ''} ${e.getAttribute('sourceObject') ?? ''} ${e.getAttribute('targetObject') ?? ''}`,
+    ),
+    refs: all('//rim:ObjectRef').map((e) => e.getAttribute('id') ?? ''),
+    xml,
+  };
+}
+
+const findDocs = (p: string, status: 'Approved' | 'Deprecated' = 'Approved'): Promise<QueryResult> =>
+  sq('FindDocuments', {
+    $XDSDocumentEntryPatientId: `'${p}'`,
+    $XDSDocumentEntryStatus: `('${STATUS}${status}')`,
+  });
+const ssContents = (ss: string): Promise<QueryResult> =>
+  sq('GetSubmissionSetAndContents', { $XDSSubmissionSetEntryUUID: `'${ss}'` });
+const folderContents = (f: string): Promise<QueryResult> =>
+  sq('GetFolderAndContents', { $XDSFolderEntryUUID: `'${f}'` });
+
+/** A new folder for `p` coded from the shipped affinity domain. */
+const newFolder = (p: string, over: Parameters<typeof folderOf>[1] = {}) =>
+  folderOf(p, { codeList: [EPISODE], ...over });
+
+/** A submission of `docs` and `folders` (every document in every folder), coded from the domain. */
+const withFolders = (
+  p: string,
+  docs: readonly DocumentEntry[],
+  folders: Parameters<typeof folderOf>[1][] = [{}],
+) => submission(p, docs, { folders: folders.map((f) => newFolder(p, f)), set: { contentTypeCode: STAY } });
+
+describe('NIST 11990 Register single DocumentEntry', () => {
+  // 11990/submit + eval: a valid one-document submission is stored Approved (ITI TF-3 4.2.3.2.2).
+  it('submit, eval', async () => {
+    const p = await newPatient('11990');
+    const s = await registered(sub(p, [doc(p)]));
+    const d = s.documentEntries[0]!;
+    const r = await ssContents(s.submissionSet.entryUUID);
+    expect(r.status).toBe('Success');
+    expect(r.docs).toEqual({ [d.entryUUID]: 'Approved' });
+    expect(r.packages).toEqual([s.submissionSet.entryUUID]);
+    expect(r.associations).toEqual([`HasMember ${s.submissionSet.entryUUID} ${d.entryUUID}`]);
+  });
+});
+
+describe('NIST 11991 Register two DocumentEntries', () => {
+  // 11991/submit + eval: both documents of one submission are registered, one HasMember each.
+  it('submit, eval', async () => {
+    const p = await newPatient('11991');
+    const s = await registered(sub(p, [doc(p), doc(p)]));
+    const r = await ssContents(s.submissionSet.entryUUID);
+    expect(Object.keys(r.docs).sort()).toEqual(s.documentEntries.map((d) => d.entryUUID).sort());
+    expect(r.associations).toHaveLength(2);
+  });
+});
+
+describe('NIST 11992 Document Replace', () => {
+  // 11992/rplc + eval: RPLC deprecates the original, the replacement is Approved (ITI TF-3 4.2.2.2.1).
+  it('submit, rplc, eval', async () => {
+    const p = await newPatient('11992');
+    const original = (await registered(sub(p, [doc(p)]))).documentEntries[0]!;
+    const replacement = doc(p);
+    await registered(sub(p, [replacement], [relation('RPLC', replacement.entryUUID, original.entryUUID)]));
+    expect((await findDocs(p)).docs).toEqual({ [replacement.entryUUID]: 'Approved' });
+    expect((await findDocs(p, 'Deprecated')).docs).toEqual({ [original.entryUUID]: 'Deprecated' });
+    const related = await sq('GetRelatedDocuments', {
+      $XDSDocumentEntryEntryUUID: `'${replacement.entryUUID}'`,
+      $AssociationTypes: "('urn:ihe:iti:2007:AssociationType:RPLC')",
+    });
+    expect(related.associations).toEqual([`RPLC ${replacement.entryUUID} ${original.entryUUID}`]);
+  });
+});
+
+describe('NIST 11993 Document Replace and Addendum', () => {
+  // 11993/apnd: an addendum to an Approved document is accepted; to a replaced (Deprecated) one it
+  // is refused, the target of APND must be Approved (ITI TF-3 4.2.2.2).
+  it('submit, rplc, apnd, eval', async () => {
+    const p = await newPatient('11993');
+    const kept = (await registered(sub(p, [doc(p)]))).documentEntries[0]!;
+    const replaced = (await registered(sub(p, [doc(p)]))).documentEntries[0]!;
+    const replacement = doc(p);
+    await registered(sub(p, [replacement], [relation('RPLC', replacement.entryUUID, replaced.entryUUID)]));
+
+    const addendum = doc(p);
+    await registered(sub(p, [addendum], [relation('APND', addendum.entryUUID, kept.entryUUID)]));
+    const late = doc(p);
+    const o = await register(sub(p, [late], [relation('APND', late.entryUUID, replaced.entryUUID)]));
+    expect(o.status).toBe('Failure');
+    expect(codes(o)).toContain('XDSRegistryDeprecatedDocumentError');
+
+    expect((await findDocs(p)).docs).toEqual({
+      [kept.entryUUID]: 'Approved',
+      [replacement.entryUUID]: 'Approved',
+      [addendum.entryUUID]: 'Approved',
+    });
+    expect(Object.keys((await findDocs(p, 'Deprecated')).docs)).toEqual([replaced.entryUUID]);
+  });
+});
+
+describe('NIST 11994 Document Replace and Transformation', () => {
+  // 11994/xfrm: a transform of an Approved document is accepted and leaves it Approved; a transform
+  // of a replaced document is refused (ITI TF-3 4.2.2.2.3, target must be Approved).
+  it('submit, rplc, xfrm, eval', async () => {
+    const p = await newPatient('11994');
+    const kept = (await registered(sub(p, [doc(p)]))).documentEntries[0]!;
+    const replaced = (await registered(sub(p, [doc(p)]))).documentEntries[0]!;
+    const replacement = doc(p);
+    await registered(sub(p, [replacement], [relation('RPLC', replacement.entryUUID, replaced.entryUUID)]));
+
+    const transform = doc(p, {
+      formatCode: code('urn:ihe:pcc:xphr:2007', '1.3.6.1.4.1.19376.1.2.3', 'PCC XPHR'),
+    });
+    await registered(sub(p, [transform], [relation('XFRM', transform.entryUUID, kept.entryUUID)]));
+    const late = doc(p);
+    const o = await register(sub(p, [late], [relation('XFRM', late.entryUUID, replaced.entryUUID)]));
+    expect(o.status).toBe('Failure');
+    expect(codes(o)).toContain('XDSRegistryDeprecatedDocumentError');
+    expect((await findDocs(p)).docs).toEqual({
+      [kept.entryUUID]: 'Approved',
+      [replacement.entryUUID]: 'Approved',
+      [transform.entryUUID]: 'Approved',
+    });
+  });
+});
+
+describe('NIST 11995 Document Replace with Transformation (XFRM_RPLC)', () => {
+  // 11995/rplc + eval: XFRM_RPLC deprecates the original like RPLC (ITI TF-3 4.2.2.2.4).
+  it('submit, rplc, eval', async () => {
+    const p = await newPatient('11995');
+    const original = (await registered(sub(p, [doc(p)]))).documentEntries[0]!;
+    const replacement = doc(p);
+    await registered(
+      sub(p, [replacement], [relation('XFRM_RPLC', replacement.entryUUID, original.entryUUID)]),
+    );
+    expect((await findDocs(p)).docs).toEqual({ [replacement.entryUUID]: 'Approved' });
+    expect((await findDocs(p, 'Deprecated')).docs).toEqual({ [original.entryUUID]: 'Deprecated' });
+    const assocs = await sq('GetAssociations', { $uuid: `('${original.entryUUID}')` });
+    expect(assocs.associations).toContain(`XFRM_RPLC ${replacement.entryUUID} ${original.entryUUID}`);
+  });
+});
+
+describe('NIST 11996 Reject Submission with Invalid Patient ID', () => {
+  // 11996/submit: a patient id the registry never received in a feed is refused with
+  // XDSUnknownPatientId (ITI TF-2 3.42.4.1.3.4) and nothing is stored.
+  it('submit', async () => {
+    const p = pid(`nist-11996-unknown-${oid()}`);
+    const d = doc(p);
+    const o = await register(sub(p, [d]));
+    expect(o.status).toBe('Failure');
+    expect(codes(o)).toContain('XDSUnknownPatientId');
+    expect(await store.getDocumentsByUniqueId([d.uniqueId ?? ''])).toEqual([]);
+  });
+});
+
+describe('NIST 11997 Patient ID on SubmissionSet does not match DocumentEntry', () => {
+  // 11997/submit + eval: every object of a submission carries the SubmissionSet's patient id
+  // (ITI TF-3 4.2.2.1.2); a mismatch is XDSPatientIdDoesNotMatch and nothing is stored.
+  it('submit, eval', async () => {
+    const p = await newPatient('11997');
+    const other = await newPatient('11997-other');
+    const d = doc(other);
+    const o = await register(sub(p, [d]));
+    expect(o.status).toBe('Failure');
+    expect(codes(o)).toContain('XDSPatientIdDoesNotMatch');
+    expect((await findDocs(p)).docs).toEqual({});
+    expect((await findDocs(other)).docs).toEqual({});
+  });
+});
+
+describe('NIST 11998 Reject Submission, Patient ID on Replacement Document does not match Original', () => {
+  // 11998/rplc + eval: a replacement must have the original's patient id (ITI TF-3 4.2.2.2.1),
+  // else XDSPatientIdDoesNotMatch; the original stays Approved.
+  it('submit, rplc, eval', async () => {
+    const p = await newPatient('11998');
+    const other = await newPatient('11998-other');
+    const original = (await registered(sub(p, [doc(p)]))).documentEntries[0]!;
+    const replacement = doc(other);
+    const o = await register(
+      sub(other, [replacement], [relation('RPLC', replacement.entryUUID, original.entryUUID)]),
+    );
+    expect(o.status).toBe('Failure');
+    expect(codes(o)).toContain('XDSPatientIdDoesNotMatch');
+    expect((await findDocs(p)).docs).toEqual({ [original.entryUUID]: 'Approved' });
+    expect((await findDocs(other)).docs).toEqual({});
+  });
+});
+
+describe('NIST 11999 Accept Create Folder', () => {
+  // 11999/submit + eval: a submission may create an empty Folder (ITI TF-3 4.2.2.1.1), shown by
+  // GetSubmissionSetAndContents with its SubmissionSet HasMember.
+  it('submit, eval', async () => {
+    const p = await newPatient('11999');
+    const s = await registered(withFolders(p, []));
+    const f = s.folders[0]!;
+    const r = await ssContents(s.submissionSet.entryUUID);
+    expect(r.status).toBe('Success');
+    expect(r.packages.sort()).toEqual([s.submissionSet.entryUUID, f.entryUUID].sort());
+    expect(r.docs).toEqual({});
+    expect(r.associations).toEqual([`HasMember ${s.submissionSet.entryUUID} ${f.entryUUID}`]);
+  });
+});
+
+describe('NIST 12000 Accept Create Folder with Initial Document', () => {
+  // 12000/eval_folder + eval_assoc: the new Folder holds the new document; the Folder-document
+  // HasMember is itself a member of the SubmissionSet (ITI TF-3 4.2.2.1.3).
+  it('submit, eval_folder, eval_assoc', async () => {
+    const p = await newPatient('12000');
+    const s = await registered(withFolders(p, [doc(p)]));
+    const [f, d] = [s.folders[0]!, s.documentEntries[0]!];
+    const r = await ssContents(s.submissionSet.entryUUID);
+    expect(r.docs).toEqual({ [d.entryUUID]: 'Approved' });
+    expect(r.packages.sort()).toEqual([s.submissionSet.entryUUID, f.entryUUID].sort());
+    const fd = s.associations.find((a) => a.sourceObject === f.entryUUID)!;
+    expect(r.associations.sort()).toEqual(
+      [
+        `HasMember ${s.submissionSet.entryUUID} ${d.entryUUID}`,
+        `HasMember ${s.submissionSet.entryUUID} ${f.entryUUID}`,
+        `HasMember ${f.entryUUID} ${d.entryUUID}`,
+        `HasMember ${s.submissionSet.entryUUID} ${fd.entryUUID}`,
+      ].sort(),
+    );
+    expect((await folderContents(f.entryUUID)).docs).toEqual({ [d.entryUUID]: 'Approved' });
+  });
+});
+
+describe('NIST 12001 Add new document to existing folder', () => {
+  // 12001/add_to_folder + eval: a new document joins a registered Folder through a HasMember
+  // from the Folder, itself a member of the SubmissionSet (ITI TF-3 4.2.2.1.4).
+  it('create_folder, add_to_folder, eval', async () => {
+    const p = await newPatient('12001');
+    const f = (await registered(withFolders(p, []))).folders[0]!;
+    const d = doc(p);
+    await registered(sub(p, [d], [relation('HasMember', f.entryUUID, d.entryUUID)]));
+    expect((await folderContents(f.entryUUID)).docs).toEqual({ [d.entryUUID]: 'Approved' });
+    const forDoc = await sq('GetFoldersForDocument', { $XDSDocumentEntryEntryUUID: `'${d.entryUUID}'` });
+    expect(forDoc.packages).toEqual([f.entryUUID]);
+  });
+});
+
+describe('NIST 12002 Reject Add Document to Folder - Patient ID does not match', () => {
+  // 12002/add_to_folder + eval: a Folder only holds documents of its own patient (ITI TF-3
+  // 4.2.2.1.2): XDSPatientIdDoesNotMatch, and the Folder stays empty.
+  it('create_folder, add_to_folder, eval', async () => {
+    const p = await newPatient('12002');
+    const other = await newPatient('12002-other');
+    const f = (await registered(withFolders(p, []))).folders[0]!;
+    const d = doc(other);
+    const o = await register(sub(other, [d], [relation('HasMember', f.entryUUID, d.entryUUID)]));
+    expect(o.status).toBe('Failure');
+    expect(codes(o)).toContain('XDSPatientIdDoesNotMatch');
+    expect((await folderContents(f.entryUUID)).docs).toEqual({});
+    expect((await findDocs(other)).docs).toEqual({});
+  });
+});
+
+describe('NIST 12004 Document Resubmission', () => {
+  // 12004/submit + eval: the same document (uniqueId, hash, size) may be registered again as a new
+  // DocumentEntry; a different hash under that uniqueId is XDSNonIdenticalHash (ITI TF-2 3.42.4.1.3.4).
+  it('submit, eval', async () => {
+    const p = await newPatient('12004');
+    const first = (await registered(sub(p, [doc(p)]))).documentEntries[0]!;
+    const again = { ...first, entryUUID: urn() };
+    await registered(sub(p, [again]));
+    const changed = { ...first, entryUUID: urn(), hash: '0123456789abcdef0123456789abcdef01234567' };
+    const o = await register(sub(p, [changed]));
+    expect(o.status).toBe('Failure');
+    expect(codes(o)).toContain('XDSNonIdenticalHash');
+    const byUid = await sq('GetDocuments', { $XDSDocumentEntryUniqueId: `('${first.uniqueId ?? ''}')` });
+    expect(byUid.docs).toEqual({ [first.entryUUID]: 'Approved', [again.entryUUID]: 'Approved' });
+  });
+});
+
+describe('NIST 12084 Submission Stored - All or Nothing', () => {
+  // 12084/submit + eval: one flawed DocumentEntry (no repositoryUniqueId, required in ITI-42 by
+  // ITI TF-3 Table 4.3.1-3) fails the whole submission; the valid one is not stored either.
+  it('submit, eval', async () => {
+    const p = await newPatient('12084');
+    const good = doc(p);
+    const flawed = doc(p, { repositoryUniqueId: undefined });
+    const o = await register(sub(p, [good, flawed]));
+    expect(o.status).toBe('Failure');
+    expect(o.issues.some((i) => i.severity === 'Error' && /repositoryUniqueId/.test(i.location ?? ''))).toBe(
+      true,
+    );
+    expect((await findDocs(p)).docs).toEqual({});
+  });
+});
+
+describe('NIST 12323 Folder lastUpdateTime', () => {
+  // 12323: the Document Registry sets Folder.lastUpdateTime when the Folder is created, whatever
+  // the submitter sent, and again when a document is added (ITI TF-3 4.2.3.4.5).
+  const lastUpdate = async (f: string): Promise<string | undefined> => {
+    const r = await sq('GetFolders', { $XDSFolderEntryUUID: `('${f}')` });
+    const slot = (
+      select(
+        "//rim:RegistryPackage/rim:Slot[@name='lastUpdateTime']/rim:ValueList/rim:Value",
+        r.xml,
+      ) as Element[]
+    )[0];
+    return slot?.textContent ?? undefined;
+  };
+
+  it('no_time, verify_no_submission_time', async () => {
+    clockNow = new Date('2026-11-25T10:00:00Z');
+    const p = await newPatient('12323-no-time');
+    const f = (await registered(withFolders(p, [], [{ lastUpdateTime: undefined }]))).folders[0]!;
+    expect(await lastUpdate(f.entryUUID)).toBe('20261125100000');
+  });
+
+  it('has_time, verify_has_submission_time, add_to_folder, verify_time_updated', async () => {
+    clockNow = new Date('2026-11-25T10:00:00Z');
+    const p = await newPatient('12323-has-time');
+    const f = (await registered(withFolders(p, [], [{ lastUpdateTime: '19991231235959' }]))).folders[0]!;
+    expect(await lastUpdate(f.entryUUID)).toBe('20261125100000');
+    clockNow = new Date('2026-11-25T11:30:00Z');
+    const d = doc(p);
+    await registered(sub(p, [d], [relation('HasMember', f.entryUUID, d.entryUUID)]));
+    expect(await lastUpdate(f.entryUUID)).toBe('20261125113000');
+  });
+});
+
+describe('NIST 12326 Add Existing document to existing folder', () => {
+  // 12326/add_to_folder + eval: a submission carrying only a Folder-document HasMember (both
+  // already registered) adds the document to the Folder (ITI TF-3 4.2.2.1.5).
+  it('create_folder, add_to_folder, eval', async () => {
+    const p = await newPatient('12326');
+    const s = await registered(
+      submission(p, [doc(p)], { folders: [newFolder(p)], set: { contentTypeCode: STAY } }),
+    );
+    const first = s.folders[0]!;
+    const d = s.documentEntries[0]!;
+    const second = (await registered(withFolders(p, []))).folders[0]!;
+    await registered(sub(p, [], [relation('HasMember', second.entryUUID, d.entryUUID)]));
+    expect((await folderContents(second.entryUUID)).docs).toEqual({ [d.entryUUID]: 'Approved' });
+    const forDoc = await sq('GetFoldersForDocument', { $XDSDocumentEntryEntryUUID: `'${d.entryUUID}'` });
+    expect(forDoc.packages.sort()).toEqual([first.entryUUID, second.entryUUID].sort());
+  });
+});
+
+describe('NIST 12368 XDSResultNotSinglePatient', () => {
+  // 12368: a LeafClass result may not span patients (ITI TF-3 Table 4.2.4.1-2
+  // XDSResultNotSinglePatient); an ObjectRef result discloses no patient data and is not limited.
+  it('doc_leafclass, ss_leafclass, fol_leafclass', async () => {
+    const pa = await newPatient('12368-a');
+    const pb = await newPatient('12368-b');
+    const a = await registered(withFolders(pa, [doc(pa)]));
+    const b = await registered(withFolders(pb, [doc(pb)]));
+    const cases: [keyof typeof STORED_QUERY_IDS, string, (s: Submission) => string][] = [
+      ['GetDocuments', '$XDSDocumentEntryEntryUUID', (s) => s.documentEntries[0]!.entryUUID],
+      ['GetSubmissionSets', '$uuid', (s) => s.documentEntries[0]!.entryUUID],
+      ['GetFolders', '$XDSFolderEntryUUID', (s) => s.folders[0]!.entryUUID],
+    ];
+    for (const [name, slot, id] of cases) {
+      const one = await sq(name, { [slot]: `('${id(a)}')` });
+      expect([name, one.status, one.errors]).toEqual([name, 'Success', []]);
+      const both = await sq(name, { [slot]: `('${id(a)}','${id(b)}')` });
+      expect([name, both.status, both.errors]).toEqual([name, 'Failure', ['XDSResultNotSinglePatient']]);
+    }
+  });
+
+  // 12368 doc_objectref / ss_objectref / fol_objectref expect an ObjectRef result spanning two
+  // patients to succeed. This registry refuses it as well (iti18.ts checks the patients of every
+  // result, whatever the returnType), a deliberate one-patient-at-a-time rule; the TF text read
+  // for this review does not settle whether XDSResultNotSinglePatient is limited to LeafClass.
+  it.todo(
+    'doc_objectref, ss_objectref, fol_objectref: left differing (ObjectRef across patients refused here)',
+  );
+});
+
+describe('NIST 12370 Accept association documentation classification', () => {
+  // 12370/rplc + query: a relationship Association may carry the Association Documentation
+  // classification (ITI TF-3 4.2.2.2); it is stored and returned by a stored query.
+  it('submit, rplc, query', async () => {
+    const p = await newPatient('12370');
+    const original = (await registered(sub(p, [doc(p)]))).documentEntries[0]!;
+    const replacement = doc(p);
+    const rplc: Association = {
+      ...relation('RPLC', replacement.entryUUID, original.entryUUID),
+      documentation: code('correction', '1.3.6.1.4.1.99999.5.9', 'Corrected content'),
+    };
+    await registered(sub(p, [replacement], [rplc]));
+    const r = await sq('GetAssociations', { $uuid: `('${replacement.entryUUID}')` });
+    const classified = (
+      select(
+        `//rim:Association[@associationType='urn:ihe:iti:2007:AssociationType:RPLC']/rim:Classification[@classificationScheme='urn:uuid:abd807a3-4432-4053-87b4-fd82c643d1f3']`,
+        r.xml,
+      ) as Element[]
+    ).map((c) => c.getAttribute('nodeRepresentation'));
+    expect(classified).toEqual(['correction']);
+  });
+});
+
+describe('NIST 12379 Extra Metadata', () => {
+  // 12379/support: extra metadata slots (urn: names outside urn:ihe:) on DocumentEntry,
+  // SubmissionSet and Association are saved and returned (ITI TF-3 4.2.3.1.8).
+  it('support', async () => {
+    const p = await newPatient('12379');
+    const extra = [{ name: 'urn:example:nist:extra', values: ['one', 'two'] }];
+    const d = doc(p, { extraSlots: extra });
+    const s = sub(p, [d]);
+    const withExtra: Submission = {
+      ...s,
+      submissionSet: { ...s.submissionSet, extraSlots: extra },
+      associations: s.associations.map((a) => ({ ...a, extraSlots: extra })),
+    };
+    const o = await register(withExtra);
+    expect(o.status, JSON.stringify(o.issues)).toBe('Success');
+    const r = await ssContents(withExtra.submissionSet.entryUUID);
+    const holders = (select("//rim:Slot[@name='urn:example:nist:extra']/..", r.xml) as Element[]).map(
+      (e) => e.localName,
+    );
+    expect(holders.sort()).toEqual(['Association', 'ExtrinsicObject', 'RegistryPackage']);
+  });
+});
+
+describe('NIST 12327 Accept Document Replace, Document in Folder', () => {
+  // 12327 (and 12323 rplc / verify_time_updated_by_rplc): when the replaced document is in
+  // Folders, the Document Registry is to add the replacement to those Folders and update their
+  // lastUpdateTime (ITI TF-3 4.2.2.2.1). This registry does not yet create those registry-made
+  // HasMember associations (iti42-register.ts only deprecates the original); adding them touches
+  // the stored submission, its response and events, beyond a local fix.
+  it.todo(
+    'submit_doc_w_fol, verify_submission, rplc, verify_folder_contents: replacement not added to the Folder',
+  );
+});
