@@ -111,15 +111,17 @@ interface QueryResult {
   readonly xml: Document;
 }
 
-/** Runs the ITI-18 stored query `name` with `slots` (values as sent, quotes included). */
+type Slots = Record<string, string> | readonly (readonly [string, string])[];
+const isPairs = (s: Slots): s is readonly (readonly [string, string])[] => Array.isArray(s);
+
+/** Runs the ITI-18 stored query `name` with `slots` (values as sent, quotes included; a list repeats a slot). */
 async function sq(
   name: keyof typeof STORED_QUERY_IDS,
-  slots: Record<string, string>,
+  slots: Slots,
   returnType: 'LeafClass' | 'ObjectRef' = 'LeafClass',
 ): Promise<QueryResult> {
-  const body = `<query:AdhocQueryRequest xmlns:query="${NS.query}" xmlns:rim="${NS.rim}"><query:ResponseOption returnType="${returnType}" returnComposedObjects="true"/><rim:AdhocQuery id="${STORED_QUERY_IDS[name]}">${Object.entries(
-    slots,
-  )
+  const pairs: readonly (readonly [string, string])[] = isPairs(slots) ? slots : Object.entries(slots);
+  const body = `<query:AdhocQueryRequest xmlns:query="${NS.query}" xmlns:rim="${NS.rim}"><query:ResponseOption returnType="${returnType}" returnComposedObjects="true"/><rim:AdhocQuery id="${STORED_QUERY_IDS[name]}">${pairs
     .map(
       ([n, v]) =>
         `<rim:Slot name="${n}"><rim:ValueList><rim:Value>${escapeXml(v)}</rim:Value></rim:ValueList></rim:Slot>`,
@@ -508,6 +510,42 @@ describe('NIST 12368 XDSResultNotSinglePatient', () => {
 describe('NIST 12370 Accept association documentation classification', () => {
   // 12370/rplc + query: a relationship Association may carry the Association Documentation
   // classification (ITI TF-3 4.2.2.2); it is stored and returned by a stored query.
+  // 12370/not_configured: a documentation code the affinity domain does not list is refused. The
+  // shipped domain leaves associationDocumentation unconstrained, so this uses a copy that lists
+  // one code (an affinity domain value set, ITI TF-3 4.2.2.2 / 4.2.3.1.7).
+  it('not_configured', async () => {
+    const raw = JSON.parse(await readFile(DEFAULT_AFFINITY_DOMAIN_URL, 'utf8')) as {
+      valueSets: Record<string, unknown>;
+    };
+    raw.valueSets['associationDocumentation'] = [
+      { code: 'correction', codeSystem: '1.3.6.1.4.1.99999.5.9', displayName: 'Corrected content' },
+    ];
+    const configured = parseAffinityDomain(raw);
+    const registerIn = (s: Submission): Promise<Outcome<Submission>> =>
+      registerDocumentSet(element(writeSubmitObjectsRequest(s)), ctx, {
+        db,
+        store,
+        domain: configured,
+        clock: () => clockNow,
+      });
+    const p = await newPatient('12370-nc');
+    const s = sub(p, [doc(p)]);
+    const unlisted = code('Additional_Information', '1.3.6.1.4.1.99999.5.9', 'Additional information');
+    const o = await registerIn({
+      ...s,
+      associations: s.associations.map((x) => ({ ...x, documentation: unlisted })),
+    });
+    expect(o.status).toBe('Failure');
+    expect(o.issues.some((i) => i.severity === 'Error' && /documentation/.test(i.location ?? ''))).toBe(true);
+    expect((await findDocs(p)).docs).toEqual({});
+    const listed = code('correction', '1.3.6.1.4.1.99999.5.9', 'Corrected content');
+    const ok = await registerIn({
+      ...s,
+      associations: s.associations.map((x) => ({ ...x, documentation: listed })),
+    });
+    expect(ok.status, JSON.stringify(ok.issues)).toBe('Success');
+  });
+
   it('submit, rplc, query', async () => {
     const p = await newPatient('12370');
     const original = (await registered(sub(p, [doc(p)]))).documentEntries[0]!;
@@ -560,4 +598,122 @@ describe('NIST 12327 Accept Document Replace, Document in Folder', () => {
   it.todo(
     'submit_doc_w_fol, verify_submission, rplc, verify_folder_contents: replacement not added to the Folder',
   );
+});
+
+describe('NIST 11897 FindDocuments Stored Query', () => {
+  const LOINC = '2.16.840.1.113883.6.1';
+  const CONF = '2.16.840.1.113883.5.25';
+  let p: string;
+  let lab: DocumentEntry;
+  let letter: DocumentEntry;
+  let old: DocumentEntry;
+  beforeAll(async () => {
+    p = await newPatient('11897');
+    lab = doc(p, {
+      classCode: code('11502-2', LOINC, 'Laboratory report'),
+      creationTime: '20241224',
+      confidentialityCodes: [code('N', CONF, 'normal'), code('R', CONF, 'restricted')],
+    });
+    letter = doc(p, { creationTime: '20241224120000' });
+    old = doc(p);
+    await registered(sub(p, [lab, letter, old]));
+    const replacement = doc(p);
+    await registered(sub(p, [replacement], [relation('RPLC', replacement.entryUUID, old.entryUUID)]));
+  });
+  const find = (more: Slots) =>
+    sq('FindDocuments', [
+      ['$XDSDocumentEntryPatientId', `'${p}'`],
+      ['$XDSDocumentEntryStatus', `('${STATUS}Approved')`],
+      ...(isPairs(more) ? more : Object.entries(more)),
+    ]);
+
+  // 11897/classcode_one + classcode_two: values of one parameter are ORed (ITI TF-2 3.18.4.1.2.3.5).
+  it('classcode_one, classcode_two', async () => {
+    expect(Object.keys((await find({ $XDSDocumentEntryClassCode: `('11502-2^^${LOINC}')` })).docs)).toEqual([
+      lab.entryUUID,
+    ]);
+    const both = await find({ $XDSDocumentEntryClassCode: `('11502-2^^${LOINC}','18842-5^^${LOINC}')` });
+    expect(Object.keys(both.docs)).toHaveLength(3);
+  });
+
+  // 11897/classcode_scheme_mismatch: a code parameter is code^^^codingScheme (ITI TF-2
+  // 3.18.4.1.2.3.4); a value with an empty scheme makes the query invalid.
+  it('classcode_scheme_mismatch', async () => {
+    const mismatch = await find({ $XDSDocumentEntryClassCode: `('11502-2^^${LOINC}', 'a^^')` });
+    expect([mismatch.status, mismatch.errors.length > 0, mismatch.docs]).toEqual(['Failure', true, {}]);
+  });
+
+  // 11897/old_scheme expects a bare code (no ^^^scheme) with the retired ...CodeScheme parameter
+  // to fail. This registry's parser accepts a bare code on purpose (iti18-request.ts toCodes,
+  // matching any scheme); whether that leniency breaks ITI TF-2 3.18.4.1.2.3.4 was not settled here.
+  it.todo('old_scheme: left differing (a bare code without scheme is accepted here)');
+
+  // 11897/creationtime_left_edge + right_edge: From is inclusive, To exclusive, compared on the
+  // time's precision (ITI TF-2 3.18.4.1.2.3.6).
+  it('creationtime_between, creationtime_left_edge, creationtime_right_edge', async () => {
+    const left = await find({
+      $XDSDocumentEntryCreationTimeFrom: '20241224',
+      $XDSDocumentEntryCreationTimeTo: '20250101',
+    });
+    expect(Object.keys(left.docs).sort()).toEqual([lab.entryUUID, letter.entryUUID].sort());
+    const right = await find({
+      $XDSDocumentEntryCreationTimeFrom: '20241124',
+      $XDSDocumentEntryCreationTimeTo: '20241224',
+    });
+    expect(right.docs).toEqual({});
+  });
+
+  // 11897/author: authorPerson matches with SQL LIKE wildcards (ITI TF-2 3.18.4.1.2.3.7.1).
+  it('author', async () => {
+    expect(Object.keys((await find({ $XDSDocumentEntryAuthorPerson: "('%Muller%')" })).docs)).toHaveLength(3);
+    expect((await find({ $XDSDocumentEntryAuthorPerson: "('%Ford%')" })).docs).toEqual({});
+  });
+
+  // 11897/and: parameters are ANDed; the same code parameter given in two slots is ANDed too
+  // (ITI TF-2 3.18.4.1.2.3.5), as 11907/both_conf_code exercises on confidentialityCode.
+  it('and, confcode', async () => {
+    const and = await find({
+      $XDSDocumentEntryClassCode: `('11502-2^^${LOINC}','18842-5^^${LOINC}')`,
+      $XDSDocumentEntryCreationTimeFrom: '20241224',
+      $XDSDocumentEntryCreationTimeTo: '20241224115959',
+    });
+    expect(Object.keys(and.docs)).toEqual([lab.entryUUID]);
+    const both = await find([
+      ['$XDSDocumentEntryConfidentialityCode', `('N^^${CONF}')`],
+      ['$XDSDocumentEntryConfidentialityCode', `('R^^${CONF}')`],
+    ]);
+    expect(Object.keys(both.docs)).toEqual([lab.entryUUID]);
+  });
+
+  // 11897/deprecated: the status parameter selects Deprecated entries (ITI TF-2 3.18.4.1.2.3.7.1).
+  it('deprecated', async () => {
+    expect((await findDocs(p, 'Deprecated')).docs).toEqual({ [old.entryUUID]: 'Deprecated' });
+  });
+
+  // 11897/objectref: returnType ObjectRef returns references only (ITI TF-2 3.18.4.1.2.1).
+  it('objectref', async () => {
+    const r = await sq(
+      'FindDocuments',
+      { $XDSDocumentEntryPatientId: `'${p}'`, $XDSDocumentEntryStatus: `('${STATUS}Approved')` },
+      'ObjectRef',
+    );
+    expect([r.status, r.refs.length, r.docs]).toEqual(['Success', 3, {}]);
+  });
+});
+
+describe('NIST 11909 GetRelatedDocuments Stored Query', () => {
+  // 11909/no_initial_doc + uuid_no_related: an unknown or unrelated document gives an empty
+  // Success (ITI TF-2 3.18.4.1.2.3.7.13).
+  it('no_initial_doc, uuid_no_related', async () => {
+    const p = await newPatient('11909');
+    const d = (await registered(sub(p, [doc(p)]))).documentEntries[0]!;
+    const types = "('urn:ihe:iti:2007:AssociationType:RPLC','urn:ihe:iti:2007:AssociationType:APND')";
+    for (const id of [urn(), d.entryUUID]) {
+      const r = await sq('GetRelatedDocuments', {
+        $XDSDocumentEntryEntryUUID: `'${id}'`,
+        $AssociationTypes: types,
+      });
+      expect([r.status, r.errors, r.docs, r.associations]).toEqual(['Success', [], {}, []]);
+    }
+  });
 });
