@@ -33,6 +33,7 @@ import {
 } from './fixtures.js';
 import { registerDocumentSet } from './transactions/iti42-register.js';
 import { handleIti18 } from './transactions/iti18.js';
+import { updateDocumentSet } from './transactions/iti57-update.js';
 import { STORED_QUERY_IDS } from './transactions/iti18-request.js';
 
 // Codes and ids of the shipped default affinity domain (libs/affinity-domain/default-affinity-domain.json).
@@ -964,5 +965,90 @@ describe('NIST 11898-11908 stored queries over 12346-like data', () => {
     expect(
       (await sq('GetFoldersForDocument', { $XDSDocumentEntryEntryUUID: `'${d3.entryUUID}'` })).packages,
     ).toEqual([]);
+  });
+});
+
+describe('NIST 15800 DocumentEntry Update / 15802 Update DocumentEntry Status', () => {
+  const update = (s: Submission): Promise<Outcome> =>
+    updateDocumentSet(
+      element(writeSubmitObjectsRequest(s)),
+      { ...ctx, transaction: 'ITI-57' },
+      {
+        db,
+        store,
+        domain,
+        clock: () => clockNow,
+      },
+    );
+  /** An ITI-57 SubmissionSet carrying `docs` (each a new version of `previousVersion`) and `extra`. */
+  const updateSet = (
+    p: string,
+    docs: readonly { d: DocumentEntry; previousVersion: string }[],
+    extra: readonly Association[] = [],
+  ): Submission => {
+    const s = sub(p, []);
+    const members = docs.map(({ d, previousVersion }) => ({
+      ...relation('HasMember', s.submissionSet.entryUUID, d.entryUUID),
+      submissionSetStatus: 'Original' as const,
+      previousVersion,
+    }));
+    return {
+      ...s,
+      documentEntries: docs.map((x) => x.d),
+      associations: [...members, ...extra.map((a) => ({ ...a, sourceObject: s.submissionSet.entryUUID }))],
+    };
+  };
+  const versions = async (uniqueId: string) => {
+    const r = await sq('GetDocuments', { $XDSDocumentEntryUniqueId: `('${uniqueId}')`, $MetadataLevel: '2' });
+    return (select('//rim:ExtrinsicObject', r.xml) as Element[])
+      .map((e) => ({
+        id: e.getAttribute('id') ?? '',
+        lid: e.getAttribute('lid') ?? '',
+        version: e.getElementsByTagNameNS(NS.rim, 'VersionInfo')[0]?.getAttribute('versionName') ?? '',
+        status: e.getAttribute('status')?.split(':').pop() ?? '',
+      }))
+      .sort((a, b) => a.version.localeCompare(b.version));
+  };
+
+  // 15800/original + update + query_by_uniqueid: a new version keeps the logicalID and uniqueId,
+  // takes version 2 and Approved, and deprecates version 1 (ITI TF-2 3.57.4.1.3.3.1).
+  it('original, update, query_by_uniqueid', async () => {
+    const p = await newPatient('15800');
+    const v1 = (await registered(sub(p, [doc(p)]))).documentEntries[0]!;
+    const { availabilityStatus: _s, version: _v, ...rest } = v1;
+    const v2: DocumentEntry = {
+      ...rest,
+      entryUUID: urn(),
+      logicalID: v1.entryUUID,
+      title: { value: 'Lettre (corrigée)' },
+    };
+    const o = await update(updateSet(p, [{ d: v2, previousVersion: '1' }]));
+    expect(o.status, JSON.stringify(o.issues)).toBe('Success');
+    expect(await versions(v1.uniqueId ?? '')).toEqual([
+      { id: v1.entryUUID, lid: v1.entryUUID, version: '1', status: 'Deprecated' },
+      { id: v2.entryUUID, lid: v1.entryUUID, version: '2', status: 'Approved' },
+    ]);
+  });
+
+  // 15802: UpdateAvailabilityStatus of the latest version, Approved -> Deprecated and back,
+  // changes the status and not the version (ITI TF-2 3.57.4.1.3.3.2).
+  it('load_docentry_1, deprecate_docentry_1, confirm_docentry_1_deprecated, undeprecate_docentry_1, confirm_docentry_1_undeprecated', async () => {
+    const p = await newPatient('15802');
+    const d = (await registered(sub(p, [doc(p)]))).documentEntries[0]!;
+    const status = (from: string, to: string): Association => ({
+      ...relation('UpdateAvailabilityStatus', '', d.entryUUID),
+      originalStatus: `${STATUS}${from}`,
+      newStatus: `${STATUS}${to}`,
+    });
+    const down = await update(updateSet(p, [], [status('Approved', 'Deprecated')]));
+    expect(down.status, JSON.stringify(down.issues)).toBe('Success');
+    expect(await versions(d.uniqueId ?? '')).toEqual([
+      { id: d.entryUUID, lid: d.entryUUID, version: '1', status: 'Deprecated' },
+    ]);
+    const up = await update(updateSet(p, [], [status('Deprecated', 'Approved')]));
+    expect(up.status, JSON.stringify(up.issues)).toBe('Success');
+    expect(await versions(d.uniqueId ?? '')).toEqual([
+      { id: d.entryUUID, lid: d.entryUUID, version: '1', status: 'Approved' },
+    ]);
   });
 });
