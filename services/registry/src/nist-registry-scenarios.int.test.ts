@@ -16,7 +16,7 @@ import { migrate, openTestDb } from '@mesh/db';
 import type { Db } from '@mesh/db';
 import { DEFAULT_AFFINITY_DOMAIN_URL, parseAffinityDomain } from '@mesh/affinity-domain';
 import type { AffinityDomain } from '@mesh/affinity-domain';
-import { writeSubmitObjectsRequest } from '@mesh/xds';
+import { parseCx, writeSubmitObjectsRequest } from '@mesh/xds';
 import type { Association, DocumentEntry, Submission } from '@mesh/xds';
 import { NS, escapeXml, parseXml, select } from '@mesh/xml';
 import { REGISTRY_MIGRATIONS } from './migrations.js';
@@ -603,6 +603,8 @@ describe('NIST 12327 Accept Document Replace, Document in Folder', () => {
 
 describe('NIST 11897 FindDocuments Stored Query', () => {
   const LOINC = '2.16.840.1.113883.6.1';
+  const SNOMED = '2.16.840.1.113883.6.96';
+  const DCM = '1.2.840.10008.2.16.4';
   const CONF = '2.16.840.1.113883.5.25';
   let p: string;
   let lab: DocumentEntry;
@@ -614,6 +616,13 @@ describe('NIST 11897 FindDocuments Stored Query', () => {
       classCode: code('11502-2', LOINC, 'Laboratory report'),
       creationTime: '20241224',
       confidentialityCodes: [code('N', CONF, 'normal'), code('R', CONF, 'restricted')],
+      serviceStartTime: '20241220',
+      serviceStopTime: '20241223',
+      healthcareFacilityTypeCode: code('225728007', SNOMED, 'Accident and Emergency department'),
+      practiceSettingCode: code('394593009', SNOMED, 'Medical oncology'),
+      typeCode: code('11502-2', LOINC, 'Laboratory report'),
+      eventCodeList: [code('CT', DCM, 'Computed Tomography'), code('MR', DCM, 'Magnetic Resonance')],
+      referenceIdList: [parseCx('ORD-11897^^^&1.3.6.1.4.1.99999.8&ISO^urn:ihe:iti:xds:2013:order')],
     });
     letter = doc(p, { creationTime: '20241224120000' });
     old = doc(p);
@@ -684,6 +693,36 @@ describe('NIST 11897 FindDocuments Stored Query', () => {
       ['$XDSDocumentEntryConfidentialityCode', `('R^^${CONF}')`],
     ]);
     expect(Object.keys(both.docs)).toEqual([lab.entryUUID]);
+  });
+
+  // 11897/practicesetting, hcftc, typecode, eventcode(_multi_select), servicestarttime,
+  // servicestoptime, refid: each coded or time parameter narrows the result; eventCode values in
+  // separate slots are ANDed (ITI TF-2 3.18.4.1.2.3.7.1).
+  it('practicesetting, hcftc, typecode, eventcode, eventcode_multi_select, servicestarttime, servicestoptime, refid', async () => {
+    const only = [lab.entryUUID];
+    const cases: Record<string, string>[] = [
+      { $XDSDocumentEntryPracticeSettingCode: `('394593009^^${SNOMED}')` },
+      { $XDSDocumentEntryHealthcareFacilityTypeCode: `('225728007^^${SNOMED}')` },
+      { $XDSDocumentEntryTypeCode: `('11502-2^^${LOINC}')` },
+      { $XDSDocumentEntryEventCodeList: `('MR^^${DCM}')` },
+      { $XDSDocumentEntryServiceStartTimeFrom: '20241219', $XDSDocumentEntryServiceStartTimeTo: '20241221' },
+      { $XDSDocumentEntryServiceStopTimeFrom: '20241223', $XDSDocumentEntryServiceStopTimeTo: '20241224' },
+    ];
+    for (const c of cases) expect([c, Object.keys((await find(c)).docs)]).toEqual([c, only]);
+    // refid is the FindDocumentsByReferenceId query (ITI TF-2 3.18.4.1.2.3.7.14).
+    const refid = await sq('FindDocumentsByReferenceId', {
+      $XDSDocumentEntryPatientId: `'${p}'`,
+      $XDSDocumentEntryStatus: `('${STATUS}Approved')`,
+      $XDSDocumentEntryReferenceIdList: "('ORD-11897^^^&1.3.6.1.4.1.99999.8&ISO^urn:ihe:iti:xds:2013:order')",
+    });
+    expect(Object.keys(refid.docs)).toEqual(only);
+    const anyOf = await find({ $XDSDocumentEntryEventCodeList: `('CT^^${DCM}','MR^^${DCM}')` });
+    expect(Object.keys(anyOf.docs)).toHaveLength(3);
+    const allOf = await find([
+      ['$XDSDocumentEntryEventCodeList', `('CT^^${DCM}')`],
+      ['$XDSDocumentEntryEventCodeList', `('MR^^${DCM}')`],
+    ]);
+    expect(Object.keys(allOf.docs)).toEqual(only);
   });
 
   // 11897/deprecated: the status parameter selects Deprecated entries (ITI TF-2 3.18.4.1.2.3.7.1).
