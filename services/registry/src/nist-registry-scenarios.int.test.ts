@@ -594,13 +594,65 @@ describe('NIST 12379 Extra Metadata', () => {
 
 describe('NIST 12327 Accept Document Replace, Document in Folder', () => {
   // 12327 (and 12323 rplc / verify_time_updated_by_rplc): when the replaced document is in
-  // Folders, the Document Registry is to add the replacement to those Folders and update their
-  // lastUpdateTime (ITI TF-3 4.2.2.2.1). This registry does not yet create those registry-made
-  // HasMember associations (iti42-register.ts only deprecates the original); adding them touches
-  // the stored submission, its response and events, beyond a local fix.
-  it.todo(
-    'submit_doc_w_fol, verify_submission, rplc, verify_folder_contents: replacement not added to the Folder',
-  );
+  // Folders, the Document Registry adds the replacement to those Folders itself and updates
+  // their lastUpdateTime (ITI TF-3 4.2.2.2.1).
+  it('submit_doc_w_fol, verify_submission, rplc, verify_folder_contents', async () => {
+    clockNow = new Date('2026-11-25T10:00:00Z');
+    const p = await newPatient('12327');
+    const s = await registered(withFolders(p, [doc(p)], [{}, {}]));
+    const original = s.documentEntries[0]!;
+    const [f1, f2] = s.folders;
+    expect((await folderContents(f1!.entryUUID)).docs).toEqual({ [original.entryUUID]: 'Approved' });
+
+    clockNow = new Date('2026-11-25T12:15:00Z');
+    const replacement = doc(p);
+    await registered(sub(p, [replacement], [relation('RPLC', replacement.entryUUID, original.entryUUID)]));
+    for (const f of [f1!, f2!]) {
+      const contents = await folderContents(f.entryUUID);
+      expect(contents.docs).toEqual({
+        [original.entryUUID]: 'Deprecated',
+        [replacement.entryUUID]: 'Approved',
+      });
+      const time = (
+        select(
+          "//rim:RegistryPackage/rim:Slot[@name='lastUpdateTime']/rim:ValueList/rim:Value",
+          contents.xml,
+        ) as Element[]
+      )[0]?.textContent;
+      expect(time).toBe('20261125121500');
+    }
+    const forReplacement = await sq('GetFoldersForDocument', {
+      $XDSDocumentEntryEntryUUID: `'${replacement.entryUUID}'`,
+    });
+    expect(forReplacement.packages.sort()).toEqual([f1!.entryUUID, f2!.entryUUID].sort());
+  });
+
+  it('a replacement the submission itself puts in the Folder is not added twice', async () => {
+    const p = await newPatient('12327-explicit');
+    const s = await registered(withFolders(p, [doc(p)]));
+    const original = s.documentEntries[0]!;
+    const f = s.folders[0]!;
+    const replacement = doc(p);
+    await registered(
+      sub(
+        p,
+        [replacement],
+        [
+          relation('RPLC', replacement.entryUUID, original.entryUUID),
+          relation('HasMember', f.entryUUID, replacement.entryUUID),
+        ],
+      ),
+    );
+    const contents = await folderContents(f.entryUUID);
+    expect(contents.docs).toEqual({
+      [original.entryUUID]: 'Deprecated',
+      [replacement.entryUUID]: 'Approved',
+    });
+    const memberships = contents.associations.filter((a) =>
+      a.startsWith(`HasMember ${f.entryUUID} ${replacement.entryUUID}`),
+    );
+    expect(memberships).toHaveLength(1);
+  });
 });
 
 describe('NIST 11897 FindDocuments Stored Query', () => {

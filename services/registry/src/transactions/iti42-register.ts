@@ -9,12 +9,12 @@ import type { Issue, Outcome, RequestContext } from '@mesh/core';
 import type { Db, Queryable } from '@mesh/db';
 import type { AffinityDomain } from '@mesh/affinity-domain';
 import { assignEntryUUIDs, readSubmitObjectsRequest } from '@mesh/xds';
-import type { ReadSubmissionResult, Submission } from '@mesh/xds';
+import type { Association, ReadSubmissionResult, Submission } from '@mesh/xds';
 import { UnknownPatientIdError } from '../store.js';
 import type { RegistryStore } from '../store.js';
 import type { InsertPart } from '../sql.js';
 import type { SubmissionWriter } from '../group-commit.js';
-import { lookupObjects, objectKey } from '../objects.js';
+import { associationsTouching, lookupObjects, objectKey } from '../objects.js';
 import { dtm, patientIdsOf, validateAgainstRegistry } from './validate-received.js';
 
 /** The ports of {@link registerDocumentSet}. */
@@ -99,19 +99,28 @@ export async function registerReadSubmission(
     extraRows: d.rowsWith?.(submission) ?? [],
   };
   const addsOnly = mustBeApproved.size === 0 && touched.length === 0;
+  let stored = submission;
   try {
     if (addsOnly && d.writer) await d.writer.write({ submission, opts });
-    else await storeWithRelationships();
+    else stored = await storeWithRelationships();
   } catch (e) {
     if (e instanceof UnknownPatientIdError) return refused();
     if (e instanceof MeshError) return failure([...issues, ...e.outcome.issues]);
     throw e;
   }
-  return success(submission, issues);
+  return success(stored, issues);
 
-  async function storeWithRelationships(): Promise<void> {
-    await d.db.transaction(async (tx) => {
-      await d.store.insertSubmission(tx, submission, opts);
+  /** Stores the submission with the Folder memberships its replacements take over; returns what was stored. */
+  async function storeWithRelationships(): Promise<Submission> {
+    return d.db.transaction(async (tx) => {
+      // A replacement joins every Folder its original is a member of (ITI TF-3 4.2.2.2.1; NIST
+      // XDS test 12327): the registry adds those HasMember Associations itself.
+      const memberships = await foldersOfReplaced(tx, submission, replaced, d.newId);
+      const withMemberships =
+        memberships.length === 0
+          ? submission
+          : { ...submission, associations: [...submission.associations, ...memberships] };
+      await d.store.insertSubmission(tx, withMemberships, opts);
       // UPDATE ... WHERE status <> 'Deprecated' locks the targets and, under READ COMMITTED,
       // re-reads a row a concurrent transaction replaced first: a target missing from the result
       // was replaced in between (a document is replaced only once, ITI TF-3 4.2.2.2.1).
@@ -124,9 +133,66 @@ export async function registerReadSubmission(
             { location: at },
           );
       await recheckTargets(tx, mustBeApproved, replaced, touched, submission);
-      if (touched.length > 0) await d.store.touchFolders(tx, touched, dtm(now));
+      const folders = [...new Set([...touched, ...memberships.map((a) => a.sourceObject)])];
+      if (folders.length > 0) await d.store.touchFolders(tx, folders, dtm(now));
+      return withMemberships;
     });
   }
+}
+
+/**
+ * The HasMember Associations that put each replacing DocumentEntry of `s` (RPLC, XFRM_RPLC) in the
+ * Approved Folders its original is an Approved member of, unless the submission already does.
+ * Read in the storing transaction; the Folders are then touched (lastUpdateTime) by the caller.
+ */
+async function foldersOfReplaced(
+  tx: Queryable,
+  s: Submission,
+  replaced: ReadonlyMap<string, string>,
+  newId: (() => string) | undefined,
+): Promise<Association[]> {
+  if (replaced.size === 0) return [];
+  const replacementsOf = new Map<string, string[]>();
+  for (const a of s.associations)
+    if (REPLACING.has(a.associationType) && replaced.has(a.targetObject)) {
+      const key = objectKey(a.targetObject);
+      replacementsOf.set(key, [...(replacementsOf.get(key) ?? []), a.sourceObject]);
+    }
+  const existing = (await associationsTouching(tx, [...replaced.keys()])).filter(
+    (a) =>
+      a.associationType === 'HasMember' &&
+      a.availabilityStatus === 'Approved' &&
+      replacementsOf.has(objectKey(a.targetObject)),
+  );
+  if (existing.length === 0) return [];
+  const folders = await lookupObjects(
+    tx,
+    existing.map((a) => a.sourceObject),
+  );
+  const already = new Set(
+    s.associations
+      .filter((a) => a.associationType === 'HasMember')
+      .map((a) => `${objectKey(a.sourceObject)} ${objectKey(a.targetObject)}`),
+  );
+  const out: Association[] = [];
+  for (const a of existing) {
+    const folder = folders.get(objectKey(a.sourceObject));
+    if (folder?.kind !== 'Folder' || folder.status !== 'Approved') continue;
+    for (const replacement of replacementsOf.get(objectKey(a.targetObject)) ?? []) {
+      const pair = `${folder.id} ${objectKey(replacement)}`;
+      if (already.has(pair)) continue;
+      already.add(pair);
+      out.push({
+        entryUUID: newId ? newId() : `urn:uuid:${globalThis.crypto.randomUUID()}`,
+        associationType: 'HasMember',
+        sourceObject: folder.id,
+        targetObject: replacement,
+        availabilityStatus: 'Approved',
+        extraSlots: [],
+      });
+    }
+  }
+  return out;
 }
 
 /**
