@@ -110,12 +110,23 @@ export function folder(patient: string, over: Partial<Folder> = {}): Folder {
 
 export function hasMember(source: string, target: string, status?: 'Original' | 'Reference'): Association {
   return {
+    ...association('HasMember', source, target),
+    ...(status === undefined ? {} : { submissionSetStatus: status }),
+  };
+}
+
+/** An Association of `type` from `source` to `target`, with a new entryUUID and no slots. */
+export function association(
+  type: Association['associationType'],
+  source: string,
+  target: string,
+): Association {
+  return {
     entryUUID: urn(),
     extraSlots: [],
-    associationType: 'HasMember',
+    associationType: type,
     sourceObject: source,
     targetObject: target,
-    ...(status === undefined ? {} : { submissionSetStatus: status }),
   };
 }
 

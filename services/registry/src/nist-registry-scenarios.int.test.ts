@@ -12,18 +12,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANONYMOUS } from '@mesh/core';
 import type { Outcome, RequestContext } from '@mesh/core';
-import { migrate, openTestDb } from '@mesh/db';
 import type { Db } from '@mesh/db';
 import { DEFAULT_AFFINITY_DOMAIN_URL, parseAffinityDomain } from '@mesh/affinity-domain';
 import type { AffinityDomain } from '@mesh/affinity-domain';
 import { parseCx, writeSubmitObjectsRequest } from '@mesh/xds';
 import type { Association, DocumentEntry, Submission } from '@mesh/xds';
 import { NS, escapeXml, parseXml, select } from '@mesh/xml';
-import { REGISTRY_MIGRATIONS } from './migrations.js';
-import { createRegistryStore } from './store.js';
 import type { RegistryStore } from './store.js';
+import { openRegistryTestEnv, testContext } from './test-env.js';
 import {
   code,
   domainDocument as doc,
@@ -33,6 +30,7 @@ import {
   submission,
   urn,
 } from './fixtures.js';
+import { association as relation } from './fixtures.js';
 import { registerDocumentSet } from './transactions/iti42-register.js';
 import { handleIti18 } from './transactions/iti18.js';
 import { updateDocumentSet } from './transactions/iti57-update.js';
@@ -50,18 +48,10 @@ let db: Db;
 let store: RegistryStore;
 let domain: AffinityDomain;
 let clockNow = new Date('2026-11-25T10:00:00Z');
-const ctx: RequestContext = {
-  transaction: 'ITI-42',
-  principal: ANONYMOUS,
-  traceId: '0af7651916cd43dd8448eb211c80319c',
-  messageId: 'urn:uuid:6a1f0c55-3b7e-4d8e-9c1a-2f4b5d6e7f80',
-};
+const ctx: RequestContext = testContext('ITI-42', 'urn:uuid:6a1f0c55-3b7e-4d8e-9c1a-2f4b5d6e7f80');
 
 beforeAll(async () => {
-  db = await openTestDb({ prefix: 'registry_nist' });
-  await migrate(db, REGISTRY_MIGRATIONS);
-  store = createRegistryStore(db);
-  domain = parseAffinityDomain(JSON.parse(await readFile(DEFAULT_AFFINITY_DOMAIN_URL, 'utf8')) as unknown);
+  ({ db, store, domain } = await openRegistryTestEnv('registry_nist'));
 });
 afterAll(async () => {
   await db.close();
@@ -88,16 +78,6 @@ async function registered(s: Submission): Promise<Submission> {
   const o = await register(s);
   expect(o.status, JSON.stringify(o.issues)).toBe('Success');
   return o.value as Submission;
-}
-
-function relation(type: Association['associationType'], source: string, target: string): Association {
-  return {
-    entryUUID: urn(),
-    extraSlots: [],
-    associationType: type,
-    sourceObject: source,
-    targetObject: target,
-  };
 }
 
 interface QueryResult {

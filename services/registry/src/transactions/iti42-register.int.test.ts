@@ -1,17 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANONYMOUS } from '@mesh/core';
 import type { Outcome, RequestContext } from '@mesh/core';
-import { migrate, openTestDb } from '@mesh/db';
 import type { Db } from '@mesh/db';
-import { DEFAULT_AFFINITY_DOMAIN_URL, parseAffinityDomain } from '@mesh/affinity-domain';
 import type { AffinityDomain } from '@mesh/affinity-domain';
 import { writeSubmitObjectsRequest } from '@mesh/xds';
-import type { Association, Submission } from '@mesh/xds';
+import type { Submission } from '@mesh/xds';
 import { NS, attr, children, parseXml } from '@mesh/xml';
-import { REGISTRY_MIGRATIONS } from '../migrations.js';
-import { createRegistryStore } from '../store.js';
 import type { RegistryStore } from '../store.js';
+import { openRegistryTestEnv, testContext } from '../test-env.js';
 import {
   code,
   domainDocument as doc,
@@ -21,6 +16,7 @@ import {
   submission,
   urn,
 } from '../fixtures.js';
+import { association as relation } from '../fixtures.js';
 import { registerDocumentSet } from './iti42-register.js';
 import { registryResponseXml } from './iti42-response.js';
 
@@ -33,32 +29,14 @@ let db: Db;
 let store: RegistryStore;
 let domain: AffinityDomain;
 const now = new Date('2026-11-25T10:00:00Z');
-const ctx: RequestContext = {
-  transaction: 'ITI-42',
-  principal: ANONYMOUS,
-  traceId: '0af7651916cd43dd8448eb211c80319c',
-  messageId: 'urn:uuid:5e0e1d0c-2f5a-4b8e-9a43-0c5f3b8a1e11',
-};
+const ctx: RequestContext = testContext('ITI-42', 'urn:uuid:5e0e1d0c-2f5a-4b8e-9a43-0c5f3b8a1e11');
 
 beforeAll(async () => {
-  db = await openTestDb({ prefix: 'registry_iti42' });
-  await migrate(db, REGISTRY_MIGRATIONS);
-  store = createRegistryStore(db);
-  domain = parseAffinityDomain(JSON.parse(await readFile(DEFAULT_AFFINITY_DOMAIN_URL, 'utf8')) as unknown);
+  ({ db, store, domain } = await openRegistryTestEnv('registry_iti42'));
 });
 afterAll(async () => {
   await db.close();
 });
-
-function relation(type: Association['associationType'], source: string, target: string): Association {
-  return {
-    entryUUID: urn(),
-    extraSlots: [],
-    associationType: type,
-    sourceObject: source,
-    targetObject: target,
-  };
-}
 
 const upper = (u: string): string => `urn:uuid:${u.slice('urn:uuid:'.length).toUpperCase()}`;
 const element = (xml: string): Element => parseXml(xml).documentElement;

@@ -3,20 +3,15 @@
  * (PGlite, or PostgreSQL when DATABASE_URL is set), with ITI-18 reading the result back, plus the
  * XDSResultNotSinglePatient rule of ITI-18.
  */
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANONYMOUS } from '@mesh/core';
 import type { Outcome, RequestContext } from '@mesh/core';
-import { migrate, openTestDb } from '@mesh/db';
 import type { Db } from '@mesh/db';
-import { DEFAULT_AFFINITY_DOMAIN_URL, parseAffinityDomain } from '@mesh/affinity-domain';
 import type { AffinityDomain } from '@mesh/affinity-domain';
 import { writeSubmitObjectsRequest } from '@mesh/xds';
 import type { Association, DocumentEntry, Folder, Submission } from '@mesh/xds';
 import { NS, escapeXml, parseXml, select } from '@mesh/xml';
-import { REGISTRY_MIGRATIONS } from '../migrations.js';
-import { createRegistryStore } from '../store.js';
 import type { RegistryStore } from '../store.js';
+import { openRegistryTestEnv, testContext } from '../test-env.js';
 import {
   code,
   domainDocument as doc,
@@ -42,18 +37,10 @@ let db: Db;
 let store: RegistryStore;
 let domain: AffinityDomain;
 const now = new Date('2026-11-25T10:00:00Z');
-const ctx = (transaction: RequestContext['transaction']): RequestContext => ({
-  transaction,
-  principal: ANONYMOUS,
-  traceId: '0af7651916cd43dd8448eb211c80319c',
-  messageId: `urn:uuid:${crypto.randomUUID()}`,
-});
+const ctx = (transaction: RequestContext['transaction']): RequestContext => testContext(transaction);
 
 beforeAll(async () => {
-  db = await openTestDb({ prefix: 'registry_mu' });
-  await migrate(db, REGISTRY_MIGRATIONS);
-  store = createRegistryStore(db);
-  domain = parseAffinityDomain(JSON.parse(await readFile(DEFAULT_AFFINITY_DOMAIN_URL, 'utf8')) as unknown);
+  ({ db, store, domain } = await openRegistryTestEnv('registry_mu'));
 });
 afterAll(async () => {
   await db.close();
