@@ -37,19 +37,19 @@ export async function validateAgainstRegistry(
     ? undefined
     : await loadKnownPatients(d.store, patientIdsOf(received));
   const policy: MetadataPolicy = {
-    ...lookupsFor(d.domain),
+    ...addOnlyPolicy(d.domain),
     isKnownPatientId: (cx) => knownPatients === undefined || knownPatients.has(cx),
     lookupDocument: (id) => targets.get(id),
-    // The registry stores extra metadata with the model (metadata jsonb), so no
-    // XDSExtraMetadataNotSaved warning (ITI TF-3 4.2.3.1.7).
-    extraMetadataSaved: true,
   };
   return validateSubmission(received, { transaction, policy });
 }
 
 const addOnlyPolicies = new WeakMap<AffinityDomain, MetadataPolicy>();
 
-/** The policy of a submission that names no registered object, its patients checked later. */
+/**
+ * The policy of a submission that names no registered object, its patients checked later; the
+ * others override its two registry lookups.
+ */
 function addOnlyPolicy(domain: AffinityDomain): MetadataPolicy {
   let policy = addOnlyPolicies.get(domain);
   if (policy === undefined) {
@@ -57,6 +57,8 @@ function addOnlyPolicy(domain: AffinityDomain): MetadataPolicy {
       ...lookupsFor(domain),
       isKnownPatientId: () => true,
       lookupDocument: () => undefined,
+      // The registry stores extra metadata with the model (metadata jsonb), so no
+      // XDSExtraMetadataNotSaved warning (ITI TF-3 4.2.3.1.7).
       extraMetadataSaved: true,
     });
     addOnlyPolicies.set(domain, policy);
